@@ -1,0 +1,151 @@
+/**
+ * One interface for every payment channel (Medusa's provider shape). Each channel lives in its own folder
+ * (wxpay/, wxpay-v2/, alipay/) and maps what its gateway says onto the small fixed set of outcomes below.
+ * Amounts are integer fen on this side of the interface; yuan strings never cross it.
+ */
+import type { HttpClient } from '../platform/http';
+
+export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay';
+export type ProviderName = 'wxpay' | 'alipay';
+export type WxpayPayType = 'jsapi' | 'mp' | 'app' | 'h5' | 'native';
+export type AlipayPayType = 'mp' | 'app' | 'wap' | 'page' | 'qr';
+export type PayType = WxpayPayType | AlipayPayType;
+
+export const PAY_TYPES: Record<Channel, readonly PayType[]> = {
+  wxpay: ['jsapi', 'mp', 'app', 'h5', 'native'],
+  'wxpay-v2': ['jsapi', 'mp', 'app', 'h5', 'native'],
+  alipay: ['mp', 'app', 'wap', 'page', 'qr'],
+};
+
+export interface CreateOrderInput {
+  out_trade_no: string;
+  /** integer fen */
+  amount: number;
+  subject: string;
+  pay_type: PayType;
+  notify_url: string;
+  /** absolute ms epoch; sent as time_expire */
+  expires_at: number;
+  /** payer id for jsapi/mp (WeChat openid, Alipay buyer_id / buyer_open_id) */
+  openid?: string;
+  client_ip?: string;
+  /** where a wap/page/h5 payment returns the person */
+  return_url?: string;
+}
+
+/** Exactly what the client needs to start the payment on its platform. */
+export type ClientPayment =
+  | { kind: 'requestPayment'; params: Record<string, string> }
+  | { kind: 'order_string'; order_string: string }
+  | { kind: 'trade_no'; trade_no: string }
+  | { kind: 'h5_url'; h5_url: string }
+  | { kind: 'code_url'; code_url: string }
+  | { kind: 'page_url'; page_url: string };
+
+export interface CreateOrderResult {
+  payment: ClientPayment;
+  /** provider-side id known at creation (prepay_id, Alipay trade_no), for logs */
+  provider_order_id?: string;
+}
+
+export type TradeState = 'pending' | 'paid' | 'closed' | 'not_found' | 'refunded';
+
+export interface TradeQueryResult {
+  state: TradeState;
+  out_trade_no: string;
+  /** integer fen, when the provider says */
+  amount?: number;
+  transaction_id?: string;
+  /** ms epoch */
+  paid_at?: number;
+  merchant?: MerchantBinding;
+  /** the provider's own state word (SUCCESS, TRADE_SUCCESS, ...), for logs */
+  provider_state?: string;
+}
+
+export interface RefundInput {
+  out_trade_no: string;
+  out_refund_no: string;
+  /** integer fen */
+  refund_amount: number;
+  /** integer fen: the order's paid amount */
+  total_amount: number;
+  reason?: string;
+  notify_url?: string;
+}
+
+export interface RefundResult {
+  state: 'processing' | 'success' | 'failed';
+  out_refund_no: string;
+  out_trade_no: string;
+  refund_id?: string;
+  /** integer fen */
+  amount: number;
+  /** ms epoch */
+  success_at?: number;
+  provider_state?: string;
+}
+
+/** Who a notification or answer was issued for: checked against the config before anything is written. */
+export interface MerchantBinding {
+  /** WeChat appid / Alipay app_id */
+  app_id?: string;
+  /** WeChat mchid / Alipay seller_id */
+  merchant_id?: string;
+}
+
+/** A verified notification, mapped onto the fixed set of outcomes. */
+export type NotificationOutcome =
+  | ({ kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; amount: number; paid_at: number } & Common)
+  | ({ kind: 'refund_succeeded' | 'refund_failed'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; amount: number; success_at?: number } & Common)
+  | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
+  /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */
+  | ({ kind: 'ignored'; event_id: string; out_trade_no?: string; reason: string } & Common);
+
+interface Common {
+  channel: Channel;
+  merchant: MerchantBinding;
+  /** the decrypted/parsed notification, for the raw inbox (the core sanitises it before storing) */
+  raw: Record<string, unknown>;
+}
+
+export interface IncomingNotification {
+  /** header names lower-cased */
+  headers: Record<string, string>;
+  /** the raw body exactly as received */
+  rawBody: string;
+}
+
+export interface NotifyReply {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ProviderContext {
+  http: HttpClient;
+  /** injectable clock (ms epoch) for timestamps and the notification window */
+  now?: () => number;
+  /** time budget for one call including retries, ms */
+  budgetMs?: number;
+  /** per-attempt timeout, ms */
+  timeoutMs?: number;
+}
+
+export interface PaymentProvider {
+  readonly channel: Channel;
+  readonly provider: ProviderName;
+  createOrder(input: CreateOrderInput): Promise<CreateOrderResult>;
+  queryOrder(out_trade_no: string): Promise<TradeQueryResult>;
+  /** Closing an order that is already closed succeeds; closing a paid one throws 40006. */
+  closeOrder(out_trade_no: string): Promise<void>;
+  refund(input: RefundInput): Promise<RefundResult>;
+  queryRefund(out_refund_no: string, out_trade_no: string): Promise<RefundResult>;
+  /**
+   * Verifies the raw notification (signature, timestamp window) before anything else and maps it onto an
+   * outcome. Throws SignatureError (40002) on anything unverifiable; never touches the database.
+   */
+  verifyNotification(req: IncomingNotification): Promise<NotificationOutcome>;
+  /** The reply the gateway expects: success, or a reply that makes it retry. */
+  notifyReply(ok: boolean): NotifyReply;
+}
