@@ -1,0 +1,122 @@
+/**
+ * Index declarations read from uniCloud's `<collection>.index.json` files, and the index keys a document yields.
+ * Keys follow MongoDB: a missing field counts as null (so a non-sparse unique index admits one document without
+ * the field), a sparse index skips documents that have none of its fields, and an array field is multikey.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ParamError } from '../../common/errors';
+import { isPlainObject } from './command';
+
+export interface IndexSpec {
+  name: string;
+  fields: string[];
+  unique: boolean;
+  sparse: boolean;
+}
+
+interface UniCloudIndexEntry {
+  IndexName?: unknown;
+  MgoKeySchema?: { MgoIndexKeys?: Array<{ Name?: unknown; Direction?: unknown }>; MgoIsUnique?: unknown; MgoIsSparse?: unknown };
+}
+
+const INDEX_SUFFIX = '.index.json';
+
+function parseIndexFile(file: string): IndexSpec[] {
+  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(raw)) throw new ParamError(`${file}: expected an array of index declarations`);
+  const specs: IndexSpec[] = [];
+  for (const entry of raw as UniCloudIndexEntry[]) {
+    const keys = entry.MgoKeySchema?.MgoIndexKeys;
+    if (typeof entry.IndexName !== 'string' || !Array.isArray(keys) || keys.length === 0) {
+      throw new ParamError(`${file}: every index needs IndexName and MgoKeySchema.MgoIndexKeys`);
+    }
+    // Geo (2dsphere) and other special indexes do not constrain or speed up equality; only 1/-1 keys count here.
+    if (!keys.every((k) => typeof k.Name === 'string' && ['1', '-1', 1, -1].includes(k.Direction as string))) continue;
+    const fields = keys.map((k) => k.Name as string);
+    if (fields.length === 1 && fields[0] === '_id') continue; // the primary key is already unique
+    specs.push({
+      name: entry.IndexName,
+      fields,
+      unique: entry.MgoKeySchema?.MgoIsUnique === true,
+      sparse: entry.MgoKeySchema?.MgoIsSparse === true,
+    });
+  }
+  return specs;
+}
+
+/** Every `<collection>.index.json` in `dir`, by collection name. A missing directory means no indexes. */
+export function loadIndexSpecs(dir: string): Map<string, IndexSpec[]> {
+  const out = new Map<string, IndexSpec[]>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith(INDEX_SUFFIX)) continue;
+    out.set(file.slice(0, -INDEX_SUFFIX.length), parseIndexFile(join(dir, file)));
+  }
+  return out;
+}
+
+/** A dotted path's value; through an array of subdocuments it yields the array of their values (as MongoDB does). */
+export function getPath(doc: unknown, path: string): unknown {
+  let cur: unknown = doc;
+  const parts = path.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    if (Array.isArray(cur) && !/^\d+$/.test(parts[i])) {
+      const rest = parts.slice(i).join('.');
+      return cur.flatMap((el) => { const v = getPath(el, rest); return v === undefined ? [] : Array.isArray(v) ? v : [v]; });
+    }
+    cur = (cur as Record<string, unknown>)[parts[i]];
+  }
+  return cur;
+}
+
+export type KeyPart = string | number | boolean | null;
+
+/**
+ * An lmdb key part for one value. Strings, finite numbers, booleans and null are stored as themselves (so 1 and
+ * '1' stay distinct, as in MongoDB); anything else gets a tagged string form that cannot collide with a plain
+ * string because plain strings never start with NUL in practice, and equal values always encode equally.
+ */
+export function encodeKeyPart(v: unknown): KeyPart {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : `\u0000num:${String(v)}`;
+  if (v instanceof Date) return `\u0000date:${v.getTime()}`;
+  return `\u0000json:${JSON.stringify(v)}`;
+}
+
+/** The key tuples (one per multikey combination) a document contributes to an index; empty when sparse-skipped. */
+export function indexKeysOf(spec: IndexSpec, doc: Record<string, unknown>): KeyPart[][] {
+  const values = spec.fields.map((f) => getPath(doc, f));
+  if (spec.sparse && values.every((v) => v === undefined)) return [];
+  const arrays = values.filter(Array.isArray);
+  if (arrays.length > 1) throw new ParamError(`index ${spec.name}: cannot index two array fields in one document`);
+  let tuples: KeyPart[][] = [[]];
+  for (const v of values) {
+    const parts = Array.isArray(v) ? (v.length === 0 ? [null] : [...new Set(v.map(encodeKeyPart))]) : [encodeKeyPart(v)];
+    tuples = tuples.flatMap((t) => parts.map((p) => [...t, p]));
+  }
+  return tuples;
+}
+
+/** A value usable for an index equality lookup: a scalar whose index key is exactly the value itself. */
+export function isIndexableScalar(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/**
+ * The top-level equality conditions of a compiled filter (`{a: 1}`, `{a: {$eq: 1}}`, inside `$and`), by path.
+ * Used only to choose candidates; every candidate is still tested against the full filter.
+ */
+export function equalityConditions(filter: Record<string, unknown>, out = new Map<string, unknown>()): Map<string, unknown> {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(value)) {
+      for (const sub of value) if (isPlainObject(sub)) equalityConditions(sub, out);
+    } else if (!key.startsWith('$')) {
+      if (isIndexableScalar(value)) out.set(key, value);
+      else if (isPlainObject(value) && Object.keys(value).length === 1 && isIndexableScalar(value.$eq)) out.set(key, value.$eq);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+/**
+ * The durable document store under the embedded database: lmdb holds the documents (key `[collection, _id]`) and
+ * the secondary index entries (key `[collection, indexName, ...values, _id]`); mingo decides what matches and how
+ * an update changes a document. Every write runs as one lmdb child transaction on the main thread, so the match,
+ * the unique-index check and the write of a conditional update or insert see one state and commit together;
+ * lmdb batches the commits of concurrent callers (one fsync for many writes) and survives a killed process.
+ */
+import { open, type Database as LmdbDatabase, type Key, type RootDatabase } from 'lmdb';
+import { Aggregator, Query as MingoQuery, update as mingoUpdate } from 'mingo';
+import { DuplicateKeyError } from './errors';
+import { equalityConditions, indexKeysOf, type IndexSpec, type KeyPart } from './index-spec';
+
+export type StoredDoc = Record<string, any> & { _id: string | number };
+type Filter = Record<string, any>;
+export interface FindOptions { sort?: Record<string, 1 | -1>; skip?: number; limit?: number; projection?: Record<string, any> }
+
+/** Sorts after every key part lmdb's ordered-binary writes (strings, numbers, booleans, null). */
+const MAX_KEY_PART = new Uint8Array([0xff]);
+
+/** lmdb's typings omit null as a key part although ordered-binary stores it (MongoDB's "missing or null"). */
+const key = (...parts: unknown[]): Key => parts as Key;
+
+/** One document's write inside a transaction: the index keys it had, and its new state (null = removed). */
+interface Change { id: string | number; beforeKeys: KeyPart[][][] | null; after: StoredDoc | null }
+
+export class DocumentStore {
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly docs: LmdbDatabase<StoredDoc, Key>,
+    private readonly idx: LmdbDatabase<string | number, Key>,
+    private readonly meta: LmdbDatabase<string, Key>,
+    private readonly specs: Map<string, IndexSpec[]>,
+  ) {}
+
+  static async open(path: string, specs: Map<string, IndexSpec[]>): Promise<DocumentStore> {
+    const root = open({ path, maxDbs: 8 });
+    const store = new DocumentStore(root, root.openDB({ name: 'docs' }), root.openDB({ name: 'idx' }), root.openDB({ name: 'meta' }), specs);
+    try {
+      await store.syncIndexes();
+    } catch (err) {
+      await root.close();
+      throw err;
+    }
+    return store;
+  }
+
+  close(): Promise<void> { return this.root.close(); }
+
+  private specsOf(coll: string): IndexSpec[] { return this.specs.get(coll) ?? []; }
+
+  /** Rebuilds the entries of any collection whose declared indexes differ from the ones last built. */
+  private async syncIndexes(): Promise<void> {
+    const built = new Map<string, string>();
+    for (const { key, value } of this.meta.getRange({ start: ['indexes'], end: ['indexes', MAX_KEY_PART] })) built.set((key as string[])[1], value);
+    const colls = new Set([...built.keys(), ...this.specs.keys()]);
+    await this.root.childTransaction(() => {
+      for (const coll of colls) {
+        const wanted = JSON.stringify(this.specsOf(coll));
+        if (built.get(coll) === wanted) continue;
+        for (const k of this.idx.getKeys({ start: [coll], end: [coll, MAX_KEY_PART] })) this.idx.removeSync(k);
+        const changes = this.scan(coll).map((d): Change => ({ id: d._id, beforeKeys: null, after: d }));
+        this.writeChanges(coll, changes, false);
+        this.meta.putSync(['indexes', coll], wanted);
+      }
+    });
+  }
+
+  // ---- reads (also used inside write transactions, where they see the transaction's own state) ----
+
+  getById(coll: string, id: unknown): StoredDoc | undefined {
+    return typeof id === 'string' || typeof id === 'number' ? this.docs.get([coll, id]) : undefined;
+  }
+
+  private scan(coll: string): StoredDoc[] {
+    return Array.from(this.docs.getRange({ start: [coll], end: [coll, MAX_KEY_PART] }), (e) => e.value);
+  }
+
+  /** A superset of the documents matching `filter`: by `_id`, by the best equality index, or the whole collection. */
+  private candidates(coll: string, filter: Filter): StoredDoc[] {
+    const idCond = filter._id;
+    if (idCond !== undefined && (typeof idCond !== 'object' || idCond === null || Object.keys(idCond).length === 1)) {
+      const ids: unknown[] | undefined = typeof idCond === 'object' && idCond !== null
+        ? (Array.isArray(idCond.$in) ? idCond.$in : '$eq' in idCond ? [idCond.$eq] : undefined) : [idCond];
+      if (ids) return [...new Set(ids)].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
+    }
+    const eq = equalityConditions(filter);
+    let best: { spec: IndexSpec; values: KeyPart[] } | undefined;
+    for (const spec of this.specsOf(coll)) {
+      const values: KeyPart[] = [];
+      for (const f of spec.fields) { if (!eq.has(f)) break; values.push(eq.get(f) as KeyPart); }
+      if (values.length > 0 && (!best || values.length > best.values.length)) best = { spec, values };
+    }
+    if (!best) return this.scan(coll);
+    const prefix = [coll, best.spec.name, ...best.values];
+    const ids = new Set<string | number>();
+    for (const k of this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) })) ids.add((k as any[])[(k as any[]).length - 1]);
+    return [...ids].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
+  }
+
+  find(coll: string, filter: Filter, opts: FindOptions = {}): StoredDoc[] {
+    const cursor = new MingoQuery(filter).find<StoredDoc>(this.candidates(coll, filter), opts.projection);
+    if (opts.sort && Object.keys(opts.sort).length > 0) cursor.sort(opts.sort);
+    if (opts.skip) cursor.skip(opts.skip);
+    if (opts.limit !== undefined) cursor.limit(opts.limit);
+    return cursor.all();
+  }
+
+  count(coll: string, filter: Filter): number {
+    const q = new MingoQuery(filter);
+    return this.candidates(coll, filter).filter((d) => q.test(d)).length;
+  }
+
+  aggregate(coll: string, pipeline: Filter[]): Record<string, any>[] {
+    const first = pipeline[0];
+    const source = first && first.$match ? this.candidates(coll, first.$match) : this.scan(coll);
+    return new Aggregator(pipeline).run(source);
+  }
+
+  // ---- writes: each is one child transaction; a thrown error (e.g. a duplicate key) rolls it back whole ----
+
+  insert(coll: string, newDocs: StoredDoc[]): Promise<void> {
+    return this.root.childTransaction(() => {
+      const seen = new Set<string | number>();
+      for (const d of newDocs) {
+        if (seen.has(d._id) || this.getById(coll, d._id)) throw new DuplicateKeyError(coll, '_id_', { _id: d._id });
+        seen.add(d._id);
+      }
+      this.writeChanges(coll, newDocs.map((d) => ({ id: d._id, beforeKeys: null, after: d })), true);
+    });
+  }
+
+  /**
+   * Applies `modifier` to the matching documents (only the first, in `sort` order, when `first`), atomically.
+   * Returns how many matched and the documents that changed (after the update).
+   */
+  update(coll: string, filter: Filter, modifier: Filter, opts: { first?: boolean; sort?: Record<string, 1 | -1> } = {}):
+  Promise<{ matched: number; changed: StoredDoc[]; firstAfter: StoredDoc | null }> {
+    return this.root.childTransaction(() => {
+      const matches = this.find(coll, filter, opts.first ? { sort: opts.sort, limit: 1 } : {});
+      const changes: Change[] = [];
+      for (const doc of matches) {
+        const beforeKeys = this.keysOf(coll, doc);
+        // `filter` lets mingo resolve the positional `$` of 'arr.$.field' paths.
+        const modified = mingoUpdate(doc, modifier, undefined, filter);
+        if (modified.length > 0) changes.push({ id: doc._id, beforeKeys, after: doc });
+      }
+      this.writeChanges(coll, changes, true);
+      return { matched: matches.length, changed: changes.map((c) => c.after as StoredDoc), firstAfter: matches[0] ?? null };
+    });
+  }
+
+  /** Replaces (or creates) the document `id` with `doc` (uniCloud `doc(id).set`). */
+  replace(coll: string, doc: StoredDoc): Promise<{ created: boolean }> {
+    return this.root.childTransaction(() => {
+      const existing = this.getById(coll, doc._id);
+      this.writeChanges(coll, [{ id: doc._id, beforeKeys: existing ? this.keysOf(coll, existing) : null, after: doc }], true);
+      return { created: !existing };
+    });
+  }
+
+  remove(coll: string, filter: Filter): Promise<number> {
+    return this.root.childTransaction(() => {
+      const matches = this.find(coll, filter);
+      this.writeChanges(coll, matches.map((d) => ({ id: d._id, beforeKeys: this.keysOf(coll, d), after: null })), true);
+      return matches.length;
+    });
+  }
+
+  private keysOf(coll: string, doc: StoredDoc): KeyPart[][][] {
+    return this.specsOf(coll).map((spec) => indexKeysOf(spec, doc));
+  }
+
+  /**
+   * Checks every unique index against the documents outside this batch and within it, then writes documents and
+   * index entries. Must run inside a write transaction; it throws before writing anything on a violation.
+   */
+  private writeChanges(coll: string, changes: Change[], writeDocs: boolean): void {
+    if (changes.length === 0) return;
+    const specs = this.specsOf(coll);
+    const touched = new Set(changes.map((c) => c.id));
+    const afterKeys = changes.map((c) => (c.after ? this.keysOf(coll, c.after) : specs.map(() => [])));
+    specs.forEach((spec, s) => {
+      if (!spec.unique) return;
+      const owners = new Map<string, string | number>();
+      changes.forEach((c, i) => {
+        for (const tuple of afterKeys[i][s]) {
+          const tag = JSON.stringify(tuple);
+          const other = owners.get(tag);
+          if (other !== undefined && other !== c.id) throw this.duplicate(coll, spec, tuple);
+          owners.set(tag, c.id);
+          const prefix = [coll, spec.name, ...tuple];
+          for (const k of this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) })) {
+            if (!touched.has((k as any[])[(k as any[]).length - 1])) throw this.duplicate(coll, spec, tuple);
+          }
+        }
+      });
+    });
+    changes.forEach((c) => {
+      specs.forEach((spec, s) => {
+        for (const tuple of c.beforeKeys?.[s] ?? []) this.idx.removeSync(key(coll, spec.name, ...tuple, c.id));
+      });
+    });
+    changes.forEach((c, i) => {
+      specs.forEach((spec, s) => {
+        for (const tuple of afterKeys[i][s]) this.idx.putSync(key(coll, spec.name, ...tuple, c.id), c.id);
+      });
+      if (!writeDocs) return;
+      if (c.after) this.docs.putSync([coll, c.id], c.after);
+      else this.docs.removeSync([coll, c.id]);
+    });
+  }
+
+  private duplicate(coll: string, spec: IndexSpec, tuple: KeyPart[]): DuplicateKeyError {
+    return new DuplicateKeyError(coll, spec.name, Object.fromEntries(spec.fields.map((f, i) => [f, tuple[i]])));
+  }
+}
