@@ -1,0 +1,103 @@
+/**
+ * The platform side of paying: opening WeChat Pay / Alipay on mini-programs and App through `uni.requestPayment`,
+ * the WeChat in-browser JSAPI bridge, redirects on H5, and page visibility. The component receives it through
+ * `inject(PLATFORM_KEY)` so tests in a DOM without the uni runtime can give it their own.
+ */
+import type { InjectionKey } from 'vue';
+import { VkPayError } from '../../common/errors';
+import type { ClientPayment, ProviderName } from './api-types';
+
+export type PaymentOutcome = 'ok' | 'cancel';
+
+export interface PlatformBridge {
+  /** uni's platform name: 'web', 'mp-weixin', 'mp-alipay', 'app', ... */
+  platform(): string;
+  /** For payment kinds the platform opens itself; resolves 'cancel' when the person backs out. */
+  requestPayment(provider: ProviderName, payment: ClientPayment): Promise<PaymentOutcome>;
+  /** Leave the app for a payment page (H5). */
+  redirect(url: string): void;
+  /** Open a payment page next to the app (H5 new tab, on a click so no popup blocker objects); elsewhere copy it. */
+  openWindow(url: string): void;
+  /** Calls back with false when the page is hidden and true when shown again; returns the unsubscribe. */
+  onVisibilityChange(listener: (visible: boolean) => void): () => void;
+}
+
+export const PLATFORM_KEY: InjectionKey<PlatformBridge> = Symbol('vk-pay-platform');
+
+function isCancel(errMsg: string | undefined): boolean {
+  return /cancel/i.test(errMsg ?? '');
+}
+
+interface WeixinJSBridgeLike {
+  invoke(api: string, params: Record<string, string>, cb: (res: { err_msg?: string }) => void): void;
+}
+
+/** `uni.requestPayment` arguments for each payment kind (uni-app docs: orderInfo differs per platform). */
+export function requestPaymentArgs(provider: ProviderName, payment: ClientPayment): Record<string, unknown> {
+  switch (payment.kind) {
+    case 'requestPayment':
+      // mini-program: timeStamp/nonceStr/package/signType/paySign spread at top level; App wxpay wants them as orderInfo.
+      return uni.getSystemInfoSync().uniPlatform === 'app'
+        ? { provider, orderInfo: payment.params }
+        : { provider, ...payment.params };
+    case 'order_string':
+      return { provider, orderInfo: payment.order_string };
+    case 'trade_no':
+      return { provider, orderInfo: payment.trade_no };
+    default:
+      throw new VkPayError(40001, `payment kind ${payment.kind} is not opened by uni.requestPayment`);
+  }
+}
+
+export const uniPlatform: PlatformBridge = {
+  platform() {
+    return uni.getSystemInfoSync().uniPlatform;
+  },
+  requestPayment(provider, payment) {
+    const bridge = (globalThis as { WeixinJSBridge?: WeixinJSBridgeLike }).WeixinJSBridge;
+    if (payment.kind === 'requestPayment' && this.platform() === 'web') {
+      // JSAPI inside WeChat's browser: uni.requestPayment does not exist on H5.
+      if (!bridge) return Promise.reject(new VkPayError(40001, 'JSAPI payment needs the WeChat browser'));
+      return new Promise((resolve, reject) => {
+        bridge.invoke('getBrandWCPayRequest', payment.params, (res) => {
+          if (res.err_msg === 'get_brand_wcpay_request:ok') resolve('ok');
+          else if (isCancel(res.err_msg)) resolve('cancel');
+          else reject(new VkPayError(50000, res.err_msg ?? 'JSAPI payment failed'));
+        });
+      });
+    }
+    return new Promise((resolve, reject) => {
+      uni.requestPayment({
+        ...(requestPaymentArgs(provider, payment) as unknown as UniApp.RequestPaymentOptions),
+        success: () => resolve('ok'),
+        fail: (err: { errMsg?: string }) => (isCancel(err.errMsg) ? resolve('cancel') : reject(new VkPayError(50000, err.errMsg ?? 'payment failed'))),
+      });
+    });
+  },
+  redirect(url) {
+    if (typeof window !== 'undefined') window.location.href = url;
+  },
+  openWindow(url) {
+    if (typeof window !== 'undefined' && typeof window.open === 'function') {
+      if (!window.open(url, '_blank')) window.location.href = url;
+      return;
+    }
+    uni.setClipboardData({ data: url });
+  },
+  onVisibilityChange(listener) {
+    if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') {
+      const handler = () => listener(document.visibilityState !== 'hidden');
+      document.addEventListener('visibilitychange', handler);
+      return () => document.removeEventListener('visibilitychange', handler);
+    }
+    // Mini-programs and App: the app going to the background is when the payment sheet or another app is up.
+    const hide = () => listener(false);
+    const show = () => listener(true);
+    uni.onAppHide(hide);
+    uni.onAppShow(show);
+    return () => {
+      uni.offAppHide(hide);
+      uni.offAppShow(show);
+    };
+  },
+};
