@@ -1,0 +1,49 @@
+/**
+ * HttpClient over uniCloud.httpclient.request (urllib underneath). dataType 'text' keeps the raw body for
+ * signature verification (the default would hand back a Buffer, 'json' a re-parsed object); `content` sends our
+ * exact bytes. Failures (ECONNREFUSED, ResponseTimeoutError, ...) become GatewayNetworkError (40004).
+ */
+import { GatewayNetworkError } from '../../../../../../common/errors';
+import type { HttpClient, HttpRequest, HttpResponse } from './http';
+
+/** The subset of uniCloud.httpclient this adapter uses. */
+export interface UniCloudHttpClientLike {
+  request(url: string, options: {
+    method: string;
+    headers: Record<string, string>;
+    content?: string;
+    dataType: 'text';
+    timeout: number;
+    followRedirect: boolean;
+  }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; data: unknown }>;
+}
+
+declare const uniCloud: { httpclient: UniCloudHttpClientLike } | undefined;
+
+export function createUniCloudHttpClient(httpclient?: UniCloudHttpClientLike): HttpClient {
+  const client = httpclient ?? (typeof uniCloud !== 'undefined' ? uniCloud?.httpclient : undefined);
+  if (!client) throw new Error('uniCloud.httpclient is not available in this runtime');
+  return async (req: HttpRequest): Promise<HttpResponse> => {
+    let res: Awaited<ReturnType<UniCloudHttpClientLike['request']>>;
+    try {
+      res = await client.request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        content: req.body,
+        dataType: 'text',
+        timeout: req.timeoutMs,
+        followRedirect: false,
+      });
+    } catch (err) {
+      const e = err as { name?: string; code?: string; message?: string };
+      throw new GatewayNetworkError(`${req.method} ${new URL(req.url).host}: ${e.name ?? ''} ${e.code ?? e.message ?? String(err)}`.trim(), { cause: err });
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers ?? {})) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const data = res.data;
+    const body = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : data == null ? '' : JSON.stringify(data);
+    return { status: res.status, headers, body };
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The ONE place where what a gateway says goes wrong becomes a code of the shared table (common/errors.ts).
+ * The provider's own code and message stay on the error (providerCode/providerMessage, and in `detail`).
+ * Retrying is decided from the mapped code alone: 40004 (network), 40008 (rate limited) and 40010 (system busy)
+ * are the table's retryable entries, which are exactly the failures worth another attempt.
+ */
+import { GatewayNetworkError, VkPayError, type ErrorCode } from '../../../../../../common/errors';
+import type { Channel } from './types';
+
+type Code = Exclude<ErrorCode, 0>;
+
+/** An error a gateway answered with, mapped onto the table. */
+export class ProviderError extends VkPayError {
+  readonly channel: Channel;
+  readonly providerCode: string;
+  readonly providerMessage: string;
+  readonly httpStatus: number | undefined;
+  constructor(code: Code, channel: Channel, providerCode: string, providerMessage: string, httpStatus?: number) {
+    super(code, `${channel} ${providerCode}${providerMessage ? `: ${providerMessage}` : ''}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`);
+    this.name = 'ProviderError';
+    this.channel = channel;
+    this.providerCode = providerCode;
+    this.providerMessage = providerMessage;
+    this.httpStatus = httpStatus;
+  }
+}
+
+/** WeChat Pay v3 business codes (PROTOCOLS.md 1.8) and their v2 spellings (no underscores). */
+const WECHAT_CODES: Record<string, Code> = {
+  PARAM_ERROR: 40001, INVALID_REQUEST: 40001, APPID_MCHID_NOT_MATCH: 40001, MCH_NOT_EXISTS: 40001,
+  OPENID_MISMATCH: 40001, ORDER_CLOSED: 40001, ORDERCLOSED: 40001, OUT_TRADE_NO_USED: 40001, LACK_PARAMS: 40001,
+  XML_FORMAT_ERROR: 40001, REQUIRE_POST_METHOD: 40001, POST_DATA_EMPTY: 40001, NOT_UTF8: 40001, INVALID_TRANSACTIONID: 40001,
+  APPID_NOT_EXIST: 40001, MCHID_NOT_EXIST: 40001, REFUND_FEE_INVALID: 40001, ERROR: 40001, INVALID_REQ_TOO_MUCH: 40001,
+  SIGN_ERROR: 40002, SIGNERROR: 40002,
+  CERT_ERROR: 40003,
+  ORDER_NOT_EXIST: 40005, ORDERNOTEXIST: 40005, RESOURCE_NOT_EXISTS: 40005, REFUNDNOTEXIST: 40005,
+  ORDERPAID: 40006, ORDER_PAID: 40006, TRADE_STATE_PAID: 40006,
+  NOT_ENOUGH: 40007, NOTENOUGH: 40007,
+  FREQUENCY_LIMITED: 40008, RATELIMIT_EXCEEDED: 40008, RATE_LIMITED: 40008, FREQ_LIMIT: 40008,
+  NO_AUTH: 40009, NOAUTH: 40009, ACCOUNT_ERROR: 40009, RULE_LIMIT: 40009, RULELIMIT: 40009, TRADE_ERROR: 40009,
+  USER_ACCOUNT_ABNORMAL: 40009,
+  SYSTEM_ERROR: 40010, SYSTEMERROR: 40010, SERVICE_UNAVAILABLE: 40010, BANK_ERROR: 40010, BANKERROR: 40010,
+};
+
+/** Alipay sub_codes (PROTOCOLS.md 3.6); `aop.` prefixed variants are looked up without the prefix. */
+const ALIPAY_SUB_CODES: Record<string, Code> = {
+  'ACQ.INVALID_PARAMETER': 40001, 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL': 40001, 'ACQ.REASON_TRADE_REFUND_FEE_ERR': 40001,
+  'ACQ.TRADE_HAS_CLOSE': 40001, 'ACQ.TRADE_STATUS_ERROR': 40001, 'ACQ.CONTEXT_INCONSISTENT': 40001,
+  'ACQ.TOTAL_FEE_EXCEED': 40001, 'ACQ.EXIST_FORBIDDEN_WORD': 40001, 'ACQ.TRADE_HAS_FINISHED': 40001,
+  'isv.invalid-signature': 40002, 'isv.invalid-signature-type': 40002,
+  'isv.invalid-app-id': 40003, 'isv.app-unbind-partner': 40003, 'isv.invalid-cert': 40003,
+  'ACQ.TRADE_NOT_EXIST': 40005,
+  'ACQ.TRADE_HAS_SUCCESS': 40006,
+  'ACQ.SELLER_BALANCE_NOT_ENOUGH': 40007, 'ACQ.BUYER_BALANCE_NOT_ENOUGH': 40007,
+  'ACQ.ACCESS_FORBIDDEN': 40009, 'isv.insufficient-isv-permissions': 40009,
+  'aop.invalid-auth-token': 40009, 'aop.invalid-app-auth-token': 40009,
+  'ACQ.SYSTEM_ERROR': 40010, 'isp.unknow-error': 40010, 'aop.unknow-error': 40010, 'isp.unknown-error': 40010,
+};
+
+/** Gateway `code` classes when the sub_code is unknown. */
+const ALIPAY_CODES: Record<string, Code> = {
+  '20000': 40010, '20001': 40009, '40001': 40001, '40002': 40001, '40004': 50000, '40006': 40009,
+};
+
+function byHttpStatus(status: number): Code {
+  if (status === 400) return 40001;
+  if (status === 401) return 40002;
+  if (status === 403) return 40009;
+  if (status === 404) return 40005;
+  if (status === 429) return 40008;
+  if (status >= 500) return 40010;
+  return 50000;
+}
+
+/** A non-2xx WeChat v3 answer: `{code, message}` body if any, else the HTTP status class decides. */
+export function mapWxpayV3Error(status: number, rawBody: string): ProviderError {
+  let code = '';
+  let message = '';
+  try {
+    const body = JSON.parse(rawBody) as { code?: unknown; message?: unknown };
+    if (typeof body.code === 'string') code = body.code;
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    message = rawBody.slice(0, 200);
+  }
+  // A 5xx is retryable whatever code it carries (OPENID_MISMATCH excepted: a 500 that is really a bad parameter).
+  const mapped = WECHAT_CODES[code] ?? byHttpStatus(status);
+  const finalCode = status >= 500 && mapped !== 40001 ? 40010 : status === 429 ? 40008 : mapped;
+  return new ProviderError(finalCode, 'wxpay', code || `HTTP_${status}`, message, status);
+}
+
+/** A v2 answer: `return_code=FAIL` (communication) or `result_code=FAIL` with `err_code`. */
+export function mapWxpayV2Error(errCode: string, message: string, httpStatus?: number): ProviderError {
+  const code = WECHAT_CODES[errCode] ?? (httpStatus && httpStatus >= 500 ? 40010 : /签名/.test(message) ? 40002 : 50000);
+  return new ProviderError(code, 'wxpay-v2', errCode || 'FAIL', message, httpStatus);
+}
+
+/** An Alipay answer with code != 10000 (sub_code first, then the gateway code class). */
+export function mapAlipayError(code: string, msg: string, subCode?: string, subMsg?: string): ProviderError {
+  const sub = subCode ?? '';
+  const mapped = ALIPAY_SUB_CODES[sub] ?? ALIPAY_SUB_CODES[sub.replace(/^aop\./, '')] ?? ALIPAY_CODES[code] ?? 50000;
+  return new ProviderError(mapped, 'alipay', sub || code, [msg, subMsg].filter(Boolean).join(' / '));
+}
+
+/** A non-200 HTTP answer from the Alipay gateway (it normally answers 200 with a code inside). */
+export function mapAlipayHttpError(status: number, rawBody: string): ProviderError {
+  return new ProviderError(status >= 500 ? 40010 : status === 429 ? 40008 : 50000, 'alipay', `HTTP_${status}`, rawBody.slice(0, 200), status);
+}
+
+/** Anything the HTTP client threw (refused, reset, DNS, timeout) is a network error, 40004, retryable. */
+export function mapNetworkError(channel: Channel, err: unknown): VkPayError {
+  if (err instanceof VkPayError) return err;
+  const e = err as { name?: string; message?: string; code?: string };
+  const what = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? 'timeout' : e?.code ?? e?.message ?? String(err);
+  return new GatewayNetworkError(`${channel}: ${what}`, { cause: err });
+}
+
+/** True for the failures a retry can fix (the table's retryable codes). */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof VkPayError && err.retryable;
+}
