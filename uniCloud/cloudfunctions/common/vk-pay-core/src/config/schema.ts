@@ -1,0 +1,111 @@
+/**
+ * The shape of `uni-config-center/vk-pay/config.js`, as a zod schema. Every field a merchant can get wrong is
+ * named in the error (see `load.ts`), so a bad upload fails at the first call with "providers.wxpay.mchId: ..."
+ * instead of a signature error at the first payment.
+ */
+import { z } from 'zod';
+
+const pem = (what: string) => z.string().refine((s) => /-----BEGIN [A-Z ]+-----/.test(s), { message: `${what} must be a PEM string` });
+const nonEmpty = z.string().min(1, 'required');
+/** a function field, kept as the very function given (z.function() would wrap it) */
+const fn = <F>(message: string) => z.custom<F>((v) => typeof v === 'function', { message });
+
+/** What a `custom` order type's resolver receives and returns (amounts in integer fen). */
+export interface OrderResolverInput { type: string; amount?: number; goods_id?: string; subject?: string; user_id: string }
+export type OrderResolver = (input: OrderResolverInput) => { amount: number; subject: string } | Promise<{ amount: number; subject: string }>;
+
+/** The identity an auth hook returns; `role` containing "admin" unlocks admin methods. */
+export interface AuthIdentity { uid: string; role?: string[] }
+export type AuthHook = (req: { method: string; uniIdToken?: string; httpInfo?: { headers?: Record<string, string> }; userInfo?: unknown; clientInfo?: unknown }) => AuthIdentity | null | undefined | Promise<AuthIdentity | null | undefined>;
+
+export const wxpayV3Schema = z.object({
+  appId: nonEmpty,
+  mchId: nonEmpty,
+  apiV3Key: z.string().length(32, 'apiV3Key must be 32 characters'),
+  apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters').optional(),
+  merchant: z.object({ serialNo: nonEmpty, privateKeyPem: pem('merchant.privateKeyPem'), publicKeyPem: pem('merchant.publicKeyPem').optional() }),
+  /** WeChat Pay public key mode (`PUB_KEY_ID_...`); the sandbox also puts its private key here, which the core never uses */
+  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).passthrough(),
+  /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
+  baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+});
+
+export const wxpayV2Schema = z.object({
+  appId: nonEmpty,
+  mchId: nonEmpty,
+  apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters'),
+  /** client certificate for v2 refunds (PEM); not needed in the sandbox */
+  clientCertPem: pem('clientCertPem').optional(),
+  clientKeyPem: pem('clientKeyPem').optional(),
+  baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+});
+
+export const alipaySchema = z.object({
+  appId: nonEmpty,
+  sellerId: z.string().min(1).optional(),
+  app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
+  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }).passthrough(),
+  gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
+});
+
+const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2) });
+
+/**
+ * How an order type decides its amount. `client`: the client's amount within [min, max] (recharge);
+ * `catalog`: a server-side price list keyed by goods_id (goods, vip); `custom`: the merchant's own function.
+ */
+export const orderTypeSchema = z.discriminatedUnion('amount', [
+  z.object({ amount: z.literal('client'), min: z.number().int().positive().default(1), max: z.number().int().positive().optional(), subject: z.string().min(2).optional() }),
+  z.object({ amount: z.literal('catalog'), catalog: z.record(catalogItem).refine((c) => Object.keys(c).length > 0, 'catalog must not be empty') }),
+  z.object({
+    amount: z.literal('custom'),
+    resolve: fn<OrderResolver>('resolve must be a function (input) => ({ amount, subject })'),
+    subject: z.string().min(2).optional(),
+  }),
+]);
+
+const webhook = z.object({ kind: z.enum(['generic', 'dingtalk', 'wecom']), url: z.string().url(), secret: z.string().optional() });
+
+export const configSchema = z.object({
+  env: z.enum(['sandbox', 'production']),
+  /** URL of the URL-ized `vk-pay-notify` function; `/<channel>` is appended per channel */
+  notifyUrl: z.string().url(),
+  /** where wap/page/h5 payments send the person back (optional) */
+  returnUrl: z.string().url().optional(),
+  providers: z
+    .object({ wxpay: wxpayV3Schema.optional(), 'wxpay-v2': wxpayV2Schema.optional(), alipay: alipaySchema.optional() })
+    .refine((p) => Boolean(p.wxpay || p['wxpay-v2'] || p.alipay), 'at least one of wxpay, wxpay-v2, alipay is required'),
+  /** which WeChat Pay API serves `provider: "wxpay"` */
+  wxpayChannel: z.enum(['wxpay', 'wxpay-v2']).default('wxpay'),
+  orderTypes: z.record(orderTypeSchema).refine((t) => Object.keys(t).length > 0, 'at least one order type is required'),
+  /** integer fen */
+  maxAmount: z.number().int().positive().default(1_000_000),
+  ttlMs: z.number().int().positive().default(2 * 60 * 60 * 1000),
+  rateLimit: z.object({ perMinute: z.number().int().positive().default(10) }).default({}),
+  /** queryPayment({await_notify}) waits at most this long */
+  awaitNotifyMs: z.number().int().nonnegative().default(20_000),
+  hooks: z
+    .object({
+      /** run a freshly enqueued hook right after the notification is answered (the timer retries failures) */
+      inline: z.boolean().default(true),
+      maxAttempts: z.number().int().positive().default(8),
+      /** delays before retry n (ms); the last one repeats */
+      backoffMs: z.array(z.number().int().nonnegative()).min(1).default([15_000, 30_000, 60_000, 180_000, 600_000, 1_800_000, 3_600_000, 10_800_000]),
+      leaseMs: z.number().int().positive().default(60_000),
+    })
+    .default({}),
+  alerts: z.object({ webhooks: z.array(webhook).default([]) }).passthrough().default({}),
+  /** 64 hex chars (32 bytes): when set, user_info stored on orders is AES-256-GCM encrypted */
+  userInfoKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'userInfoKey must be 64 hex characters').optional(),
+  /** (req) => ({ uid, role }) | null : the merchant's own identity resolver (see auth/ for uni-id and VK adapters) */
+  auth: fn<AuthHook>('auth must be a function (req) => ({ uid, role })').optional(),
+  /** admin bearer token, or a function that reads it (the local config reads `${VKPAY_HOME}/admin-token`) */
+  adminToken: z.union([z.string().min(16, 'adminToken must be at least 16 characters'), fn<() => string | undefined>('adminToken must be a string or a function')]).optional(),
+}).passthrough();
+
+export type VkPayConfigInput = z.input<typeof configSchema>;
+export type VkPayConfig = z.output<typeof configSchema>;
+export type OrderTypeConfig = z.output<typeof orderTypeSchema>;
+export type WxpayV3Config = z.output<typeof wxpayV3Schema>;
+export type WxpayV2Config = z.output<typeof wxpayV2Schema>;
+export type AlipayConfig = z.output<typeof alipaySchema>;

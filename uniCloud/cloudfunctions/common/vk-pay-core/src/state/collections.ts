@@ -1,0 +1,17 @@
+/** Collection names, in one place (DESIGN.md section 7 seed names plus the core's own). */
+export const COLLECTIONS = {
+  orders: 'payment_orders',
+  transactions: 'payment_transactions',
+  refunds: 'refund_records',
+  notifications: 'payment_notifications',
+  logs: 'payment_logs',
+  errors: 'payment_errors',
+  /** business hooks waiting to run (at least once, retried, dead-lettered) */
+  outbox: 'vk_pay_outbox',
+  /** per-user request counters, one document per user and minute */
+  rateLimits: 'vk_pay_rate_limits',
+  /** alerts raised by the core (dead letters, paid-after-close); issue 5's alerting reads and delivers them */
+  alerts: 'vk_pay_alerts',
+  /** the demo recharge hook's points ledger, one document per user */
+  points: 'vk_pay_points',
+} as const;
