@@ -75,26 +75,38 @@ export class DocumentStore {
     return Array.from(this.docs.getRange({ start: [coll], end: [coll, MAX_KEY_PART] }), (e) => e.value);
   }
 
-  /** A superset of the documents matching `filter`: by `_id`, by the best equality index, or the whole collection. */
-  private candidates(coll: string, filter: Filter): StoredDoc[] {
+  /**
+   * How a filter's candidates are found: by `_id`, by the index whose leading fields have the most equality
+   * conditions, or by scanning the collection. Exposed so tests can prove indexed lookups do not scan.
+   */
+  plan(coll: string, filter: Filter): { kind: 'id'; ids: unknown[] } | { kind: 'index'; spec: IndexSpec; values: KeyPart[] } | { kind: 'scan' } {
     const idCond = filter._id;
-    if (idCond !== undefined && (typeof idCond !== 'object' || idCond === null || Object.keys(idCond).length === 1)) {
-      const ids: unknown[] | undefined = typeof idCond === 'object' && idCond !== null
-        ? (Array.isArray(idCond.$in) ? idCond.$in : '$eq' in idCond ? [idCond.$eq] : undefined) : [idCond];
-      if (ids) return [...new Set(ids)].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
+    if (idCond !== undefined) {
+      if (typeof idCond !== 'object' || idCond === null) return { kind: 'id', ids: [idCond] };
+      if (Object.keys(idCond).length === 1 && Array.isArray(idCond.$in)) return { kind: 'id', ids: idCond.$in };
+      if (Object.keys(idCond).length === 1 && '$eq' in idCond) return { kind: 'id', ids: [idCond.$eq] };
     }
     const eq = equalityConditions(filter);
-    let best: { spec: IndexSpec; values: KeyPart[] } | undefined;
+    let best: { kind: 'index'; spec: IndexSpec; values: KeyPart[] } | undefined;
     for (const spec of this.specsOf(coll)) {
       const values: KeyPart[] = [];
       for (const f of spec.fields) { if (!eq.has(f)) break; values.push(eq.get(f) as KeyPart); }
-      if (values.length > 0 && (!best || values.length > best.values.length)) best = { spec, values };
+      if (values.length > 0 && (!best || values.length > best.values.length)) best = { kind: 'index', spec, values };
     }
-    if (!best) return this.scan(coll);
-    const prefix = [coll, best.spec.name, ...best.values];
-    const ids = new Set<string | number>();
-    for (const k of this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) })) ids.add((k as any[])[(k as any[]).length - 1]);
-    return [...ids].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
+    return best ?? { kind: 'scan' };
+  }
+
+  /** A superset of the documents matching `filter`, found as `plan` says. */
+  private candidates(coll: string, filter: Filter): StoredDoc[] {
+    const plan = this.plan(coll, filter);
+    if (plan.kind === 'scan') return this.scan(coll);
+    let ids: unknown[];
+    if (plan.kind === 'id') ids = plan.ids;
+    else {
+      const prefix = [coll, plan.spec.name, ...plan.values];
+      ids = Array.from(this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) }), (k) => (k as any[])[(k as any[]).length - 1]);
+    }
+    return [...new Set(ids)].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
   }
 
   find(coll: string, filter: Filter, opts: FindOptions = {}): StoredDoc[] {
