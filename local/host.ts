@@ -1,0 +1,167 @@
+/**
+ * The local uniCloud host: runs the BUILT cloud functions (uniCloud/cloudfunctions/*) as uniCloud runs them,
+ * with the embedded database, the sandbox gateways and the H5 build, over one HTTP server.
+ *
+ *   const host = await startHost({ port: 0, home: tmpDir, quiet: true });
+ *   await fetch(`${host.url}/http/vk-pay-co/getPayOptions`, { method: 'POST', body: '{}' });
+ *   await host.runTimer('vk-pay-sync');
+ *   await host.close();
+ *
+ * Data lives under `home` (`${VKPAY_HOME:-.vkpay}`): `db/`, `admin-token`, `sandbox/credentials.json`.
+ * The cloud code reads `process.env.VKPAY_HOME` and `process.env.VKPAY_PUBLIC_URL` (set here) to find them,
+ * so the config of one process follows the host started last.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { ensureAdminToken } from './admin-token';
+import { openLocalDatabase, type LocalDatabase } from './db';
+import { createSandboxIfPresent, ensureSandboxCredentialsIfPresent, type SandboxInstance } from './optional-parts';
+import { COMMON_MODULES_DIR, DATABASE_DIR, H5_DIST_DIR, REPO_ROOT } from './paths';
+import { loadFunctions, type LoadedFunction } from './runtime/functions';
+import { invokeTimer } from './runtime/invoke';
+import { scheduleTimers, timerTriggerOf } from './runtime/timers';
+import { attachHost, type HostContext } from './runtime/unicloud-global';
+import { createRouter } from './server/router';
+import { envelopeOf, sendJson } from './server/http-io';
+
+export interface StartHostOptions {
+  /** default `$PORT` or 8787; 0 picks a free port */
+  port?: number;
+  /** default `$VKPAY_HOME` or `<repo>/.vkpay` */
+  home?: string;
+  /** no request or timer logs */
+  quiet?: boolean;
+  /** schedule the functions' cron triggers (default true); `runTimer` works either way */
+  timers?: boolean;
+}
+
+export interface Host {
+  url: string;
+  port: number;
+  home: string;
+  db: LocalDatabase;
+  adminToken: string;
+  runTimer(fn: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Builds the cloud bundle when it is missing or older than the core's sources. */
+export function ensureCloudBundle(): void {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-cloud.mjs'), '--if-stale'], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** The plugin's `env` from its config (uni-config-center/vk-pay); a checkout without config is local = sandbox. */
+function readConfiguredEnv(): string | undefined {
+  const req = createRequire(path.join(COMMON_MODULES_DIR, 'package.json'));
+  const createConfig = req(path.join(COMMON_MODULES_DIR, 'uni-config-center')) as (o: { pluginId: string }) => { config(p: string): unknown };
+  const env = createConfig({ pluginId: 'vk-pay' }).config('env');
+  return typeof env === 'string' ? env : undefined;
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
+  const home = path.resolve(opts.home ?? process.env.VKPAY_HOME ?? path.join(REPO_ROOT, '.vkpay'));
+  const log = opts.quiet ? () => {} : (...args: unknown[]) => console.error(...args);
+  fs.mkdirSync(home, { recursive: true });
+  const adminToken = ensureAdminToken(home);
+  ensureCloudBundle();
+  const db = await openLocalDatabase({ path: path.join(home, 'db'), indexDir: DATABASE_DIR });
+
+  let functions = new Map<string, LoadedFunction>();
+  let sandbox: SandboxInstance | undefined;
+  let ctx: HostContext | undefined;
+  let ready = false;
+  const router = createRouter({
+    get host() { return ctx as HostContext; },
+    get functions() { return functions; },
+    h5Dir: H5_DIST_DIR,
+    sandbox: () => sandbox,
+    isSandboxEnv: () => {
+      try {
+        return (readConfiguredEnv() ?? 'sandbox') === 'sandbox';
+      } catch (err) {
+        log('[host] cannot read the vk-pay config', err);
+        return false;
+      }
+    },
+    runTimer: (fn) => runTimer(fn),
+    log,
+  });
+  const server = http.createServer((req, res) => {
+    if (!ready) return sendJson(res, 503, envelopeOf(40010, 'the host is starting'));
+    router(req, res).catch((err) => {
+      log('[host] request failed', err);
+      if (!res.headersSent) sendJson(res, 500, envelopeOf(50000));
+      else res.destroy();
+    });
+  });
+  const requested = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 8787);
+  let port: number;
+  try {
+    port = await listen(server, requested);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  ctx = { db, home, url };
+  process.env.VKPAY_HOME = home;
+  process.env.VKPAY_PUBLIC_URL = url;
+  const detach = attachHost(ctx);
+  let stopTimers = () => {};
+
+  const runTimer = async (name: string): Promise<unknown> => {
+    const fn = functions.get(name);
+    const trigger = fn && timerTriggerOf(fn);
+    if (!fn || !trigger) throw new Error(`no timer trigger for cloud function ${name}`);
+    return invokeTimer(ctx as HostContext, fn, trigger);
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      stopTimers();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sandbox?.close();
+      detach();
+      await db.close();
+    })();
+    return closing;
+  };
+
+  try {
+    await ensureSandboxCredentialsIfPresent(home);
+    functions = loadFunctions();
+    sandbox = await createSandboxIfPresent({ home, publicBaseUrl: url });
+    if (opts.timers !== false) {
+      stopTimers = scheduleTimers(functions.values(), async (fn, trigger) => {
+        try {
+          const summary = await invokeTimer(ctx as HostContext, fn, trigger);
+          log(`[timer] ${fn.name}`, JSON.stringify(summary));
+        } catch (err) {
+          log(`[timer] ${fn.name} failed`, err);
+        }
+      });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  ready = true;
+  return { url, port, home, db, adminToken, runTimer, close };
+}
