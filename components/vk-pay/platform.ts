@@ -49,6 +49,13 @@ export function requestPaymentArgs(provider: ProviderName, payment: ClientPaymen
   }
 }
 
+/** H5: the browser tab hidden or shown (another tab, the phone locked, the payment app in front). */
+export function documentVisibility(listener: (visible: boolean) => void): () => void {
+  const handler = () => listener(document.visibilityState !== 'hidden');
+  document.addEventListener('visibilitychange', handler);
+  return () => document.removeEventListener('visibilitychange', handler);
+}
+
 export const uniPlatform: PlatformBridge = {
   platform() {
     return uni.getSystemInfoSync().uniPlatform;
@@ -85,11 +92,7 @@ export const uniPlatform: PlatformBridge = {
     uni.setClipboardData({ data: url });
   },
   onVisibilityChange(listener) {
-    if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') {
-      const handler = () => listener(document.visibilityState !== 'hidden');
-      document.addEventListener('visibilitychange', handler);
-      return () => document.removeEventListener('visibilitychange', handler);
-    }
+    if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') return documentVisibility(listener);
     // Mini-programs and App: the app going to the background is when the payment sheet or another app is up.
     const hide = () => listener(false);
     const show = () => listener(true);
