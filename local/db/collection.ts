@@ -141,8 +141,8 @@ class LocalAggregate implements Aggregate {
 }
 
 export class LocalCollection<T = Doc> extends LocalQuery<T> implements Collection<T> {
-  add(doc: Record<string, any>): Promise<AddResult>;
   add(docs: Record<string, any>[]): Promise<AddManyResult>;
+  add(doc: Record<string, any>): Promise<AddResult>;
   async add(input: Record<string, any> | Record<string, any>[]): Promise<AddResult | AddManyResult> {
     if (Array.isArray(input)) {
       if (input.length === 0) throw new ParamError('add([]) needs at least one document');

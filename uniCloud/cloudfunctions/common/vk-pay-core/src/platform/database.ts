@@ -12,6 +12,7 @@ export interface DbCommand {
   in(v: unknown[]): any; nin(v: unknown[]): any; exists(v: boolean): any;
   and(...conds: any[]): any; or(...conds: any[]): any;
   set(v: unknown): any; inc(n: number): any; remove(): any; push(v: unknown): any;
+  mul(n: number): any; pop(): any; shift(): any; unshift(v: unknown): any;
   aggregate: Record<string, (...args: any[]) => any>;
 }
 
@@ -39,7 +40,8 @@ export interface Query<T = Doc> {
 export interface DocRef<T = Doc> {
   get(): Promise<QueryResult<T>>;
   update(data: Record<string, any>): Promise<UpdateResult>;
-  set(data: Record<string, any>): Promise<UpdateResult & { upserted?: number }>;
+  /** Replaces the whole document; creates it when absent (uniCloud answers `upsertedId` then). */
+  set(data: Record<string, any>): Promise<UpdateResult & { upserted?: number; upsertedId?: string }>;
   remove(): Promise<RemoveResult>;
 }
 
@@ -54,8 +56,9 @@ export interface Aggregate {
 }
 
 export interface Collection<T = Doc> extends Query<T> {
-  add(doc: Record<string, any>): Promise<AddResult>;
+  // The array overload comes first: an array is also a Record<string, any>.
   add(docs: Record<string, any>[]): Promise<AddManyResult>;
+  add(doc: Record<string, any>): Promise<AddResult>;
   doc(id: string): DocRef<T>;
   aggregate(): Aggregate;
 }
