@@ -15,13 +15,17 @@ export class ProviderError extends VkPayError {
   readonly providerCode: string;
   readonly providerMessage: string;
   readonly httpStatus: number | undefined;
-  constructor(code: Code, channel: Channel, providerCode: string, providerMessage: string, httpStatus?: number) {
+  /** false when the answer carried no verifiable signature (e.g. Alipay's unsigned error_response): such an
+   * answer may fail a call but must never be read as a fact about an order (not found, closed, ...). */
+  readonly verified: boolean;
+  constructor(code: Code, channel: Channel, providerCode: string, providerMessage: string, httpStatus?: number, verified = true) {
     super(code, `${channel} ${providerCode}${providerMessage ? `: ${providerMessage}` : ''}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`);
     this.name = 'ProviderError';
     this.channel = channel;
     this.providerCode = providerCode;
     this.providerMessage = providerMessage;
     this.httpStatus = httpStatus;
+    this.verified = verified;
   }
 }
 
@@ -96,10 +100,10 @@ export function mapWxpayV2Error(errCode: string, message: string, httpStatus?: n
 }
 
 /** An Alipay answer with code != 10000 (sub_code first, then the gateway code class). */
-export function mapAlipayError(code: string, msg: string, subCode?: string, subMsg?: string): ProviderError {
+export function mapAlipayError(code: string, msg: string, subCode?: string, subMsg?: string, verified = true): ProviderError {
   const sub = subCode ?? '';
   const mapped = ALIPAY_SUB_CODES[sub] ?? ALIPAY_SUB_CODES[sub.replace(/^aop\./, '')] ?? ALIPAY_CODES[code] ?? 50000;
-  return new ProviderError(mapped, 'alipay', sub || code, [msg, subMsg].filter(Boolean).join(' / '));
+  return new ProviderError(mapped, 'alipay', sub || code, [msg, subMsg].filter(Boolean).join(' / '), undefined, verified);
 }
 
 /** A non-200 HTTP answer from the Alipay gateway (it normally answers 200 with a code inside). */

@@ -91,3 +91,16 @@ export function joinUrl(baseUrl: string, apiPath: string): URL {
   const prefix = base.pathname.replace(/\/+$/, '');
   return new URL(`${base.origin}${prefix}${apiPath}`);
 }
+
+/** Parses `yyyy-MM-dd HH:mm:ss` (Beijing) to ms epoch (v2 refund success_time; Alipay uses the same). */
+export function parseDashedBeijing(text: string | undefined): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text ?? '');
+  if (!m) return undefined;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - 8 * 3600_000;
+}
+
+/** A decimal-digits string of fen ("100") as a number; ParamError otherwise. */
+export function fenFromDigits(value: unknown, field: string): number {
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value) || !Number.isSafeInteger(Number(value))) throw new ParamError(`${field} is not an integer number of fen`);
+  return Number(value);
+}

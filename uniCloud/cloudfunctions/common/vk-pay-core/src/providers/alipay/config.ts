@@ -1,0 +1,39 @@
+/** Alipay provider configuration (public-key mode, RSA2) and its parsed keys. */
+import type { KeyObject } from 'node:crypto';
+import { KeyConfigError } from '../../../../../../../common/errors';
+import { loadPrivateKey, loadPublicKey, requireString } from '../keys';
+import type { RetryTuning } from '../shared';
+
+export const ALIPAY_DEFAULT_GATEWAY = 'https://openapi.alipay.com/gateway.do';
+
+export interface AlipayConfig {
+  appId: string;
+  /** the merchant's 2088... PID; notifications are bound to it */
+  sellerId?: string;
+  /** PEM, or the bare base64 (PKCS#8 or PKCS#1) the Alipay key tool emits */
+  appPrivateKeyPem: string;
+  /** PEM, or bare base64 SPKI */
+  alipayPublicKeyPem: string;
+  /** default https://openapi.alipay.com/gateway.do; e.g. http://127.0.0.1:8787/sandbox/alipay/gateway.do */
+  gatewayUrl?: string;
+  /** op_app_id for alipay.trade.create when the mini program differs from appId */
+  mpAppId?: string;
+  retry?: RetryTuning;
+}
+
+export interface ResolvedAlipayConfig {
+  config: AlipayConfig;
+  gatewayUrl: string;
+  appKey: KeyObject;
+  alipayKey: KeyObject;
+}
+
+export function resolveAlipayConfig(config: AlipayConfig): ResolvedAlipayConfig {
+  if (!config || typeof config !== 'object') throw new KeyConfigError('alipay config missing');
+  requireString(config.appId, 'alipay.appId');
+  const appKey = loadPrivateKey(config.appPrivateKeyPem, 'alipay.appPrivateKeyPem');
+  const alipayKey = loadPublicKey(config.alipayPublicKeyPem, 'alipay.alipayPublicKeyPem');
+  const gatewayUrl = config.gatewayUrl ?? ALIPAY_DEFAULT_GATEWAY;
+  try { new URL(gatewayUrl); } catch { throw new KeyConfigError('alipay.gatewayUrl is not a URL'); }
+  return { config, gatewayUrl, appKey, alipayKey };
+}

@@ -1,0 +1,57 @@
+/**
+ * Alipay asynchronous notifications: the form-urlencoded raw body is parsed once (values decoded once, never
+ * again), verified with sign and sign_type excluded and empty values dropped, then mapped onto an outcome.
+ * event_id = notify_id (Alipay keeps it across redeliveries).
+ */
+import { ParamError, SignatureError } from '../../../../../../../common/errors';
+import type { IncomingNotification, NotificationOutcome, NotifyReply } from '../types';
+import { fenFromYuan } from './amounts';
+import type { ResolvedAlipayConfig } from './config';
+import { parseAlipayTimestamp, verifyAlipayNotify } from './signing';
+
+export function parseAlipayForm(rawBody: string): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(rawBody)) form[k] = v;
+  return form;
+}
+
+export function verifyAlipayNotification(r: ResolvedAlipayConfig, req: IncomingNotification, nowMs: number): NotificationOutcome {
+  const form = parseAlipayForm(req.rawBody ?? '');
+  if (!form.sign) throw new SignatureError('alipay notification without sign');
+  if (form.sign_type && form.sign_type !== 'RSA2') throw new SignatureError(`alipay notification sign_type ${form.sign_type} refused (RSA2 only)`);
+  if (!verifyAlipayNotify(form, r.alipayKey)) throw new SignatureError('alipay notification sign does not verify');
+  const eventId = form.notify_id;
+  if (!eventId) throw new ParamError('alipay notification without notify_id');
+  const outTradeNo = form.out_trade_no;
+  if (!outTradeNo) throw new ParamError('alipay notification without out_trade_no');
+  const common = { channel: 'alipay' as const, merchant: { app_id: form.app_id, merchant_id: form.seller_id }, raw: form };
+  const status = form.trade_status ?? '';
+
+  // A refund shows up as a trade_status_sync carrying refund fields (TRADE_SUCCESS for a partial refund,
+  // TRADE_CLOSED for a full one); out_biz_no is our out_request_no = out_refund_no.
+  if (form.out_biz_no && form.refund_fee) {
+    return {
+      kind: 'refund_succeeded', event_id: eventId, out_trade_no: outTradeNo, out_refund_no: form.out_biz_no,
+      // Alipay's refund_fee is the order's TOTAL refunded so far, not this refund's amount
+      amount: fenFromYuan(form.refund_fee, 'refund_fee'),
+      success_at: parseAlipayTimestamp(form.gmt_refund), ...common,
+    };
+  }
+  if (status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') {
+    if (!form.trade_no) throw new ParamError('alipay notification without trade_no');
+    return {
+      kind: 'paid', event_id: eventId, out_trade_no: outTradeNo, transaction_id: form.trade_no,
+      amount: fenFromYuan(form.total_amount, 'total_amount'),
+      paid_at: parseAlipayTimestamp(form.gmt_payment) ?? nowMs, ...common,
+    };
+  }
+  if (status === 'TRADE_CLOSED') return { kind: 'closed', event_id: eventId, out_trade_no: outTradeNo, ...common };
+  return { kind: 'ignored', event_id: eventId, out_trade_no: outTradeNo, reason: `trade_status ${status || '(none)'}`, ...common };
+}
+
+/** Exactly `success` acknowledges; anything else makes Alipay redeliver. */
+export function alipayNotifyReply(ok: boolean): NotifyReply {
+  return ok
+    ? { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'success' }
+    : { statusCode: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'fail' };
+}

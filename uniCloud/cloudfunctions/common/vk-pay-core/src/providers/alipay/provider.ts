@@ -1,0 +1,155 @@
+/**
+ * The Alipay provider (OpenAPI gateway.do, RSA2, public-key mode): mp (trade.create), app (signed order string),
+ * wap and page (signed GET URLs), qr (trade.precreate); trade.query, trade.close, trade.refund with
+ * out_request_no = our out_refund_no (stable across retries), fastpay.refund.query; notifications.
+ */
+import { ParamError, VkPayError } from '../../../../../../../common/errors';
+import { fenToYuan } from '../../../../../../../common/money';
+import { ProviderError } from '../error-map';
+import { checkCreateInput, checkRefundInput, clockOf } from '../shared';
+import type {
+  AlipayPayType, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
+  TradeQueryResult, TradeState,
+} from '../types';
+import { fenFromYuan, optionalFen } from './amounts';
+import { resolveAlipayConfig, type AlipayConfig } from './config';
+import { alipayNotifyReply, verifyAlipayNotification } from './notify';
+import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
+import { createAlipayExec, encodeParams, signedParams } from './transport';
+
+const TRADE_STATES: Record<string, TradeState> = {
+  WAIT_BUYER_PAY: 'pending', TRADE_SUCCESS: 'paid', TRADE_FINISHED: 'paid', TRADE_CLOSED: 'closed',
+};
+
+const PRODUCT_CODES: Record<AlipayPayType, string> = {
+  mp: 'JSAPI_PAY', app: 'QUICK_MSECURITY_PAY', wap: 'QUICK_WAP_WAY', page: 'FAST_INSTANT_TRADE_PAY', qr: 'FACE_TO_FACE_PAYMENT',
+};
+
+const PAGE_METHODS: Partial<Record<AlipayPayType, string>> = { wap: 'alipay.trade.wap.pay', page: 'alipay.trade.page.pay' };
+
+function isNotExist(err: unknown): err is ProviderError {
+  return err instanceof ProviderError && err.verified && err.providerCode === 'ACQ.TRADE_NOT_EXIST';
+}
+
+export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext): PaymentProvider {
+  const r = resolveAlipayConfig(config);
+  const exec = createAlipayExec(r, ctx);
+  const now = clockOf(ctx);
+
+  async function queryRefundInternal(outRefundNo: string, outTradeNo: string, fallbackAmount?: number): Promise<RefundResult> {
+    const d = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: outRefundNo, query_options: ['gmt_refund_pay'] });
+    const status = typeof d.refund_status === 'string' ? d.refund_status : '';
+    // refund_status absent = not received or failed (PROTOCOLS 3.3): not proof of failure, so still processing;
+    // a retry with the same out_request_no is safe either way.
+    const state: RefundResult['state'] = status === 'REFUND_SUCCESS' ? 'success' : status === 'REFUND_FAIL' ? 'failed' : 'processing';
+    return {
+      state, out_refund_no: outRefundNo, out_trade_no: String(d.out_trade_no ?? outTradeNo),
+      refund_id: d.trade_no ? String(d.trade_no) : undefined,
+      amount: optionalFen(d.refund_amount, 'refund_amount') ?? fallbackAmount ?? 0,
+      success_at: state === 'success' ? parseAlipayTimestamp(d.gmt_refund_pay) : undefined,
+      provider_state: status || 'REFUND_NOT_FOUND',
+    };
+  }
+
+  const provider: PaymentProvider = {
+    channel: 'alipay',
+    provider: 'alipay',
+
+    async createOrder(input: CreateOrderInput): Promise<CreateOrderResult> {
+      checkCreateInput(input);
+      const payType = input.pay_type as AlipayPayType;
+      const productCode = PRODUCT_CODES[payType];
+      if (!productCode) throw new ParamError(`alipay does not support pay_type ${input.pay_type}`);
+      const biz: Record<string, unknown> = {
+        out_trade_no: input.out_trade_no, total_amount: fenToYuan(input.amount), subject: input.subject.slice(0, 256),
+        product_code: productCode, time_expire: formatAlipayTimestamp(input.expires_at),
+      };
+      if (payType === 'mp') {
+        if (!input.openid) throw new ParamError('openid (buyer_id 2088... or buyer_open_id) is required for alipay mp');
+        if (/^2088\d{12}$/.test(input.openid)) biz.buyer_id = input.openid;
+        else biz.buyer_open_id = input.openid;
+        if (config.mpAppId) biz.op_app_id = config.mpAppId;
+        const d = await exec('alipay.trade.create', biz, { notify_url: input.notify_url });
+        if (!d.trade_no) throw new VkPayError(50000, 'alipay.trade.create answered without trade_no');
+        return { payment: { kind: 'trade_no', trade_no: String(d.trade_no) }, provider_order_id: String(d.trade_no) };
+      }
+      if (payType === 'qr') {
+        const d = await exec('alipay.trade.precreate', biz, { notify_url: input.notify_url });
+        if (!d.qr_code) throw new VkPayError(50000, 'alipay.trade.precreate answered without qr_code');
+        return { payment: { kind: 'code_url', code_url: String(d.qr_code) } };
+      }
+      if (payType === 'app') {
+        const params = signedParams(r, 'alipay.trade.app.pay', JSON.stringify(biz), now(), { notify_url: input.notify_url });
+        return { payment: { kind: 'order_string', order_string: encodeParams(params) } };
+      }
+      if (payType === 'wap' && input.return_url) biz.quit_url = input.return_url;
+      const params = signedParams(r, PAGE_METHODS[payType]!, JSON.stringify(biz), now(), { notify_url: input.notify_url, return_url: input.return_url });
+      const url = new URL(r.gatewayUrl);
+      url.search = '';
+      return { payment: { kind: 'page_url', page_url: `${url.toString()}?${encodeParams(params)}` } };
+    },
+
+    async queryOrder(outTradeNo: string): Promise<TradeQueryResult> {
+      let d: Record<string, any>;
+      try {
+        d = await exec('alipay.trade.query', { out_trade_no: outTradeNo });
+      } catch (err) {
+        if (isNotExist(err)) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
+        throw err;
+      }
+      const status = String(d.trade_status ?? '');
+      return {
+        state: TRADE_STATES[status] ?? 'pending',
+        out_trade_no: String(d.out_trade_no ?? outTradeNo),
+        amount: optionalFen(d.total_amount, 'total_amount'),
+        transaction_id: d.trade_no ? String(d.trade_no) : undefined,
+        paid_at: TRADE_STATES[status] === 'paid' ? parseAlipayTimestamp(d.send_pay_date) : undefined,
+        provider_state: status,
+      };
+    },
+
+    async closeOrder(outTradeNo: string): Promise<void> {
+      try {
+        await exec('alipay.trade.close', { out_trade_no: outTradeNo });
+        return;
+      } catch (err) {
+        // never created at Alipay (the buyer never opened the cashier): nothing to close (PROTOCOLS 3.6)
+        if (isNotExist(err)) return;
+        if (!(err instanceof ProviderError) || err.retryable) throw err;
+        const q = await provider.queryOrder(outTradeNo);
+        if (q.state === 'closed' || q.state === 'not_found') return;
+        if (q.state === 'paid') throw new ProviderError(40006, 'alipay', 'ACQ.TRADE_HAS_SUCCESS', `close refused (${err.providerCode}); trade is ${q.provider_state}`);
+        throw err;
+      }
+    },
+
+    async refund(input: RefundInput): Promise<RefundResult> {
+      checkRefundInput(input);
+      const d = await exec('alipay.trade.refund', {
+        out_trade_no: input.out_trade_no, refund_amount: fenToYuan(input.refund_amount),
+        out_request_no: input.out_refund_no, refund_reason: input.reason,
+      });
+      if (d.fund_change === 'Y') {
+        return {
+          state: 'success', out_refund_no: input.out_refund_no, out_trade_no: input.out_trade_no,
+          refund_id: d.trade_no ? String(d.trade_no) : undefined, amount: input.refund_amount,
+          success_at: parseAlipayTimestamp(d.gmt_refund_pay) ?? now(), provider_state: 'FUND_CHANGE_Y',
+        };
+      }
+      // fund_change N: a repeat of an earlier request, or not yet settled; the refund query says which
+      return queryRefundInternal(input.out_refund_no, input.out_trade_no, input.refund_amount);
+    },
+
+    queryRefund(outRefundNo: string, outTradeNo: string): Promise<RefundResult> {
+      return queryRefundInternal(outRefundNo, outTradeNo);
+    },
+
+    async verifyNotification(req) {
+      return verifyAlipayNotification(r, req, now());
+    },
+
+    notifyReply: alipayNotifyReply,
+  };
+  return provider;
+}
+

@@ -1,0 +1,92 @@
+/**
+ * Alipay gateway.do calls and signed client strings. Common params travel in the URL query and biz_content in
+ * the form body, as the official Node SDK sends them; every attempt is re-signed with a fresh timestamp over the
+ * same biz_content. Answers are verified over the raw `*_response` text before they are read.
+ */
+import { SignatureError, VkPayError } from '../../../../../../../common/errors';
+import { mapAlipayError, mapAlipayHttpError, mapNetworkError } from '../error-map';
+import { clockOf, retrying } from '../shared';
+import type { HttpResponse } from '../../platform/http';
+import type { ProviderContext } from '../types';
+import type { ResolvedAlipayConfig } from './config';
+import { formatAlipayTimestamp, responseKeyOf, signAlipayParams, verifyAlipayResponse } from './signing';
+
+/** Params alipay-sdk puts in the URL (formatUrl); everything else goes in the body. */
+const URL_PARAMS = new Set(['app_id', 'method', 'format', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'notify_url', 'return_url', 'app_auth_token']);
+
+export interface AlipayExtras {
+  notify_url?: string;
+  return_url?: string;
+}
+
+export type AlipayExec = (method: string, biz: Record<string, unknown>, extras?: AlipayExtras) => Promise<Record<string, any>>;
+
+/** All params for one request, signed: the common set + extras + biz_content. */
+export function signedParams(r: ResolvedAlipayConfig, method: string, bizContent: string, nowMs: number, extras: AlipayExtras = {}): Record<string, string> {
+  const params: Record<string, string> = {
+    app_id: r.config.appId, method, format: 'JSON', charset: 'utf-8', sign_type: 'RSA2',
+    timestamp: formatAlipayTimestamp(nowMs), version: '1.0',
+  };
+  if (extras.notify_url) params.notify_url = extras.notify_url;
+  if (extras.return_url) params.return_url = extras.return_url;
+  params.biz_content = bizContent;
+  params.sign = signAlipayParams(params, r.appKey);
+  return params;
+}
+
+/** `k=encodeURIComponent(v)&...`: the App SDK order string and the GET form of wap/page pay. */
+export function encodeParams(params: Record<string, string>): string {
+  return Object.keys(params).map((k) => `${k}=${encodeURIComponent(params[k])}`).join('&');
+}
+
+function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse): Record<string, any> {
+  if (res.status !== 200) throw mapAlipayHttpError(res.status, res.body);
+  let doc: Record<string, any>;
+  try {
+    doc = JSON.parse(res.body) as Record<string, any>;
+  } catch {
+    throw new VkPayError(50000, `alipay ${method}: answer is not JSON`);
+  }
+  const key = responseKeyOf(method);
+  const data = doc[key] as Record<string, any> | undefined;
+  const sign = typeof doc.sign === 'string' ? doc.sign : '';
+  if (!data || typeof data !== 'object') {
+    const er = doc.error_response as Record<string, any> | undefined;
+    if (er) throw mapAlipayError(String(er.code ?? ''), String(er.msg ?? ''), er.sub_code, er.sub_msg, false);
+    throw new VkPayError(50000, `alipay ${method}: answer has no ${key}`);
+  }
+  if (!sign) {
+    // an unsigned success is never trusted; an unsigned failure may fail the call but proves nothing
+    if (data.code === '10000') throw new SignatureError(`alipay ${method}: success answer without sign`);
+    throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg, false);
+  }
+  if (!verifyAlipayResponse(res.body, key, sign, r.alipayKey)) throw new SignatureError(`alipay ${method}: response sign does not verify`);
+  if (data.code !== '10000') throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg);
+  return data;
+}
+
+export function createAlipayExec(r: ResolvedAlipayConfig, ctx: ProviderContext): AlipayExec {
+  const now = clockOf(ctx);
+  return async (method, biz, extras) => {
+    const bizContent = JSON.stringify(biz);
+    return retrying(ctx, r.config.retry, async ({ timeoutMs }) => {
+      const params = signedParams(r, method, bizContent, now(), extras);
+      const url = new URL(r.gatewayUrl);
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(params)) {
+        if (URL_PARAMS.has(k)) url.searchParams.set(k, v);
+        else form.set(k, v);
+      }
+      let res: HttpResponse;
+      try {
+        res = await ctx.http({
+          method: 'POST', url: url.toString(), timeoutMs, body: form.toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', Accept: 'application/json' },
+        });
+      } catch (err) {
+        throw mapNetworkError('alipay', err);
+      }
+      return parseAnswer(r, method, res);
+    });
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The providers' public face: one factory per channel, `createProvider(channel, config, ctx)`, the config types,
+ * and mappers from the credentials shape of DESIGN.md section 4 (what the sandbox generates and the config holds).
+ * Point a provider at the sandbox with `baseUrl: 'http://127.0.0.1:<port>/sandbox/wxpay/'` or
+ * `gatewayUrl: 'http://127.0.0.1:<port>/sandbox/alipay/gateway.do'`.
+ */
+import { ParamError } from '../../../../../../common/errors';
+import { createAlipayProvider } from './alipay/provider';
+import type { AlipayConfig } from './alipay/config';
+import type { Channel, PaymentProvider, ProviderContext } from './types';
+import { createWxpayProvider } from './wxpay/provider';
+import type { WxpayConfig } from './wxpay/config';
+import { createWxpayV2Provider } from './wxpay-v2/provider';
+import type { WxpayV2Config } from './wxpay-v2/config';
+import type { V2SignType } from './wxpay-v2/signing';
+
+export { createWxpayProvider, createWxpayV2Provider, createAlipayProvider };
+export type { WxpayConfig, WxpayVerifyKeyConfig } from './wxpay/config';
+export type { WxpayV2Config } from './wxpay-v2/config';
+export type { AlipayConfig } from './alipay/config';
+export type { RetryTuning } from './shared';
+export { ProviderError, isRetryable } from './error-map';
+export * from './types';
+
+export interface ProviderConfigs {
+  wxpay: WxpayConfig;
+  'wxpay-v2': WxpayV2Config;
+  alipay: AlipayConfig;
+}
+
+/** One provider for a channel; bad or missing keys throw KeyConfigError (40003) naming the field. */
+export function createProvider<C extends Channel>(channel: C, config: ProviderConfigs[C], ctx: ProviderContext): PaymentProvider {
+  switch (channel) {
+    case 'wxpay': return createWxpayProvider(config as WxpayConfig, ctx);
+    case 'wxpay-v2': return createWxpayV2Provider(config as WxpayV2Config, ctx);
+    case 'alipay': return createAlipayProvider(config as AlipayConfig, ctx);
+    default: throw new ParamError(`unknown channel ${String(channel)}`);
+  }
+}
+
+/** DESIGN.md section 4, `wxpay` entry. */
+export interface WxpayCredentials {
+  appId: string;
+  mchId: string;
+  apiV3Key: string;
+  apiV2Key?: string;
+  merchant: { serialNo: string; privateKeyPem: string; publicKeyPem?: string };
+  platform?: { publicKeyId: string; publicKeyPem: string; privateKeyPem?: string };
+}
+
+/** DESIGN.md section 4, `alipay` entry. */
+export interface AlipayCredentials {
+  appId: string;
+  sellerId?: string;
+  app: { privateKeyPem: string; publicKeyPem?: string };
+  alipay: { publicKeyPem: string; privateKeyPem?: string };
+}
+
+export function wxpayConfigFromCredentials(c: WxpayCredentials, baseUrl?: string): WxpayConfig {
+  return {
+    appId: c.appId, mchId: c.mchId, apiV3Key: c.apiV3Key,
+    merchant: { serialNo: c.merchant?.serialNo, privateKeyPem: c.merchant?.privateKeyPem },
+    verifyKeys: c.platform ? [{ serial: c.platform.publicKeyId, publicKeyPem: c.platform.publicKeyPem }] : [],
+    baseUrl,
+  };
+}
+
+export function wxpayV2ConfigFromCredentials(c: WxpayCredentials, baseUrl?: string, signType?: V2SignType): WxpayV2Config {
+  return { appId: c.appId, mchId: c.mchId, apiV2Key: c.apiV2Key ?? '', signType, baseUrl };
+}
+
+export function alipayConfigFromCredentials(c: AlipayCredentials, gatewayUrl?: string): AlipayConfig {
+  return {
+    appId: c.appId, sellerId: c.sellerId, appPrivateKeyPem: c.app?.privateKeyPem, alipayPublicKeyPem: c.alipay?.publicKeyPem, gatewayUrl,
+  };
+}

@@ -1,0 +1,6 @@
+import { randomBytes } from 'node:crypto';
+
+/** nonce_str: 32 characters or fewer. */
+export function createNonceV2(): string {
+  return randomBytes(16).toString('hex');
+}

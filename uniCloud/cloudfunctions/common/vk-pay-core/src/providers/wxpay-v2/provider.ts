@@ -1,0 +1,146 @@
+/**
+ * The WeChat Pay v2 provider (legacy merchants, XML, MD5 / HMAC-SHA256): unifiedorder for jsapi, mp, app, h5
+ * (MWEB), native; orderquery, closeorder, refund (/secapi/pay/refund) and refundquery; notifications.
+ * Note: the real /secapi/pay/refund needs mutual TLS with the merchant certificate, which the HttpClient
+ * interface does not carry yet; the sandbox does not require it.
+ */
+import { ParamError, VkPayError } from '../../../../../../../common/errors';
+import { ProviderError } from '../error-map';
+import { checkCreateInput, checkRefundInput, clockOf, fenFromDigits, parseCompactBeijing, parseDashedBeijing, toCompactBeijing } from '../shared';
+import type {
+  ClientPayment, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
+  TradeQueryResult, TradeState, WxpayPayType,
+} from '../types';
+import { resolveWxpayV2Config, type WxpayV2Config } from './config';
+import { createNonceV2 } from './nonce';
+import { verifyWxpayV2Notification, wxpayV2NotifyReply } from './notify';
+import { signV2 } from './signing';
+import { createWxpayV2Transport } from './transport';
+
+const TRADE_TYPES: Record<WxpayPayType, string> = { jsapi: 'JSAPI', mp: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
+
+const TRADE_STATES: Record<string, TradeState> = {
+  SUCCESS: 'paid', REFUND: 'refunded', NOTPAY: 'pending', USERPAYING: 'pending', CLOSED: 'closed', REVOKED: 'closed', PAYERROR: 'closed',
+};
+
+const REFUND_STATES: Record<string, RefundResult['state']> = { SUCCESS: 'success', PROCESSING: 'processing', REFUNDCLOSE: 'failed', CHANGE: 'failed' };
+
+function isCode(err: unknown, ...codes: string[]): err is ProviderError {
+  return err instanceof ProviderError && codes.includes(err.providerCode);
+}
+
+export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContext): PaymentProvider {
+  const r = resolveWxpayV2Config(config);
+  const call = createWxpayV2Transport(r, ctx);
+  const now = clockOf(ctx);
+  const appIdFor = (t: WxpayPayType) => config.appIds?.[t] ?? config.appId;
+  const base = (t: WxpayPayType = 'jsapi') => ({ appid: appIdFor(t), mch_id: config.mchId });
+
+  function clientPayment(payType: WxpayPayType, appId: string, a: Record<string, string>, input: CreateOrderInput): ClientPayment {
+    if (payType === 'h5') {
+      if (!a.mweb_url) throw new VkPayError(50000, 'wxpay-v2 MWEB order answered without mweb_url');
+      const url = input.return_url ? `${a.mweb_url}${a.mweb_url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(input.return_url)}` : a.mweb_url;
+      return { kind: 'h5_url', h5_url: url };
+    }
+    if (payType === 'native') {
+      if (!a.code_url) throw new VkPayError(50000, 'wxpay-v2 NATIVE order answered without code_url');
+      return { kind: 'code_url', code_url: a.code_url };
+    }
+    if (!a.prepay_id) throw new VkPayError(50000, 'wxpay-v2 order answered without prepay_id');
+    const ts = String(Math.floor(now() / 1000));
+    const nonce = createNonceV2();
+    if (payType === 'app') {
+      const params = { appid: appId, partnerid: config.mchId, prepayid: a.prepay_id, package: 'Sign=WXPay', noncestr: nonce, timestamp: ts };
+      return { kind: 'requestPayment', params: { ...params, sign: signV2(params, r.key, r.signType) } };
+    }
+    // signType is part of the signed fields in v2 and must match the order's sign type
+    const params = { appId, timeStamp: ts, nonceStr: nonce, package: `prepay_id=${a.prepay_id}`, signType: r.signType };
+    return { kind: 'requestPayment', params: { ...params, paySign: signV2(params, r.key, r.signType) } };
+  }
+
+  const provider: PaymentProvider = {
+    channel: 'wxpay-v2',
+    provider: 'wxpay',
+
+    async createOrder(input: CreateOrderInput): Promise<CreateOrderResult> {
+      checkCreateInput(input);
+      const payType = input.pay_type as WxpayPayType;
+      const tradeType = TRADE_TYPES[payType];
+      if (!tradeType) throw new ParamError(`wxpay-v2 does not support pay_type ${input.pay_type}`);
+      if (tradeType === 'JSAPI' && !input.openid) throw new ParamError(`openid is required for wxpay-v2 ${payType}`);
+      if (tradeType === 'MWEB' && !input.client_ip) throw new ParamError('client_ip is required for wxpay-v2 h5 (spbill_create_ip)');
+      const appId = appIdFor(payType);
+      const a = await call('/pay/unifiedorder', {
+        ...base(payType), body: input.subject.slice(0, 127), out_trade_no: input.out_trade_no, total_fee: input.amount,
+        spbill_create_ip: input.client_ip ?? '127.0.0.1', notify_url: input.notify_url, trade_type: tradeType,
+        time_expire: toCompactBeijing(input.expires_at),
+        openid: tradeType === 'JSAPI' ? input.openid : undefined,
+        product_id: tradeType === 'NATIVE' ? input.out_trade_no : undefined,
+        scene_info: tradeType === 'MWEB' ? JSON.stringify({ h5_info: { type: 'Wap', ...config.h5Info } }) : undefined,
+      });
+      return { payment: clientPayment(payType, appId, a, input), provider_order_id: a.prepay_id || undefined };
+    },
+
+    async queryOrder(outTradeNo: string): Promise<TradeQueryResult> {
+      let a: Record<string, string>;
+      try {
+        a = await call('/pay/orderquery', { ...base(), out_trade_no: outTradeNo });
+      } catch (err) {
+        if (isCode(err, 'ORDERNOTEXIST')) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
+        throw err;
+      }
+      const state = a.trade_state ?? '';
+      return {
+        state: TRADE_STATES[state] ?? 'pending', out_trade_no: a.out_trade_no || outTradeNo,
+        amount: a.total_fee ? fenFromDigits(a.total_fee, 'total_fee') : undefined,
+        transaction_id: a.transaction_id || undefined, paid_at: parseCompactBeijing(a.time_end),
+        merchant: { app_id: a.appid, merchant_id: a.mch_id }, provider_state: state,
+      };
+    },
+
+    async closeOrder(outTradeNo: string): Promise<void> {
+      try {
+        await call('/pay/closeorder', { ...base(), out_trade_no: outTradeNo });
+      } catch (err) {
+        if (isCode(err, 'ORDERCLOSED')) return;
+        if (isCode(err, 'ORDERPAID')) throw err;
+        if (!(err instanceof ProviderError) || err.retryable) throw err;
+        const q = await provider.queryOrder(outTradeNo);
+        if (q.state === 'closed' || q.state === 'not_found') return;
+        if (q.state === 'paid' || q.state === 'refunded') throw new ProviderError(40006, 'wxpay-v2', 'ORDERPAID', `close refused (${err.providerCode})`);
+        throw err;
+      }
+    },
+
+    async refund(input: RefundInput): Promise<RefundResult> {
+      checkRefundInput(input);
+      const a = await call('/secapi/pay/refund', {
+        ...base(), out_trade_no: input.out_trade_no, out_refund_no: input.out_refund_no, total_fee: input.total_amount,
+        refund_fee: input.refund_amount, refund_desc: input.reason, notify_url: input.notify_url,
+      });
+      // v2 refunds are accepted here and settle later (notification or refundquery)
+      return { state: 'processing', out_refund_no: input.out_refund_no, out_trade_no: input.out_trade_no, refund_id: a.refund_id || undefined, amount: input.refund_amount, provider_state: 'ACCEPTED' };
+    },
+
+    async queryRefund(outRefundNo: string, outTradeNo: string): Promise<RefundResult> {
+      const a = await call('/pay/refundquery', { ...base(), out_refund_no: outRefundNo });
+      const count = Number(a.refund_count ?? '0');
+      let i = 0;
+      for (; i < count; i++) if (a[`out_refund_no_${i}`] === outRefundNo) break;
+      if (i >= count) throw new ProviderError(40005, 'wxpay-v2', 'REFUNDNOTEXIST', `refund ${outRefundNo} not in refundquery answer`);
+      const status = a[`refund_status_${i}`] ?? '';
+      return {
+        state: REFUND_STATES[status] ?? 'processing', out_refund_no: outRefundNo, out_trade_no: a.out_trade_no || outTradeNo,
+        refund_id: a[`refund_id_${i}`] || undefined, amount: fenFromDigits(a[`refund_fee_${i}`], `refund_fee_${i}`),
+        success_at: parseDashedBeijing(a[`refund_success_time_${i}`]), provider_state: status,
+      };
+    },
+
+    async verifyNotification(req) {
+      return verifyWxpayV2Notification(r, req, now());
+    },
+
+    notifyReply: wxpayV2NotifyReply,
+  };
+  return provider;
+}
