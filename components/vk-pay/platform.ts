@@ -4,6 +4,7 @@
  * `inject(PLATFORM_KEY)` so tests in a DOM without the uni runtime can give it their own.
  */
 import type { InjectionKey } from 'vue';
+import { onHide, onShow } from '@dcloudio/uni-app';
 import { VkPayError } from '../../common/errors';
 import type { ClientPayment, ProviderName } from './api-types';
 
@@ -18,7 +19,10 @@ export interface PlatformBridge {
   redirect(url: string): void;
   /** Open a payment page next to the app (H5 new tab, on a click so no popup blocker objects); elsewhere copy it. */
   openWindow(url: string): void;
-  /** Calls back with false when the page is hidden and true when shown again; returns the unsubscribe. */
+  /**
+   * Called once from the component's setup: calls back with false when the page is hidden and true when shown
+   * again; returns the unsubscribe.
+   */
   onVisibilityChange(listener: (visible: boolean) => void): () => void;
 }
 
@@ -92,15 +96,12 @@ export const uniPlatform: PlatformBridge = {
     uni.setClipboardData({ data: url });
   },
   onVisibilityChange(listener) {
+    // Page hooks: uni-app hands a component's onShow/onHide to its page, and fires them when the app goes to the
+    // background for the WeChat/Alipay sheet or another page covers this one (uni-app's own runtime is needed).
+    onShow(() => listener(true));
+    onHide(() => listener(false));
+    // H5 also has the browser's tab visibility (another tab, a locked phone).
     if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') return documentVisibility(listener);
-    // Mini-programs and App: the app going to the background is when the payment sheet or another app is up.
-    const hide = () => listener(false);
-    const show = () => listener(true);
-    uni.onAppHide(hide);
-    uni.onAppShow(show);
-    return () => {
-      uni.offAppHide(hide);
-      uni.offAppShow(show);
-    };
+    return () => {};
   },
 };

@@ -1,0 +1,299 @@
+// @vitest-environment happy-dom
+/**
+ * <vk-pay> against a real HTTP server in this process that plays the cloud object: the backoff between queries
+ * (measured on the fake clock when each query reaches the server), pausing while the page is hidden, stopping at a
+ * final status, the modal for an error code, and the emitted events. Only the platform's payment sheet is played by
+ * the test (happy-dom has no WeChat or Alipay).
+ */
+import http from 'node:http';
+import { setImmediate as realImmediate } from 'node:timers';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mount, type VueWrapper } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { describeError } from '../../common/errors';
+import VkPay from '../../components/vk-pay/vk-pay.vue';
+import { PLATFORM_KEY, documentVisibility, type PaymentOutcome, type PlatformBridge } from '../../components/vk-pay/platform';
+import type { ClientPayment } from '../../components/vk-pay/api-types';
+import { usePaymentStore } from '../../store/payment';
+
+type Envelope = Record<string, unknown>;
+interface Call { method: string; at: number; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }
+
+/** What the fake cloud object answers next; queries consume `queries` in order and repeat the last one. */
+const script: { create: Envelope; queries: Envelope[] } = { create: {}, queries: [] };
+const calls: Call[] = [];
+let server: http.Server;
+let base = '';
+
+const pending = (no: string) => ({ code: 0, msg: 'ok', data: { out_trade_no: no, status: 'pending', amount: 100, refunded_amount: 0 } });
+const final = (no: string, status: string) => ({ code: 0, msg: 'ok', data: { out_trade_no: no, status, amount: 100, paid_at: 1, refunded_amount: 0 } });
+const created = (no: string, payment: ClientPayment) => ({ code: 0, msg: 'ok', data: { out_trade_no: no, amount: 100, expires_at: 2e12, payment } });
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST' };
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, cors);
+        return res.end();
+      }
+      const method = (req.url ?? '').replace('/http/vk-pay-co/', '');
+      calls.push({ method, at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString() || '{}'), headers: req.headers });
+      let reply: Envelope;
+      if (method === 'createPayment') reply = script.create;
+      else reply = script.queries.length > 1 ? script.queries.shift()! : script.queries[0];
+      res.writeHead(200, { 'content-type': 'application/json', ...cors });
+      res.end(JSON.stringify(reply));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+/** The test's stand-in for the WeChat/Alipay sheet; visibility is the real DOM event. */
+class TestBridge implements PlatformBridge {
+  outcome: PaymentOutcome | Error = 'ok';
+  paid: { provider: string; payment: ClientPayment }[] = [];
+  opened: string[] = [];
+  redirected: string[] = [];
+  platform() { return 'web'; }
+  async requestPayment(provider: 'wxpay' | 'alipay', payment: ClientPayment): Promise<PaymentOutcome> {
+    this.paid.push({ provider, payment });
+    if (this.outcome instanceof Error) throw this.outcome;
+    return this.outcome;
+  }
+  redirect(url: string) { this.redirected.push(url); }
+  openWindow(url: string) { this.opened.push(url); }
+  onVisibilityChange(listener: (visible: boolean) => void) { return documentVisibility(listener); }
+}
+
+let bridge: TestBridge;
+let wrapper: VueWrapper | undefined;
+
+function setHidden(hidden: boolean): void {
+  Object.defineProperty(document, 'visibilityState', { value: hidden ? 'hidden' : 'visible', configurable: true });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+/** Lets real I/O (the HTTP round trip) finish without moving the fake clock. */
+async function settle(untilCalls?: number): Promise<void> {
+  const deadline = performance.now() + 3000;
+  for (;;) {
+    await new Promise((r) => realImmediate(r));
+    await new Promise((r) => realImmediate(r));
+    if (untilCalls === undefined || calls.length >= untilCalls || performance.now() > deadline) break;
+  }
+  // one more turn so the component has handled the reply
+  for (let i = 0; i < 20; i++) await new Promise((r) => realImmediate(r));
+}
+
+function mountPay(props: Record<string, unknown> = {}): VueWrapper {
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  usePaymentStore().configure({ baseUrl: base, devUid: 'buyer-1' });
+  wrapper = mount(VkPay, {
+    props: { provider: 'wxpay', payType: 'native', type: 'recharge', amount: 100, ...props },
+    global: { plugins: [pinia], provide: { [PLATFORM_KEY as symbol]: bridge } },
+  });
+  return wrapper;
+}
+
+async function clickPay(w: VueWrapper, expectCalls = calls.length + 1): Promise<void> {
+  await w.find('button.vk-pay__button').trigger('click');
+  await settle(expectCalls);
+}
+
+const queriesOf = () => calls.filter((c) => c.method === 'queryPayment');
+
+/** Moves the fake clock to 1 ms before the next query is due (none yet), then to the moment it is (one more). */
+async function expectQueryAfter(delay: number): Promise<void> {
+  const n = queriesOf().length;
+  await vi.advanceTimersByTimeAsync(delay - 1);
+  await settle();
+  expect(queriesOf()).toHaveLength(n);
+  await vi.advanceTimersByTimeAsync(1);
+  await settle(calls.length + 1);
+  expect(queriesOf()).toHaveLength(n + 1);
+}
+
+beforeEach(() => {
+  calls.length = 0;
+  bridge = new TestBridge();
+  setHidden(false);
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = undefined;
+  vi.useRealTimers();
+});
+
+describe('<vk-pay> polling', () => {
+  it('creates with what the person chose, then queries at 1s, 2s, 3s, 5s, 8s, 8s apart and stops when paid', async () => {
+    script.create = created('T-BACKOFF', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=abc' });
+    script.queries = [pending('T-BACKOFF'), pending('T-BACKOFF'), pending('T-BACKOFF'), pending('T-BACKOFF'), pending('T-BACKOFF'), final('T-BACKOFF', 'paid')];
+    const w = mountPay();
+    const t0 = Date.now();
+    await clickPay(w);
+    expect(calls[0]).toMatchObject({ method: 'createPayment', body: { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 100 } });
+    expect(calls[0].headers['x-vkpay-dev-uid']).toBe('buyer-1');
+    expect(w.text()).toContain('weixin://wxpay/bizpayurl?pr=abc');
+
+    for (const d of [1000, 2000, 3000, 5000, 8000, 8000]) await expectQueryAfter(d);
+    const at = queriesOf().map((c) => c.at - t0);
+    const gaps = at.map((v, i) => v - (i === 0 ? 0 : at[i - 1]));
+    expect(gaps).toEqual([1000, 2000, 3000, 5000, 8000, 8000]);
+    expect(w.emitted('success')).toHaveLength(1);
+    expect(w.emitted('success')![0][0]).toMatchObject({ out_trade_no: 'T-BACKOFF', status: 'paid' });
+    await vi.advanceTimersByTimeAsync(120_000);
+    await settle();
+    expect(queriesOf()).toHaveLength(6);
+    expect(w.emitted('fail')).toBeUndefined();
+  });
+
+  it('pauses while the page is hidden and queries at once when it is shown again', async () => {
+    script.create = created('T-HIDE', { kind: 'h5_url', h5_url: 'http://pay.example/cashier/T-HIDE' });
+    script.queries = [pending('T-HIDE')];
+    const w = mountPay({ payType: 'h5' });
+    await clickPay(w);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(2);
+    expect(queriesOf()).toHaveLength(1);
+
+    setHidden(true);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    await settle();
+    expect(queriesOf()).toHaveLength(1);
+    await w.vm.$nextTick();
+    expect(w.text()).toContain('Paused while the page is hidden');
+
+    script.queries = [final('T-HIDE', 'paid')];
+    const shownAt = Date.now();
+    setHidden(false);
+    await settle(3);
+    expect(queriesOf()).toHaveLength(2);
+    expect(queriesOf()[1].at).toBe(shownAt);
+    expect(w.emitted('success')).toHaveLength(1);
+    // the H5 payment page is offered as a button; clicking it opens it
+    expect(bridge.redirected).toEqual([]);
+  });
+
+  it('a closed order ends polling with fail(reason closed) and the modal says so', async () => {
+    script.create = created('T-CLOSED', { kind: 'code_url', code_url: 'weixin://x' });
+    script.queries = [pending('T-CLOSED'), final('T-CLOSED', 'closed')];
+    const w = mountPay();
+    await clickPay(w);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    await settle(3);
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'closed', out_trade_no: 'T-CLOSED' });
+    expect(w.find('.vk-pay__modal').text()).toContain('the order was closed without payment');
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle();
+    expect(queriesOf()).toHaveLength(2);
+  });
+
+  it('keeps polling through retryable errors (40010) and stops at a non-retryable one (40005)', async () => {
+    script.create = created('T-ERR', { kind: 'code_url', code_url: 'weixin://x' });
+    script.queries = [
+      { code: 40010, msg: 'system busy', action: 'retry later' },
+      { code: 40005, msg: 'order does not exist: T-ERR', action: 'check the order number' },
+    ];
+    const w = mountPay();
+    await clickPay(w);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(2);
+    expect(w.emitted('fail')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(2000);
+    await settle(3);
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40005 });
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle();
+    expect(queriesOf()).toHaveLength(2);
+  });
+
+  it('gives up after the overall timeout with fail(reason timeout)', async () => {
+    script.create = created('T-SLOW', { kind: 'code_url', code_url: 'weixin://x' });
+    script.queries = [pending('T-SLOW')];
+    const w = mountPay({ pollTimeoutMs: 20_000 });
+    await clickPay(w);
+    // 1s, 3s, 6s, 11s and 19s are inside the 20 s budget; the answer at 27 s is the last one asked for
+    for (const d of [1000, 2000, 3000, 5000, 8000, 8000]) await expectQueryAfter(d);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle();
+    const fails = w.emitted('fail')!;
+    expect(fails).toHaveLength(1);
+    expect(fails[0][0]).toMatchObject({ reason: 'timeout', out_trade_no: 'T-SLOW' });
+    expect(queriesOf()).toHaveLength(6);
+  });
+});
+
+describe('<vk-pay> errors and events', () => {
+  it('shows the error table message and action for the code in a modal and emits fail', async () => {
+    script.create = { code: 40007, msg: 'insufficient balance: card declined', action: 'ask the person to top up' };
+    const w = mountPay();
+    await clickPay(w);
+    await w.vm.$nextTick();
+    const expected = describeError(40007, 'en');
+    const modal = w.find('.vk-pay__modal');
+    expect(modal.exists()).toBe(true);
+    expect(modal.find('.vk-pay__modal-title').text()).toBe(expected.msg);
+    expect(modal.find('.vk-pay__modal-action').text()).toBe(expected.action);
+    expect(modal.find('.vk-pay__modal-code').text()).toContain('40007');
+    expect(modal.find('.vk-pay__modal-detail').text()).toBe('insufficient balance: card declined');
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40007, msg: expected.msg, action: expected.action });
+    await modal.find('button').trigger('click');
+    expect(w.find('.vk-pay__modal').exists()).toBe(false);
+  });
+
+  it('shows the Chinese message with lang zh', async () => {
+    script.create = { code: 40006, msg: 'order already paid', action: 'no need to pay again; query the order' };
+    const w = mountPay({ lang: 'zh' });
+    await clickPay(w);
+    await w.vm.$nextTick();
+    expect(w.find('.vk-pay__modal-title').text()).toBe(describeError(40006, 'zh').msg);
+  });
+
+  it('opens uni.requestPayment-style payments on the platform and emits cancel without polling when backed out', async () => {
+    const payment: ClientPayment = { kind: 'requestPayment', params: { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=wx1', signType: 'RSA', paySign: 's' } };
+    script.create = created('T-CANCEL', payment);
+    script.queries = [pending('T-CANCEL')];
+    bridge.outcome = 'cancel';
+    const w = mountPay({ payType: 'mp' });
+    await clickPay(w);
+    expect(bridge.paid).toEqual([{ provider: 'wxpay', payment }]);
+    expect(w.emitted('cancel')![0][0]).toEqual({ out_trade_no: 'T-CANCEL' });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await settle();
+    expect(queriesOf()).toHaveLength(0);
+  });
+
+  it('after the sheet says ok it still asks the server, and emits created then success', async () => {
+    script.create = created('T-OK', { kind: 'order_string', order_string: 'app_id=1&biz_content=x' });
+    script.queries = [final('T-OK', 'paid')];
+    const w = mountPay({ provider: 'alipay', payType: 'app' });
+    await clickPay(w);
+    expect(w.emitted('created')![0][0]).toMatchObject({ out_trade_no: 'T-OK', amount: 100 });
+    expect(w.emitted('success')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(2);
+    expect(w.emitted('success')![0][0]).toMatchObject({ status: 'paid' });
+  });
+
+  it('a failing payment sheet shows the modal (50000) and does not poll', async () => {
+    script.create = created('T-SHEET', { kind: 'trade_no', trade_no: '2024X' });
+    bridge.outcome = new Error('requestPayment:fail internal');
+    const w = mountPay({ provider: 'alipay', payType: 'mp' });
+    await clickPay(w);
+    await w.vm.$nextTick();
+    expect(w.emitted('fail')![0][0]).toMatchObject({ code: 50000, out_trade_no: 'T-SHEET' });
+    expect(w.find('.vk-pay__modal-title').text()).toBe(describeError(50000, 'en').msg);
+  });
+});
