@@ -1,0 +1,101 @@
+/**
+ * Test control: what a person does at the cashier, done by a test (`pay`), fault injection (`faults`),
+ * `reset`, and read-only views of orders and notification deliveries for assertions and debugging.
+ */
+import { ParamError } from '../common/errors';
+import type { GatewayRequest } from './context';
+import { parseFaultRequest, type FaultSettings } from './faults';
+import { sendJson } from './http-io';
+import type { Ledger } from './ledger';
+import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
+
+export interface SandboxControl {
+  /** Pays (or cancels at the cashier) like a person would; paying raises the notification. */
+  pay(channel: SandboxChannel, outTradeNo: string, outcome?: 'success' | 'cancel'):
+    { ok: true; order: SandboxOrder } | { ok: false; code: 'ORDER_NOT_EXIST' | 'ORDERPAID' | 'ORDER_CLOSED' };
+  /** Replaces the channel's faults (an empty object clears them); applies to notifications raised afterwards. */
+  setFaults(channel: SandboxChannel, faults: FaultSettings): void;
+  /** Forgets every order, refund, notification and fault; cancels pending deliveries. */
+  reset(): Promise<void>;
+  order(channel: SandboxChannel, outTradeNo: string): SandboxOrder | undefined;
+  notifications(filter?: { channel?: SandboxChannel; out_trade_no?: string }): SandboxNotification[];
+  /** Resolves true once nothing is pending or in flight (false on timeout). */
+  settled(timeoutMs?: number): Promise<boolean>;
+}
+
+export function createControl(deps: {
+  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
+}): SandboxControl {
+  const { ledger, state } = deps;
+  return {
+    pay(channel, outTradeNo, outcome = 'success') {
+      const out = outcome === 'cancel' ? ledger.cancel(channel, outTradeNo) : ledger.pay(channel, outTradeNo);
+      if (out.ok) return out;
+      return { ok: false, code: out.reason === 'not_found' ? 'ORDER_NOT_EXIST' : out.reason === 'paid' ? 'ORDERPAID' : 'ORDER_CLOSED' };
+    },
+    setFaults(channel, faults) {
+      state.data.faults[channel] = { ...faults };
+      void state.save();
+    },
+    async reset() {
+      deps.cancelAll();
+      state.reset();
+      await state.save();
+    },
+    order: (channel, outTradeNo) => ledger.get(channel, outTradeNo),
+    notifications(filter = {}) {
+      return Object.values(state.data.notifications)
+        .filter((n) => !filter.channel || n.channel === filter.channel)
+        .filter((n) => !filter.out_trade_no || state.data.orders[n.order_key]?.out_trade_no === filter.out_trade_no)
+        .sort((a, b) => a.created_at - b.created_at);
+    },
+    settled: deps.settled,
+  };
+}
+
+function parseJsonBody(raw: string): any {
+  if (!raw.trim()) return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ParamError('body is not JSON');
+  }
+}
+
+export async function handleControl(control: SandboxControl, r: GatewayRequest): Promise<void> {
+  try {
+    const action = r.subPath.replace(/^\//, '');
+    if (r.method === 'GET' && action === 'notifications') {
+      const channel = r.query.get('channel');
+      return sendJson(r.res, 200, {
+        notifications: control.notifications({
+          channel: isSandboxChannel(channel) ? channel : undefined, out_trade_no: r.query.get('out_trade_no') ?? undefined,
+        }),
+      });
+    }
+    if (r.method !== 'POST') return sendJson(r.res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'use POST' });
+    const body = parseJsonBody(r.rawBody);
+    if (action === 'pay') {
+      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
+      if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
+      const outcome = body.outcome ?? 'success';
+      if (outcome !== 'success' && outcome !== 'cancel') throw new ParamError('outcome must be success or cancel');
+      const out = control.pay(body.channel, body.out_trade_no, outcome);
+      if (!out.ok) return sendJson(r.res, out.code === 'ORDER_NOT_EXIST' ? 404 : 409, { code: out.code, message: out.code });
+      return sendJson(r.res, 200, { ok: true, order: out.order });
+    }
+    if (action === 'faults') {
+      const { channel, faults } = parseFaultRequest(body);
+      control.setFaults(channel, faults);
+      return sendJson(r.res, 200, { ok: true, channel, faults });
+    }
+    if (action === 'reset') {
+      await control.reset();
+      return sendJson(r.res, 200, { ok: true });
+    }
+    return sendJson(r.res, 404, { code: 'NOT_FOUND', message: `unknown control action ${action}` });
+  } catch (err) {
+    if (err instanceof ParamError) return sendJson(r.res, 400, { code: 'PARAM_ERROR', message: err.detail });
+    throw err;
+  }
+}

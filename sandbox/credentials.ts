@@ -1,0 +1,149 @@
+/**
+ * Sandbox credentials (DESIGN.md section 4): generated once per VKPAY_HOME with fresh RSA-2048 keys and random
+ * API keys, then reused, so the local config and the sandbox gateway always agree on every key. The file holds
+ * private keys: it is written with mode 0600 and lives under the git-ignored home directory.
+ */
+import { generateKeyPair as generateKeyPairCb, randomBytes, randomInt } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { KeyConfigError } from '../common/errors';
+
+const generateKeyPair = promisify(generateKeyPairCb);
+
+export interface KeyPairPem {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+export interface SandboxCredentials {
+  wxpay: {
+    appId: string;
+    mchId: string;
+    /** 32 ASCII characters: the AEAD_AES_256_GCM key of v3 notifications */
+    apiV3Key: string;
+    /** 32 ASCII characters: the MD5 / HMAC-SHA256 key of API v2 */
+    apiV2Key: string;
+    merchant: { serialNo: string } & KeyPairPem;
+    platform: { publicKeyId: string } & KeyPairPem;
+  };
+  alipay: {
+    appId: string;
+    sellerId: string;
+    app: KeyPairPem;
+    alipay: KeyPairPem;
+  };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function randomAlnum(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALNUM[randomInt(ALNUM.length)];
+  return out;
+}
+
+export function randomDigits(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += String(randomInt(10));
+  return out;
+}
+
+async function rsaPair(): Promise<KeyPairPem> {
+  const { privateKey, publicKey } = await generateKeyPair('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+}
+
+export async function generateSandboxCredentials(): Promise<SandboxCredentials> {
+  const [merchant, platform, app, alipay] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
+  const mchId = `1900${randomDigits(6)}`;
+  return {
+    wxpay: {
+      appId: `wx${randomBytes(8).toString('hex')}`,
+      mchId,
+      apiV3Key: randomAlnum(32),
+      apiV2Key: randomAlnum(32),
+      // A merchant certificate serial is 40 upper-case hex digits.
+      merchant: { serialNo: randomBytes(20).toString('hex').toUpperCase(), ...merchant },
+      platform: { publicKeyId: `PUB_KEY_ID_01${mchId}${randomDigits(18)}`, ...platform },
+    },
+    alipay: {
+      appId: `2021${randomDigits(12)}`,
+      sellerId: `2088${randomDigits(12)}`,
+      app,
+      alipay,
+    },
+  };
+}
+
+function isPair(v: any): v is KeyPairPem {
+  return !!v && typeof v.privateKeyPem === 'string' && v.privateKeyPem.includes('PRIVATE KEY')
+    && typeof v.publicKeyPem === 'string' && v.publicKeyPem.includes('PUBLIC KEY');
+}
+
+/** Shape check of a stored file: a damaged file is regenerated rather than half-used. */
+function isCredentials(v: any): v is SandboxCredentials {
+  const w = v?.wxpay;
+  const a = v?.alipay;
+  return !!w && typeof w.appId === 'string' && typeof w.mchId === 'string'
+    && typeof w.apiV3Key === 'string' && w.apiV3Key.length === 32
+    && typeof w.apiV2Key === 'string' && w.apiV2Key.length === 32
+    && isPair(w.merchant) && typeof w.merchant.serialNo === 'string'
+    && isPair(w.platform) && typeof w.platform.publicKeyId === 'string' && w.platform.publicKeyId.startsWith('PUB_KEY_ID_')
+    && !!a && typeof a.appId === 'string' && typeof a.sellerId === 'string' && isPair(a.app) && isPair(a.alipay);
+}
+
+export function credentialsPath(home: string): string {
+  return path.join(home, 'sandbox', 'credentials.json');
+}
+
+/** Concurrent first calls in one process share one generation (two writers would leave mismatched keys). */
+const inFlight = new Map<string, Promise<SandboxCredentials>>();
+
+export function ensureSandboxCredentials(home: string): Promise<SandboxCredentials> {
+  const file = path.resolve(credentialsPath(home));
+  let p = inFlight.get(file);
+  if (!p) {
+    p = loadOrCreate(file).finally(() => inFlight.delete(file));
+    inFlight.set(file, p);
+  }
+  return p;
+}
+
+async function loadOrCreate(file: string): Promise<SandboxCredentials> {
+  let damaged = false;
+  try {
+    const parsed = JSON.parse(await fs.readFile(file, 'utf8'));
+    if (isCredentials(parsed)) return parsed;
+    damaged = true;
+  } catch (err) {
+    if (err instanceof SyntaxError) damaged = true;
+    else if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const creds = await generateSandboxCredentials();
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Write a private temp file first, so no reader ever sees a half-written key file.
+  const tmp = `${file}.${process.pid}.${randomAlnum(6)}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+  try {
+    if (damaged) {
+      await fs.rename(tmp, file);
+      return creds;
+    }
+    // link() fails if another process created the file meanwhile: then its keys win and ours are dropped,
+    // so two processes starting together never end up holding different keys.
+    await fs.link(tmp, file);
+    return creds;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const theirs = JSON.parse(await fs.readFile(file, 'utf8'));
+    if (!isCredentials(theirs)) throw new KeyConfigError(`sandbox credentials at ${file} are damaged`);
+    return theirs;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, mountable in any node:http server.
+ * `handle` serves every /sandbox/** path and returns false for anything else.
+ *
+ * State (orders, refunds, notifications still being delivered, faults) lives in
+ * `${home}/sandbox/state.json` and survives restarts; pending notifications and processing refunds resume
+ * where they stopped. `persist: false` keeps it in memory only (lost on restart).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { ParamError } from '../common/errors';
+import { handleAlipay } from './alipay/gateway';
+import { buildAlipayNotification } from './alipay/objects';
+import { handleCashier } from './cashier';
+import type { GatewayContext, GatewayRequest } from './context';
+import { createControl, handleControl, type SandboxControl } from './control';
+import { ensureSandboxCredentials, type SandboxCredentials } from './credentials';
+import { readRawBody, sendJson } from './http-io';
+import { Ledger } from './ledger';
+import { Notifier, type OutgoingNotification } from './notifier';
+import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, type SandboxRefund } from './state';
+import { handleV2, isV2Path } from './wxpay/v2-gateway';
+import { buildV2Notification } from './wxpay/v2-notify';
+import { handleV3 } from './wxpay/v3-gateway';
+import { buildV3Notification } from './wxpay/v3-objects';
+
+export type { SandboxCredentials } from './credentials';
+export type { SandboxControl } from './control';
+export type { FaultSettings } from './faults';
+export { RETRY_SCHEDULES } from './notifier';
+export type { SandboxChannel } from './state';
+
+/** WeChat accepts a refund first and settles it a moment later (scaled by timeFactor). */
+const REFUND_SETTLE_MS = 3000;
+
+export interface SandboxOptions {
+  /** VKPAY_HOME: credentials and state live under `${home}/sandbox/` */
+  home: string;
+  /** origin the sandbox is reached at (cashier links, h5_url, code_url, qr_code), e.g. http://127.0.0.1:8787 */
+  publicBaseUrl: string;
+  /** multiplies the notification retry schedule and refund settling: 0.001 in tests */
+  timeFactor?: number;
+  /** not used: a gateway keeps its own books (state.json), apart from the merchant's database */
+  db?: unknown;
+  /** false: keep state in memory only */
+  persist?: boolean;
+  /** injectable clock (ms epoch) */
+  now?: () => number;
+  /** per-delivery answer deadline in ms (default 5000, WeChat's) */
+  deliveryTimeoutMs?: number;
+}
+
+export interface Sandbox {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  close(): Promise<void>;
+  control: SandboxControl;
+  credentials: SandboxCredentials;
+}
+
+export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const creds = await ensureSandboxCredentials(opts.home);
+  const state = await SandboxState.open(opts.persist === false ? undefined : path.join(opts.home, 'sandbox', 'state.json'));
+  const now = opts.now ?? Date.now;
+  const timeFactor = opts.timeFactor ?? 1;
+  const publicBaseUrl = opts.publicBaseUrl.replace(/\/+$/, '');
+  const settleTimers = new Map<string, NodeJS.Timeout>();
+  let closed = false;
+
+  const raise = (kind: 'payment' | 'refund', order: SandboxOrder, refund?: SandboxRefund) => {
+    const url = (refund?.notify_url ?? order.notify_url);
+    if (!url) return;
+    notifier.raise({
+      channel: order.channel, kind, url, order_key: `${order.channel}:${order.out_trade_no}`,
+      refund_key: refund && refundKey(refund.channel, refund.out_trade_no, refund.out_refund_no),
+      faults: state.data.faults[order.channel] ?? {},
+    });
+  };
+
+  const scheduleSettle = (refund: SandboxRefund) => {
+    const key = refundKey(refund.channel, refund.out_trade_no, refund.out_refund_no);
+    if (closed || settleTimers.has(key)) return;
+    const wait = Math.max(0, refund.created_at + REFUND_SETTLE_MS * timeFactor - now());
+    const timer = setTimeout(() => {
+      settleTimers.delete(key);
+      const order = ledger.get(refund.channel, refund.out_trade_no);
+      if (order && state.data.refunds[key] === refund && ledger.settleRefund(refund)) raise('refund', order, refund);
+    }, wait);
+    timer.unref();
+    settleTimers.set(key, timer);
+  };
+
+  const ledger: Ledger = new Ledger(state, {
+    paid: (order) => raise('payment', order),
+    refundCreated: (refund, order) => (refund.status === 'SUCCESS' ? raise('refund', order, refund) : scheduleSettle(refund)),
+  }, now);
+
+  const build = (n: SandboxNotification): OutgoingNotification | undefined => {
+    const order = state.data.orders[n.order_key];
+    const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
+    if (!order || (n.refund_key && !refund)) return undefined;
+    const tamper = n.faults.tamper;
+    if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
+    if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
+    return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now());
+  };
+
+  const notifier = new Notifier({ state, timeFactor, now, build, deliveryTimeoutMs: opts.deliveryTimeoutMs });
+  notifier.resume();
+  for (const refund of Object.values(state.data.refunds)) if (refund.status === 'PROCESSING') scheduleSettle(refund);
+
+  const cancelAll = () => {
+    notifier.cancelAll();
+    for (const t of settleTimers.values()) clearTimeout(t);
+    settleTimers.clear();
+  };
+  const control = createControl({ ledger, state, cancelAll, settled: (ms) => notifier.settled(ms) });
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const rawUrl = req.url ?? '/';
+    const url = new URL(rawUrl, 'http://sandbox.local');
+    const pathname = url.pathname;
+    if (pathname !== '/sandbox' && !pathname.startsWith('/sandbox/')) return false;
+    const method = (req.method ?? 'GET').toUpperCase();
+    try {
+      const rawBody = method === 'GET' || method === 'HEAD' ? '' : await readRawBody(req);
+      const r = (prefix: string): GatewayRequest => ({ req, res, method, rawUrl, subPath: pathname.slice(prefix.length), query: url.searchParams, rawBody });
+      if (pathname.startsWith('/sandbox/wxpay/v3/')) await handleV3(ctx, r('/sandbox/wxpay'));
+      else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
+      else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
+      else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
+      else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));
+      else sendJson(res, 404, { code: 'NOT_FOUND', message: `no sandbox route ${pathname}` });
+    } catch (err) {
+      if (!res.headersSent) {
+        if (err instanceof ParamError) sendJson(res, 400, { code: 'PARAM_ERROR', message: err.detail });
+        else sendJson(res, 500, { code: 'SYSTEM_ERROR', message: '系统错误' });
+      } else {
+        res.destroy();
+      }
+      if (!(err instanceof ParamError)) console.error('[sandbox]', err);
+    }
+    return true;
+  }
+
+  return {
+    handle,
+    control,
+    credentials: creds,
+    async close() {
+      closed = true;
+      cancelAll();
+      await notifier.close();
+      await state.save();
+    },
+  };
+}

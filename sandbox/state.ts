@@ -1,0 +1,165 @@
+/**
+ * The sandbox gateway's own books: orders, refunds and notifications still being delivered. Kept in memory
+ * and, unless `persist` is off, mirrored to `${home}/sandbox/state.json` after every change (temp file +
+ * rename, one write at a time), so a restarted local host still knows its orders and resumes delivering
+ * pending notifications. A test gateway needs robustness, not throughput: one small JSON file is enough.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { FaultSettings } from './faults';
+
+export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
+export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay'];
+
+export function isSandboxChannel(v: unknown): v is SandboxChannel {
+  return typeof v === 'string' && (SANDBOX_CHANNELS as readonly string[]).includes(v);
+}
+
+/** One status vocabulary for the three gateways; each maps it onto its own words when answering. */
+export type OrderStatus = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
+
+export interface SandboxOrder {
+  channel: SandboxChannel;
+  out_trade_no: string;
+  /** WeChat transaction_id / Alipay trade_no, assigned at creation (Alipay shows it before payment) */
+  transaction_id: string;
+  app_id: string;
+  merchant_id: string;
+  /** integer fen */
+  amount: number;
+  subject: string;
+  attach?: string;
+  /** WeChat trade_type (JSAPI, APP, MWEB, NATIVE) or the Alipay method's product (create, app, wap, page, precreate) */
+  pay_type: string;
+  notify_url?: string;
+  return_url?: string;
+  payer_id?: string;
+  /** WeChat v2: MD5 or HMAC-SHA256, used again to sign this order's notifications */
+  sign_type?: string;
+  prepay_id?: string;
+  /** what a repeated create must match (same out_trade_no, other content => OUT_TRADE_NO_USED / CONTEXT_INCONSISTENT) */
+  fingerprint: string;
+  status: OrderStatus;
+  /** integer fen refunded so far (successful + processing) */
+  refunded: number;
+  created_at: number;
+  expires_at?: number;
+  paid_at?: number;
+  closed_at?: number;
+  cancelled_at?: number;
+}
+
+export type RefundStatus = 'PROCESSING' | 'SUCCESS';
+
+export interface SandboxRefund {
+  channel: SandboxChannel;
+  out_refund_no: string;
+  out_trade_no: string;
+  refund_id: string;
+  /** integer fen */
+  amount: number;
+  /** integer fen: the order total the merchant stated */
+  total: number;
+  status: RefundStatus;
+  reason?: string;
+  notify_url?: string;
+  created_at: number;
+  success_at?: number;
+}
+
+export interface DeliveryAttempt {
+  at: number;
+  /** HTTP status, or 0 when nothing answered */
+  status: number;
+  accepted: boolean;
+  /** why it failed, or which fault shaped it */
+  note?: string;
+}
+
+export interface SandboxNotification {
+  id: string;
+  channel: SandboxChannel;
+  kind: 'payment' | 'refund';
+  order_key: string;
+  refund_key?: string;
+  url: string;
+  /** stable across resends, like the real gateways' notification id / notify_id */
+  event_id: string;
+  created_at: number;
+  /** the faults in force when the notification was raised; later changes do not touch it */
+  faults: FaultSettings;
+  attempts: DeliveryAttempt[];
+  next_at: number;
+  state: 'pending' | 'delivered' | 'failed';
+}
+
+export interface SandboxStateData {
+  version: 1;
+  orders: Record<string, SandboxOrder>;
+  refunds: Record<string, SandboxRefund>;
+  notifications: Record<string, SandboxNotification>;
+  faults: Partial<Record<SandboxChannel, FaultSettings>>;
+}
+
+export function orderKey(channel: SandboxChannel, outTradeNo: string): string {
+  return `${channel}:${outTradeNo}`;
+}
+
+/** WeChat refund numbers are unique per merchant; Alipay's out_request_no only within its trade. */
+export function refundKey(channel: SandboxChannel, outTradeNo: string, outRefundNo: string): string {
+  return channel === 'alipay' ? `alipay:${outTradeNo}:${outRefundNo}` : `${channel}:${outRefundNo}`;
+}
+
+function emptyState(): SandboxStateData {
+  return { version: 1, orders: {}, refunds: {}, notifications: {}, faults: {} };
+}
+
+export class SandboxState {
+  data: SandboxStateData = emptyState();
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  /** `file` undefined keeps everything in memory (lost on restart). */
+  private constructor(private readonly file: string | undefined) {}
+
+  static async open(file: string | undefined): Promise<SandboxState> {
+    const state = new SandboxState(file);
+    if (file) {
+      try {
+        const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as SandboxStateData;
+        if (parsed && parsed.version === 1 && parsed.orders && parsed.refunds && parsed.notifications) {
+          state.data = { ...emptyState(), ...parsed };
+        }
+      } catch (err) {
+        // A missing or unreadable file starts a fresh gateway; a test gateway must always come up.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+      }
+    }
+    return state;
+  }
+
+  reset(): void {
+    this.data = emptyState();
+  }
+
+  /**
+   * Persists the current state. Writes are serialised and coalesced: callers that arrive while a write is in
+   * flight share the next one, which always carries the latest state.
+   */
+  save(): Promise<void> {
+    if (!this.file) return Promise.resolve();
+    const file = this.file;
+    this.dirty = true;
+    const run = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, JSON.stringify(this.data));
+      await fs.rename(tmp, file);
+    });
+    // A failed write must not wedge the chain: the next save tries again with the latest state.
+    this.writing = run.catch(() => { this.dirty = true; });
+    return run;
+  }
+}
