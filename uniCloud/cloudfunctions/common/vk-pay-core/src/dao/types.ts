@@ -16,8 +16,8 @@ export interface SelectResult<T = Doc> {
 }
 
 export interface BaseDao {
-  add(p: { dbName: string; dataJson: Record<string, any>; cancelAddTime?: boolean; db?: Database }): Promise<string | null>;
-  adds(p: { dbName: string; dataJson: Record<string, any>[]; cancelAddTime?: boolean; db?: Database }): Promise<string[] | null>;
+  add(p: { dbName: string; dataJson: Record<string, any>; cancelAddTime?: boolean; cancelAddTimeStr?: boolean; db?: Database }): Promise<string | null>;
+  adds(p: { dbName: string; dataJson: Record<string, any>[]; cancelAddTime?: boolean; cancelAddTimeStr?: boolean; db?: Database }): Promise<string[] | null>;
   del(p: { dbName: string; whereJson: Record<string, any>; db?: Database }): Promise<number>;
   deleteById(p: { dbName: string; id: string; db?: Database }): Promise<number>;
   /** Returns the number of updated rows; throws if whereJson or dataJson is empty. */
