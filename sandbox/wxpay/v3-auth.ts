@@ -8,8 +8,8 @@ import type { ServerResponse } from 'node:http';
 import { randomAlnum, type SandboxCredentials } from '../credentials';
 import { send } from '../http-io';
 import { rsaSign, rsaVerify, v3RequestMessage, v3ResponseMessage } from '../protocol/crypto';
+import { parseAuthorization } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 
-const SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 /** The gateway refuses requests whose timestamp is more than five minutes off. */
 const MAX_SKEW_S = 300;
 
@@ -20,45 +20,28 @@ export interface V3Failure {
   detail?: unknown;
 }
 
-/** Parses `WECHATPAY2-SHA256-RSA2048 k="v",k="v"` in any parameter order (SDKs differ in order). */
-export function parseAuthorization(header: string | undefined): Record<string, string> | undefined {
-  if (!header || !header.startsWith(`${SCHEME} `)) return undefined;
-  const out: Record<string, string> = {};
-  const re = /\s*([a-z_]+)="([^"]*)"\s*(,|$)/gy;
-  const rest = header.slice(SCHEME.length + 1);
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(rest)) !== null) {
-    out[m[1]] = m[2];
-    consumed = re.lastIndex;
-    if (consumed >= rest.length) break;
-  }
-  if (consumed < rest.trimEnd().length) return undefined;
-  return out;
-}
-
 /** Checks the Authorization header of a request; undefined means it is authentic. */
 export function verifyV3Request(
   creds: SandboxCredentials, method: string, rawUrl: string, rawBody: string,
   authorization: string | undefined, nowMs: number,
 ): V3Failure | undefined {
-  const auth = parseAuthorization(authorization);
+  const auth = authorization ? parseAuthorization(authorization) : null;
   const formatError: V3Failure = {
     status: 401, code: 'SIGN_ERROR',
     message: 'Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》',
   };
   if (!auth) return formatError;
-  for (const field of ['mchid', 'nonce_str', 'timestamp', 'serial_no', 'signature']) if (!auth[field]) return formatError;
   if (auth.mchid !== creds.wxpay.mchId) {
     return { status: 400, code: 'MCH_NOT_EXISTS', message: '商户号不存在' };
   }
-  if (auth.serial_no.toUpperCase() !== creds.wxpay.merchant.serialNo.toUpperCase()) {
+  if (auth.serialNo.toUpperCase() !== creds.wxpay.merchant.serialNo.toUpperCase()) {
     return { status: 401, code: 'SIGN_ERROR', message: '商户证书序列号有误。请使用签名私钥匹配的证书序列号' };
   }
-  if (!/^\d{1,12}$/.test(auth.timestamp) || Math.abs(Number(auth.timestamp) - Math.floor(nowMs / 1000)) > MAX_SKEW_S) {
+  const ts = String(auth.timestamp);
+  if (!/^\d{1,12}$/.test(ts) || Math.abs(Number(ts) - Math.floor(nowMs / 1000)) > MAX_SKEW_S) {
     return { status: 401, code: 'SIGN_ERROR', message: 'Http头Authorization中的timestamp与服务器时间相差超过5分钟，请检查本机时间' };
   }
-  const message = v3RequestMessage(method, rawUrl, auth.timestamp, auth.nonce_str, rawBody);
+  const message = v3RequestMessage(method, rawUrl, ts, auth.nonce, rawBody);
   if (!rsaVerify(message, auth.signature, creds.wxpay.merchant.publicKeyPem)) {
     return {
       status: 401, code: 'SIGN_ERROR', message: '签名错误，请检查后再试',
@@ -66,7 +49,7 @@ export function verifyV3Request(
         detail: { issue: 'sign not match' }, field: 'signature', location: 'authorization',
         sign_information: {
           method, url: rawUrl, sign_message_length: Buffer.byteLength(message),
-          truncated_sign_message: message.slice(0, 64), request_timestamp: auth.timestamp, request_nonce_str: auth.nonce_str,
+          truncated_sign_message: message.slice(0, 64), request_timestamp: ts, request_nonce_str: auth.nonce,
         },
       },
     };
