@@ -14,7 +14,8 @@ export interface RetryOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** below this much time left, another attempt is not started */
+  /** below this much time left, another attempt is not started (default min(timeoutMs, 1000)): a starved
+   * last attempt would only turn a real gateway error into a meaningless timeout */
   minAttemptMs?: number;
   /** monotonic clock, ms (injectable for tests) */
   clock?: () => number;
@@ -31,7 +32,7 @@ export interface AttemptInfo {
   timeoutMs: number;
 }
 
-export const RETRY_DEFAULTS = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000, minAttemptMs: 50 } as const;
+export const RETRY_DEFAULTS = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 } as const;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -48,7 +49,7 @@ export async function withRetry<T>(run: (info: AttemptInfo) => Promise<T>, opts:
   const maxAttempts = opts.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
   const base = opts.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs;
   const cap = opts.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs;
-  const minAttempt = opts.minAttemptMs ?? RETRY_DEFAULTS.minAttemptMs;
+  const minAttempt = opts.minAttemptMs ?? Math.min(opts.timeoutMs, 1_000);
   const deadline = clock() + opts.budgetMs;
 
   for (let attempt = 1; ; attempt++) {
