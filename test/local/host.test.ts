@@ -41,7 +41,7 @@ describe('routes', () => {
   it('POST /http/vk-pay-co/<method> answers the envelope', async () => {
     const res = await post('/http/vk-pay-co/getPayOptions');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.code).toBe(0);
     expect(body.msg).toBe('ok');
     expect(body.data.channels.map((c: { channel: string }) => c.channel)).toEqual(expect.arrayContaining(['wxpay', 'wxpay-v2', 'alipay']));
@@ -95,7 +95,7 @@ describe('bad input is refused and nothing is written', () => {
       '/http/vk-pay-co/constructor', '/http/vk-pay-co/__proto__', '/http/vk-pay-co/toString', '/http/vk-pay-co/', '/http/vk-pay-co/%5Fbefore']) {
       const res = await post(p);
       expect(res.status, p).toBe(404);
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(body, p).toMatchObject({ code: 40001, action: 'check the parameters' });
       expect(typeof body.msg).toBe('string');
     }
@@ -106,7 +106,7 @@ describe('bad input is refused and nothing is written', () => {
     const before = await dbFingerprint();
     for (const body of ['{not json', '[1,2]', '"text"', 'null']) {
       const res = await post('/http/vk-pay-co/getPayOptions', body);
-      const env = await res.json();
+      const env = (await res.json()) as any;
       expect(env, body).toMatchObject({ code: 40001 });
       expect(env.data).toBeUndefined();
     }
@@ -124,7 +124,7 @@ describe('bad input is refused and nothing is written', () => {
     // exactly at the limit is accepted (and then judged as JSON)
     const atLimit = await post('/http/vk-pay-co/getPayOptions', JSON.stringify({ pad: 'x'.repeat(256 * 1024 - 12) }));
     expect(atLimit.status).toBe(200);
-    expect((await atLimit.json()).code).toBe(0);
+    expect(((await atLimit.json()) as any).code).toBe(0);
     expect(await dbFingerprint()).toBe(before);
   });
 });
@@ -182,7 +182,7 @@ describe('persistence and stopping', () => {
         });
       });
       const res = await fetch(`${url}/http/vk-pay-co/getPayOptions`, { method: 'POST', body: '{}' });
-      expect((await res.json()).code).toBe(0);
+      expect(((await res.json()) as any).code).toBe(0);
       child.kill('SIGINT');
       const { code } = await exited;
       expect(code, output).toBe(0);
