@@ -18,11 +18,25 @@ const WORDING = {
   },
 } as const;
 
+/**
+ * What the server said beyond the table's own words: its envelope msg is "<table message>: <detail>", so the
+ * table part (which the modal already shows) is cut off; nothing is left when it said no more.
+ */
+export function extraDetail(code: number, text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  let rest = text;
+  for (const lang of ['en', 'zh'] as const) {
+    const table = describeError(code, lang).msg;
+    if (rest === table) return undefined;
+    if (rest.startsWith(`${table}: `)) rest = rest.slice(table.length + 2);
+  }
+  return rest || undefined;
+}
+
 export function failureFromError(err: unknown, lang: Lang, out_trade_no?: string): PayFailure {
   const e: VkPayError = toVkPayError(err);
   const { msg, action } = describeError(e.code, lang);
-  const detail = e.detail && e.detail !== msg ? e.detail : undefined;
-  return { reason: 'error', code: e.code, msg, action, detail, out_trade_no };
+  return { reason: 'error', code: e.code, msg, action, detail: extraDetail(e.code, e.detail), out_trade_no };
 }
 
 export function failureFor(reason: 'closed' | 'timeout', lang: Lang, out_trade_no?: string): PayFailure {

@@ -247,7 +247,7 @@ describe('<vk-pay> errors and events', () => {
     expect(modal.find('.vk-pay__modal-title').text()).toBe(expected.msg);
     expect(modal.find('.vk-pay__modal-action').text()).toBe(expected.action);
     expect(modal.find('.vk-pay__modal-code').text()).toContain('40007');
-    expect(modal.find('.vk-pay__modal-detail').text()).toBe('insufficient balance: card declined');
+    expect(modal.find('.vk-pay__modal-detail').text()).toBe('card declined');
     expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40007, msg: expected.msg, action: expected.action });
     await modal.find('button').trigger('click');
     expect(w.find('.vk-pay__modal').exists()).toBe(false);

@@ -1,0 +1,129 @@
+/**
+ * The H5 build in headless chromium, served by the local host: what a person sees on the checkout page, the error
+ * modal when the server refuses, the admin dashboard, and the whole payment through the sandbox cashier.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describeError } from '../../common/errors';
+import { hasMethod, startHarness, type Harness } from './harness';
+
+let h: Harness;
+const shots: string[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+  if (shots.length) console.log(`screenshots:\n${shots.join('\n')}`);
+});
+
+async function openCheckout(): Promise<Page> {
+  const page = await h.newPage();
+  await page.goto(`${h.host.url}/#/pages/checkout/checkout`);
+  await page.locator('.title', { hasText: 'vk-pay demo checkout' }).waitFor();
+  return page;
+}
+
+describe('checkout page (H5 build)', () => {
+  it('shows providers, H5 payment methods, the amount and a Pay button', async () => {
+    const page = await openCheckout();
+    shots.push(await h.screenshot(page, 'checkout'));
+    await expect(page.getByText('WeChat Pay', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Alipay', { exact: true }).isVisible()).resolves.toBe(true);
+    // H5 offers QR and payment-page methods, never the mini-program or App ones
+    await expect(page.getByText('QR code (Native)').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Mini-program').count()).resolves.toBe(0);
+    await expect(page.locator('.amount-input input').inputValue()).resolves.toBe('0.01');
+    await expect(page.locator('.vk-pay__button').innerText()).resolves.toContain('Pay ¥0.01');
+
+    await page.getByText('Alipay', { exact: true }).click();
+    await expect(page.getByText('Desktop web page').isVisible()).resolves.toBe(true);
+    await page.locator('.amount-input input').fill('0.001');
+    await expect(page.getByText('Enter an amount in yuan').isVisible()).resolves.toBe(true);
+    // uni-app renders <button> as <uni-button disabled="true">
+    await expect(page.locator('.vk-pay__button').getAttribute('disabled')).resolves.toBe('true');
+    const before = h.host.url;
+    let posted = false;
+    page.on('request', (r) => { if (r.url().startsWith(before) && r.url().includes('/http/vk-pay-co/')) posted = true; });
+    await page.locator('.vk-pay__button').click();
+    await page.waitForTimeout(300);
+    expect(posted).toBe(false);
+  });
+
+  it('posts through the transport to the host and shows the error envelope in the modal', async () => {
+    const page = await openCheckout();
+    const posted = page.waitForRequest((r) => r.url().endsWith('/http/vk-pay-co/createPayment'));
+    // goods priced by a catalog that has no such id: the server refuses with 40001 (before createPayment exists,
+    // the host's "unknown method" envelope is 40001 too)
+    await page.getByText('Goods', { exact: true }).click();
+    await page.locator('.goods-input input').fill('no-such-goods');
+    await page.locator('.vk-pay__button').click();
+    const req = await posted;
+    expect(req.method()).toBe('POST');
+    expect(req.headers()['x-vkpay-dev-uid']).toBe('demo-user');
+    expect(JSON.parse(req.postData() ?? '{}')).toMatchObject({ provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'no-such-goods' });
+    const modal = page.locator('.vk-pay__modal');
+    await modal.waitFor();
+    shots.push(await h.screenshot(page, 'checkout-error-modal'));
+    const expected = describeError(40001, 'en');
+    await expect(modal.locator('.vk-pay__modal-title').innerText()).resolves.toBe(expected.msg);
+    await expect(modal.locator('.vk-pay__modal-action').innerText()).resolves.toBe(expected.action);
+    await expect(modal.locator('.vk-pay__modal-code').innerText()).resolves.toContain('40001');
+    await modal.getByText('OK').click();
+    await expect(modal.count()).resolves.toBe(0);
+  });
+});
+
+describe('admin dashboard (H5 build)', () => {
+  it('refuses a wrong token with the 40009 message and loads with the real one', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.host.url}/#/pages/admin/dashboard`);
+    await page.locator('.title', { hasText: 'vk-pay admin' }).waitFor();
+    const statsReady = await hasMethod(h.host, 'getStats');
+    await page.locator('.token-input input').fill('wrong-token-wrong-token');
+    await page.locator('.load-btn').click();
+    const error = page.locator('.error');
+    await error.waitFor();
+    // before getStats exists the host says "unknown method" (40001); once it exists a wrong token is 40009
+    await expect(error.innerText()).resolves.toContain(statsReady ? describeError(40009, 'en').msg : describeError(40001, 'en').msg);
+
+    await page.locator('.token-input input').fill(h.host.adminToken);
+    await page.locator('.load-btn').click();
+    if (statsReady) {
+      await page.getByText('Payment success rate').waitFor();
+      await expect(page.getByText('Provider latency (ms)').isVisible()).resolves.toBe(true);
+      await expect(page.locator('.error').count()).resolves.toBe(0);
+    }
+    shots.push(await h.screenshot(page, statsReady ? 'dashboard' : 'dashboard-before-getStats'));
+  });
+});
+
+describe('a payment from checkout to result (needs createPayment and the sandbox cashier)', () => {
+  it('creates, pays on the sandbox cashier, and the result page shows Paid', async (ctx) => {
+    if (!(await hasMethod(h.host, 'createPayment'))) ctx.skip();
+    const page = await openCheckout();
+    await page.getByText('Mobile web (H5)').click();
+    await page.locator('.amount-input input').fill('0.02');
+    const created = page.waitForResponse((r) => r.url().endsWith('/http/vk-pay-co/createPayment'));
+    await page.locator('.vk-pay__button').click();
+    const envelope = (await (await created).json()) as { code: number; data?: { out_trade_no: string; amount: number } };
+    expect(envelope.code).toBe(0);
+    expect(envelope.data?.amount).toBe(2);
+    await page.getByText('Waiting for payment confirmation').waitFor();
+    shots.push(await h.screenshot(page, 'checkout-waiting'));
+
+    const [cashier] = await Promise.all([page.context().waitForEvent('page'), page.getByText('Open payment page').click()]);
+    await cashier.waitForLoadState();
+    expect(cashier.url()).toContain('/sandbox/');
+    shots.push(await h.screenshot(cashier, 'cashier'));
+    await cashier.getByRole('button', { name: /^(pay|confirm|确认支付|支付)/i }).first().click();
+
+    await page.waitForURL(/pages\/result\/result/, { timeout: 60_000 });
+    await page.locator('.status--paid').waitFor({ timeout: 30_000 });
+    shots.push(await h.screenshot(page, 'result-paid'));
+    await expect(page.locator('.status').innerText()).resolves.toBe('Paid');
+    await expect(page.locator('.order-no').innerText()).resolves.toBe(envelope.data!.out_trade_no);
+    await expect(page.locator('.amount').innerText()).resolves.toBe('¥0.02');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Shared set-up for the browser tests: a fresh H5 build when the client sources changed, the local host on a free
+ * port with a fresh VKPAY_HOME, and headless Debian chromium (never a downloaded browser).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startHost, type Host } from '../../local/host';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const H5_INDEX = path.join(ROOT, 'dist', 'build', 'h5', 'index.html');
+const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'index.html', 'pages', 'components', 'store', 'common'];
+
+function newestMtime(p: string): number {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, e)));
+  return newest;
+}
+
+/** Builds dist/build/h5 with the real uni-app toolchain when it is missing or older than the client's sources. */
+export function ensureH5Build(): void {
+  const built = fs.existsSync(H5_INDEX) ? fs.statSync(H5_INDEX).mtimeMs : 0;
+  const sources = Math.max(...CLIENT_SOURCES.map((s) => path.join(ROOT, s)).filter((p) => fs.existsSync(p)).map(newestMtime));
+  if (built > sources) return;
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'uni'), ['build', '-p', 'h5'], {
+    cwd: ROOT,
+    env: { ...process.env, UNI_INPUT_DIR: ROOT },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export interface Harness {
+  host: Host;
+  browser: Browser;
+  home: string;
+  newPage(): Promise<Page>;
+  screenshot(page: Page, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  ensureH5Build();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-browser-'));
+  const host = await startHost({ port: 0, home, quiet: true, timers: false });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-shots-'));
+  return {
+    host,
+    browser,
+    home,
+    async newPage() {
+      const context = await browser.newContext({ viewport: { width: 430, height: 900 } });
+      return context.newPage();
+    },
+    async screenshot(page, name) {
+      const file = path.join(shots, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      await browser.close();
+      await host.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether the cloud object answers a method yet (others are still building parts of it). */
+export async function hasMethod(host: Host, method: string): Promise<boolean> {
+  const res = await fetch(`${host.url}/http/vk-pay-co/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${host.adminToken}` }, body: '{}' });
+  const body = (await res.json()) as { code: number; msg?: string };
+  return !(res.status === 404 && /unknown method/.test(body.msg ?? ''));
+}
