@@ -3,13 +3,13 @@
  * for notifications, and minimal signed clients for each protocol (built on the providers' signing builders;
  * the interop suite checks the same wire against third-party SDKs).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index';
-import type { SandboxCredentials } from '../../sandbox/credentials';
+import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../sandbox/credentials';
 import { buildFlatXml, parseFlatXml } from '../../sandbox/protocol/xml';
 import { createNonce, signV3Request } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 import { signV2, type V2SignType } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
@@ -23,8 +23,17 @@ export interface RunningSandbox {
   close(opts?: { keepHome?: boolean }): Promise<void>;
 }
 
+/** RSA key generation dominates start-up; one set per test file is shared by every fresh home. */
+let sharedCreds: Promise<SandboxCredentials> | undefined;
+
 export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
-  const home = opts.home ?? (await mkdtemp(path.join(os.tmpdir(), 'vkpay-sandbox-')));
+  let home = opts.home;
+  if (!home) {
+    home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-sandbox-'));
+    sharedCreds ??= generateSandboxCredentials();
+    await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
+    await writeFile(credentialsPath(home), JSON.stringify(await sharedCreds), { mode: 0o600 });
+  }
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -34,13 +43,14 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
       if (!handled) { res.writeHead(404); res.end('not sandbox'); }
     });
   });
+  const dir = home;
   return {
-    base, home, sandbox, creds: sandbox.credentials,
+    base, home: dir, sandbox, creds: sandbox.credentials,
     async close({ keepHome = false } = {}) {
       await sandbox.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (!keepHome) await rm(home, { recursive: true, force: true });
+      if (!keepHome) await rm(dir, { recursive: true, force: true });
     },
   };
 }
