@@ -24,8 +24,9 @@ export function parseConfig(raw: unknown): VkPayConfig {
     const problem = notifyUrlProblem(config.notifyUrl);
     if (problem) throw new ParamError(`vk-pay config: notifyUrl ${problem}`);
     for (const [channel, p] of Object.entries(config.providers)) {
-      const base = p && ('baseUrl' in p ? p.baseUrl : 'gatewayUrl' in p ? p.gatewayUrl : undefined);
-      if (base && !base.startsWith('https://')) throw new ParamError(`vk-pay config: providers.${channel} gateway URL must use https outside the sandbox`);
+      const rec = (p ?? {}) as { baseUrl?: unknown; gatewayUrl?: unknown };
+      const base = rec.baseUrl ?? rec.gatewayUrl;
+      if (typeof base === 'string' && !base.startsWith('https://')) throw new ParamError(`vk-pay config: providers.${channel} gateway URL must use https outside the sandbox`);
     }
   }
   return config;

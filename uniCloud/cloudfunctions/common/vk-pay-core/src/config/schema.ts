@@ -25,10 +25,12 @@ export const wxpayV3Schema = z.object({
   apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters').optional(),
   merchant: z.object({ serialNo: nonEmpty, privateKeyPem: pem('merchant.privateKeyPem'), publicKeyPem: pem('merchant.publicKeyPem').optional() }),
   /** WeChat Pay public key mode (`PUB_KEY_ID_...`); the sandbox also puts its private key here, which the core never uses */
-  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).passthrough(),
+  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).passthrough().optional(),
+  /** platform certificates / public keys during a rotation: several may verify at once */
+  verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
   /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
-});
+}).passthrough().refine((c) => Boolean(c.platform || c.verifyKeys?.length), { message: 'platform (WeChat Pay public key) or verifyKeys is required', path: ['platform'] });
 
 export const wxpayV2Schema = z.object({
   appId: nonEmpty,
@@ -38,7 +40,7 @@ export const wxpayV2Schema = z.object({
   clientCertPem: pem('clientCertPem').optional(),
   clientKeyPem: pem('clientKeyPem').optional(),
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
-});
+}).passthrough();
 
 export const alipaySchema = z.object({
   appId: nonEmpty,
@@ -46,7 +48,7 @@ export const alipaySchema = z.object({
   app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
   alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }).passthrough(),
   gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
-});
+}).passthrough();
 
 const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2) });
 

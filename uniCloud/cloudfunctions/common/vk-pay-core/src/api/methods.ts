@@ -1,0 +1,97 @@
+/**
+ * The cloud-object methods of DESIGN.md section 5 as CloudMethods. Each resolves the caller, runs its service
+ * and, on failure, writes one payment_errors row and rethrows a VkPayError (the entry point turns it into the
+ * `{code, msg, action}` envelope). Bad input is refused by the service's schema before anything else is written.
+ */
+import { toVkPayError } from '../../../../../../common/errors';
+import type { CloudMethod, CloudRequest } from '../entry/services';
+import { resolveIdentity, requireAdmin, requireUser, type Identity } from '../auth/identity';
+import { writePaymentError } from '../logging/logs';
+import { replayHooks } from '../outbox/outbox';
+import { PAY_TYPES, type Channel } from '../providers/types';
+import type { CallerMeta, CoreContext } from '../services/context';
+import { channelOf, isChannelConfigured } from '../services/context';
+import { createPayment } from '../services/create-payment';
+import { closeOrder } from '../services/close-order';
+import { queryPayment, syncOrder, viewOf } from '../services/query-payment';
+import { queryRefund, refund } from '../services/refund';
+import { findOrder } from '../state/refund-ledger';
+import { OrderNotFoundError } from '../../../../../../common/errors';
+import { parseParams, queryPaymentParams, replayHooksParams } from '../services/validate';
+
+export type RunHooksNow = (keys: string[]) => Promise<void>;
+
+export function callerMeta(req: CloudRequest, who: Identity | null): CallerMeta {
+  return {
+    user_id: who?.uid, isAdmin: who?.isAdmin, ip: req.clientInfo?.clientIP,
+    user_agent: req.clientInfo?.userAgent, platform: req.clientInfo?.platform,
+  };
+}
+
+export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Record<string, CloudMethod> {
+  const wrap = (action: string, fn: (who: Identity | null, params: Record<string, unknown>, meta: CallerMeta) => Promise<unknown>): CloudMethod =>
+    async (params, req) => {
+      let who: Identity | null = null;
+      try {
+        who = await resolveIdentity(ctx.config, req);
+        return await fn(who, params ?? {}, callerMeta(req, who));
+      } catch (err) {
+        const e = toVkPayError(err);
+        await writePaymentError(ctx, { action, error: err, input: params, user_id: who?.uid, out_trade_no: typeof params?.out_trade_no === 'string' ? params.out_trade_no : undefined });
+        throw e;
+      }
+    };
+
+  return {
+    createPayment: wrap('createPayment', (who, params, meta) => createPayment(ctx, requireUser(who), params, meta)),
+    queryPayment: wrap('queryPayment', async (who, params, meta) => {
+      const r = await queryPayment(ctx, who, params, meta);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
+    closeOrder: wrap('closeOrder', async (who, params, meta) => {
+      const r = await closeOrder(ctx, who, params, meta);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
+    refund: wrap('refund', async (who, params, meta) => {
+      const r = await refund(ctx, who, params, meta);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
+    queryRefund: wrap('queryRefund', async (who, params) => {
+      const r = await queryRefund(ctx, who, params);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
+    replayHooks: wrap('replayHooks', async (who, params) => {
+      requireAdmin(who);
+      const p = parseParams(replayHooksParams, params);
+      return replayHooks(ctx, { out_trade_no: p.out_trade_no, includeDone: p.include_done });
+    }),
+    syncOrder: wrap('syncOrder', async (who, params) => {
+      requireAdmin(who);
+      const p = parseParams(queryPaymentParams, params);
+      const order = await findOrder(ctx, p.out_trade_no);
+      if (!order) throw new OrderNotFoundError(p.out_trade_no);
+      const r = await syncOrder(ctx, order, 'admin');
+      await runHooksNow(r.hookKeys);
+      return { ...viewOf(r.order), provider_state: r.provider_state, transition: r.transition };
+    }),
+    getPayOptions: wrap('getPayOptions', async () => payOptions(ctx)),
+  };
+}
+
+/** What the client needs to draw the checkout: providers with their pay types, order types and limits. */
+export function payOptions(ctx: CoreContext) {
+  const providers = (['wxpay', 'alipay'] as const)
+    .map((provider) => ({ provider, channel: channelOf(ctx.config, provider) as Channel }))
+    .filter((p) => isChannelConfigured(ctx.config, p.channel))
+    .map((p) => ({ ...p, pay_types: [...PAY_TYPES[p.channel]] }));
+  const types = Object.entries(ctx.config.orderTypes).map(([type, t]) => {
+    if (t.amount === 'client') return { type, amount: 'client' as const, min: t.min, max: Math.min(t.max ?? ctx.config.maxAmount, ctx.config.maxAmount) };
+    if (t.amount === 'catalog') return { type, amount: 'catalog' as const, catalog: Object.entries(t.catalog).map(([goods_id, item]) => ({ goods_id, ...item })) };
+    return { type, amount: 'custom' as const };
+  });
+  return { env: ctx.config.env, providers, types, maxAmount: ctx.config.maxAmount, ttlMs: ctx.config.ttlMs };
+}

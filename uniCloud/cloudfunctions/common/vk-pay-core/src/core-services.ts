@@ -1,0 +1,99 @@
+/**
+ * The payment core behind the three entry points: `createCoreServices(deps)` returns the CoreServices the
+ * adapters in entry/ call (cloud-object methods, provider notifications, the timer). Everything it needs is
+ * injected - data access, config, providers, clock, hooks - so the same code runs on uniCloud, on the local
+ * host and in tests.
+ */
+import { ParamError } from '../../../../../common/errors';
+import type { VkPayConfig } from './config/schema';
+import type { BaseDao } from './dao/types';
+import type { CoreServices } from './entry/services';
+import { createHookRegistry, type BusinessHook, type HookRegistry } from './hooks/registry';
+import type { Database } from './platform/database';
+import type { Channel, PaymentProvider } from './providers/types';
+import { createApiMethods } from './api/methods';
+import { runHookEntry } from './outbox/outbox';
+import type { CoreContext } from './services/context';
+import { handleNotification } from './services/notify';
+import { runSyncPass } from './services/sync-timer';
+
+export { loadConfig, parseConfig } from './config/load';
+export { uniIdAuth, vkRouterAuth } from './auth/adapters';
+
+/** A provider per configured channel: a factory (given the channel's config section) or ready instances. */
+export type ProviderSource = ((channel: Channel, channelConfig: unknown) => PaymentProvider) | Partial<Record<Channel, PaymentProvider>>;
+
+export interface CoreDeps {
+  dao: BaseDao;
+  db: Database;
+  config: VkPayConfig;
+  providers: ProviderSource;
+  now?: () => number;
+  /** a registry, the hooks directory, or hook modules by order type; default: the vk-pay-hooks module */
+  hooks?: HookRegistry | { dir: string } | { modules: Record<string, BusinessHook> };
+  sleep?: (ms: number) => Promise<void>;
+  /** how long a method/notification waits for freshly enqueued hooks before answering (they keep running) */
+  inlineHookWaitMs?: number;
+}
+
+export interface VkPayCore extends CoreServices {
+  /** the context the services run with (tests and the monitoring part use it) */
+  ctx: CoreContext;
+  /** runs freshly enqueued hooks now, waiting at most inlineHookWaitMs */
+  runHooksNow(keys: string[]): Promise<void>;
+}
+
+export function createCoreContext(deps: CoreDeps): CoreContext {
+  const cache = new Map<Channel, PaymentProvider>();
+  const source = deps.providers;
+  const hooks: HookRegistry =
+    deps.hooks && 'get' in deps.hooks ? deps.hooks
+      : deps.hooks && 'modules' in deps.hooks ? createHookRegistry({ modules: deps.hooks.modules })
+        : createHookRegistry({ dir: deps.hooks && 'dir' in deps.hooks ? deps.hooks.dir : undefined });
+  return {
+    dao: deps.dao,
+    db: deps.db,
+    config: deps.config,
+    now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    hooks,
+    provider(channel) {
+      const hit = cache.get(channel);
+      if (hit) return hit;
+      const section = deps.config.providers[channel];
+      if (!section) throw new ParamError(`channel ${channel} is not configured`);
+      const made = typeof source === 'function' ? source(channel, section) : source[channel];
+      if (!made) throw new ParamError(`no provider for channel ${channel}`);
+      cache.set(channel, made);
+      return made;
+    },
+  };
+}
+
+export function createCoreServices(deps: CoreDeps): VkPayCore {
+  const ctx = createCoreContext(deps);
+  const waitMs = deps.inlineHookWaitMs ?? 3_000;
+  const runHooksNow = async (keys: string[]): Promise<void> => {
+    if (!ctx.config.hooks.inline || keys.length === 0) return;
+    // A failing or slow hook never fails the call that enqueued it: the outbox retries it.
+    const run = Promise.all(keys.map((k) => runHookEntry(ctx, k).catch((err) => console.error('[vk-pay] hook run failed:', (err as Error).message))));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([run, new Promise<void>((r) => { timer = setTimeout(r, waitMs); })]);
+    if (timer) clearTimeout(timer);
+  };
+  return {
+    ctx,
+    runHooksNow,
+    methods: createApiMethods(ctx, runHooksNow),
+    async notify(channel, req) {
+      const forwarded = req.headers['x-forwarded-for']?.split(',')[0]?.trim();
+      const handled = await handleNotification(ctx, channel, req, { ip: forwarded || req.headers['x-real-ip'], user_agent: req.headers['user-agent'] });
+      await runHooksNow(handled.hookKeys);
+      return handled.reply;
+    },
+    async runTimer(trigger) {
+      const summary = await runSyncPass(ctx);
+      return { ...summary, trigger_time: trigger.time };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * What every service receives: data access (BaseDao + the Database for `db.command`), the validated config, a
+ * clock, the providers and the business hooks. Built once per instance by `createCoreServices`.
+ */
+import type { VkPayConfig } from '../config/schema';
+import type { HookRegistry } from '../hooks/registry';
+import type { Channel, PaymentProvider, ProviderName } from '../providers/types';
+import type { StoreContext } from '../state/transition';
+
+export interface CoreContext extends StoreContext {
+  config: VkPayConfig;
+  /** the provider of a configured channel; throws ParamError for a channel not in the config */
+  provider(channel: Channel): PaymentProvider;
+  hooks: HookRegistry;
+  /** injectable for tests that must not wait real seconds */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Who is calling and from where, for logs and ownership checks. */
+export interface CallerMeta {
+  user_id?: string;
+  isAdmin?: boolean;
+  ip?: string;
+  user_agent?: string;
+  platform?: string;
+}
+
+/** `provider: "wxpay"` is served by the WeChat Pay API version the config chooses. */
+export function channelOf(config: VkPayConfig, provider: ProviderName): Channel {
+  return provider === 'alipay' ? 'alipay' : config.wxpayChannel;
+}
+
+export function isChannelConfigured(config: VkPayConfig, channel: Channel): boolean {
+  return Boolean(config.providers[channel]);
+}
+
+export function notifyUrlFor(config: VkPayConfig, channel: Channel): string {
+  return `${config.notifyUrl.replace(/\/+$/, '')}/${channel}`;
+}

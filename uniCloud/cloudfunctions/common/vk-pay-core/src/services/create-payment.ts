@@ -1,0 +1,134 @@
+/**
+ * createPayment: validate -> decide the amount on the server -> return the same pending order for the same
+ * input within 5 minutes -> per-user rate limit -> insert the order (unique out_trade_no, retried on a
+ * collision) -> create it at the provider with time_expire -> store what the client needs to pay.
+ * The order exists before the provider knows it, so a notification always finds its order.
+ */
+import { ParamError, VkPayError, toVkPayError } from '../../../../../../common/errors';
+import { isDuplicateKeyError } from '../platform/database';
+import { PAY_TYPES, type ClientPayment, type PayType } from '../providers/types';
+import { writePaymentLog } from '../logging/logs';
+import { protectUserInfo } from '../logging/user-info-crypto';
+import { DEDUPE_WINDOW_MS, dedupeKeyOf, fingerprintOf } from '../orders/fingerprint';
+import { makeOrderNo, orderChannelOf } from '../orders/order-no';
+import { admitRequest } from '../orders/rate-limit';
+import { COLLECTIONS } from '../state/collections';
+import type { OrderDoc } from '../state/order';
+import { transitionOrder } from '../state/transition';
+import type { Identity } from '../auth/identity';
+import { channelOf, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
+import { resolveAmount } from './resolve-amount';
+import { createPaymentParams, parseParams } from './validate';
+
+export interface CreatePaymentResult { out_trade_no: string; amount: number; expires_at: number; payment: ClientPayment; reused?: boolean }
+
+const MAX_NUMBER_ATTEMPTS = 5;
+
+export async function createPayment(ctx: CoreContext, who: Identity, rawParams: unknown, meta: CallerMeta = {}): Promise<CreatePaymentResult> {
+  const p = parseParams(createPaymentParams, rawParams);
+  const channel = channelOf(ctx.config, p.provider);
+  if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${p.provider} is not configured`);
+  if (!PAY_TYPES[channel].includes(p.pay_type as PayType)) throw new ParamError(`pay_type must be one of ${PAY_TYPES[channel].join(', ')} for ${p.provider}`);
+  if (p.provider === 'wxpay' && (p.pay_type === 'jsapi' || p.pay_type === 'mp') && !p.openid) throw new ParamError(`openid is required for wxpay ${p.pay_type}`);
+  const resolved = await resolveAmount(ctx.config, { type: p.type, amount: p.amount, goods_id: p.goods_id, subject: p.subject, user_id: who.uid });
+
+  const now = ctx.now();
+  const _ = ctx.db.command;
+  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid: p.openid });
+  if (!p.out_trade_no) {
+    const existing = await ctx.dao.findByWhereJson<OrderDoc>({
+      dbName: COLLECTIONS.orders,
+      whereJson: { user_id: who.uid, fingerprint, status: 'pending', create_date: _.gte(now - DEDUPE_WINDOW_MS) },
+      sortArr: [{ name: 'create_date', type: 'desc' }],
+    });
+    if (existing?.payment && existing.expires_at > now) return reuse(existing);
+  }
+
+  await admitRequest(ctx, { user_id: who.uid, perMinute: ctx.config.rateLimit.perMinute, scope: 'create' });
+
+  const expires_at = now + ctx.config.ttlMs;
+  const base: Omit<OrderDoc, 'out_trade_no'> = {
+    user_id: who.uid, type: p.type, provider: p.provider, channel, pay_type: p.pay_type as PayType,
+    amount: resolved.amount, subject: resolved.subject, status: 'pending', create_date: now, update_date: now, expires_at,
+    fingerprint, dedupe_key: p.out_trade_no ? `${fingerprint}:${p.out_trade_no}` : dedupeKeyOf(fingerprint, now),
+    refunded_amount: 0, refund_in_flight: 0, refundable_remaining: 0, refunds_reserved: [], refunds_done: [],
+    history: [],
+  };
+  if (resolved.goods_id) base.goods_id = resolved.goods_id;
+  if (p.openid) base.openid = p.openid;
+  if (meta.platform) base.platform = meta.platform;
+  if (meta.ip) base.client_ip = meta.ip;
+  const userInfo = protectUserInfo(who.userInfo, ctx.config.userInfoKey);
+  if (userInfo !== undefined) base.user_info = userInfo;
+
+  const out_trade_no = await insertOrder(ctx, base, p.out_trade_no, who, meta);
+  if (typeof out_trade_no !== 'string') return out_trade_no;
+
+  const provider = ctx.provider(channel);
+  const started = ctx.now();
+  try {
+    const created = await provider.createOrder({
+      out_trade_no, amount: resolved.amount, subject: resolved.subject, pay_type: p.pay_type as PayType,
+      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid: p.openid, client_ip: meta.ip,
+      return_url: p.return_url ?? ctx.config.returnUrl,
+    });
+    const set: Record<string, unknown> = { payment: created.payment, update_date: ctx.now() };
+    if (created.provider_order_id) set.provider_order_id = created.provider_order_id;
+    await ctx.dao.update({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no }, dataJson: set });
+    await writePaymentLog(ctx, {
+      type: 'create', status: 'success', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid,
+      ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { pay_type: p.pay_type, type: p.type },
+    });
+    return { out_trade_no, amount: resolved.amount, expires_at, payment: created.payment };
+  } catch (err) {
+    const e = toVkPayError(err);
+    // A definite refusal means the provider holds no payable order: close ours. An unknown outcome (network,
+    // busy) leaves it pending for the timer to query, since the provider may have created it after all.
+    if (!e.retryable && e.code !== 50000) {
+      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now() } });
+    }
+    await writePaymentLog(ctx, {
+      type: 'create', status: 'fail', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid,
+      error_info: `${e.code} ${e.message}`, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started,
+    });
+    throw e;
+  }
+}
+
+function reuse(order: OrderDoc): CreatePaymentResult {
+  return { out_trade_no: order.out_trade_no, amount: order.amount, expires_at: order.expires_at, payment: order.payment as ClientPayment, reused: true };
+}
+
+/**
+ * Inserts the order under a fresh number, retrying on a duplicate key. A duplicate on `dedupe_key` means the same
+ * person's identical request is being created concurrently: wait briefly for it and return it instead.
+ */
+async function insertOrder(ctx: CoreContext, base: Omit<OrderDoc, 'out_trade_no'>, given: string | undefined, who: Identity, meta: CallerMeta): Promise<string | CreatePaymentResult> {
+  for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
+    const out_trade_no = given ?? makeOrderNo({ now: base.create_date, channel: orderChannelOf(meta.platform, who.isAdmin), uid: who.uid });
+    try {
+      await ctx.dao.add({ dbName: COLLECTIONS.orders, dataJson: { ...base, out_trade_no }, cancelAddTime: true });
+      return out_trade_no;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const twin = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { dedupe_key: base.dedupe_key } });
+      if (twin) return waitForPayment(ctx, twin);
+      if (given) {
+        const taken = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no: given } });
+        if (taken && taken.status !== 'pending' && taken.status !== 'closed') throw new VkPayError(40006, `order ${given}`);
+        throw new ParamError(`out_trade_no ${given} is already used`);
+      }
+    }
+  }
+  throw new VkPayError(40010, 'could not allocate an order number');
+}
+
+async function waitForPayment(ctx: CoreContext, twin: OrderDoc): Promise<CreatePaymentResult> {
+  for (let i = 0; i < 20; i++) {
+    const fresh = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no: twin.out_trade_no } });
+    if (fresh?.payment) return reuse(fresh);
+    if (fresh && fresh.status !== 'pending') break;
+    await ctx.sleep(150);
+  }
+  throw new VkPayError(40010, 'the same order is being created; retry');
+}

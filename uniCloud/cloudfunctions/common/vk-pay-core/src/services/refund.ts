@@ -1,0 +1,115 @@
+/**
+ * refund (admin only) and queryRefund. Never over-refund (RELIABILITY.md 8.E):
+ *  1. the refund record is inserted first under its out_refund_no (unique) - the stable number reused on every
+ *     retry, so the provider refunds it once however often we ask;
+ *  2. the amount is reserved on the order by ONE conditional update guarded by refundable_remaining >= amount,
+ *     BEFORE the provider is called - concurrent refunds can only reserve what was paid;
+ *  3. the provider's answer is applied: success settles, failure releases, anything unknown stays reserved
+ *     until a notification, queryRefund or the timer learns the result.
+ */
+import { randomBytes } from 'node:crypto';
+import { OrderNotFoundError, ParamError, VkPayError, toVkPayError } from '../../../../../../common/errors';
+import { isDuplicateKeyError } from '../platform/database';
+import type { Identity } from '../auth/identity';
+import type { Channel } from '../providers/types';
+import { requireAdmin, requireOwnerOrAdmin } from '../auth/identity';
+import { writePaymentLog } from '../logging/logs';
+import { COLLECTIONS } from '../state/collections';
+import { PAID_STATUSES } from '../state/order';
+import { findOrder, reserveRefund } from '../state/refund-ledger';
+import { applyRefundResult, findRefund, type RefundRecord } from './apply-refund';
+import type { CallerMeta, CoreContext } from './context';
+import { notifyUrlFor } from './context';
+import { parseParams, queryRefundParams, refundParams } from './validate';
+
+export interface RefundView { out_refund_no: string; out_trade_no: string; amount: number; status: RefundRecord['status']; refunded_amount: number; order_status: string }
+
+export function newOutRefundNo(out_trade_no: string, now: number): string {
+  return `${out_trade_no}R${now.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export async function refund(ctx: CoreContext, who: Identity | null, rawParams: unknown, meta: CallerMeta = {}): Promise<{ view: RefundView; hookKeys: string[] }> {
+  requireAdmin(who);
+  const p = parseParams(refundParams, rawParams);
+  const order = await findOrder(ctx, p.out_trade_no);
+  if (!order) throw new OrderNotFoundError(p.out_trade_no);
+  if (!PAID_STATUSES.includes(order.status)) throw new ParamError(`order ${order.out_trade_no} is ${order.status}, not paid`);
+  if (p.amount > order.amount) throw new ParamError(`amount ${p.amount} fen exceeds the paid ${order.amount} fen`);
+
+  const now = ctx.now();
+  const out_refund_no = p.out_refund_no ?? newOutRefundNo(order.out_trade_no, now);
+  let record: RefundRecord = {
+    out_refund_no, out_trade_no: order.out_trade_no, amount: p.amount, reason: p.reason ?? '', status: 'processing',
+    provider: order.provider, channel: order.channel, user_id: order.user_id, type: order.type, source: 'admin',
+    create_date: now, update_date: now,
+  };
+  try {
+    await ctx.dao.add({ dbName: COLLECTIONS.refunds, dataJson: record, cancelAddTime: true });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    // A retry of an earlier request: it must be the same refund, and it continues where that one stopped.
+    const existing = await findRefund(ctx, out_refund_no);
+    if (!existing || existing.out_trade_no !== order.out_trade_no || existing.amount !== p.amount) {
+      throw new ParamError(`out_refund_no ${out_refund_no} belongs to a different refund`);
+    }
+    record = existing;
+    if (record.status !== 'processing') return { view: await refundView(ctx, record), hookKeys: [] };
+  }
+
+  const reserved = await reserveRefund(ctx, { out_trade_no: order.out_trade_no, out_refund_no, amount: p.amount });
+  if (reserved === 'insufficient') {
+    await ctx.dao.update({ dbName: COLLECTIONS.refunds, whereJson: { out_refund_no, status: 'processing' }, dataJson: { status: 'failed', fail_reason: 'exceeds the refundable amount', update_date: ctx.now() } });
+    throw new ParamError(`amount ${p.amount} fen exceeds what is left to refund on ${order.out_trade_no}`);
+  }
+
+  const provider = ctx.provider(order.channel);
+  const started = ctx.now();
+  let hookKeys: string[] = [];
+  try {
+    const answer = await provider.refund({
+      out_trade_no: order.out_trade_no, out_refund_no, refund_amount: p.amount, total_amount: order.amount,
+      reason: p.reason, notify_url: notifyUrlFor(ctx.config, order.channel),
+    });
+    const applied = await applyRefundResult(ctx, record, answer, 'refund');
+    if (applied.hookKey) hookKeys = [applied.hookKey];
+    await writePaymentLog(ctx, { type: 'refund', status: applied.status, out_trade_no: order.out_trade_no, provider: order.provider, amount: p.amount, user_id: order.user_id, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { out_refund_no } });
+  } catch (err) {
+    const e = toVkPayError(err);
+    // A definite refusal frees the reservation; an unknown outcome keeps it (the provider may have refunded).
+    if (!e.retryable && e.code !== 50000 && !(err instanceof VkPayError && /does not match/.test(err.message))) {
+      await applyRefundResult(ctx, record, { state: 'failed', amount: p.amount, fail_reason: `${e.code} ${e.message}` }, 'refund');
+    }
+    await writePaymentLog(ctx, { type: 'refund', status: 'fail', out_trade_no: order.out_trade_no, provider: order.provider, amount: p.amount, user_id: order.user_id, error_info: `${e.code} ${e.message}`, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { out_refund_no } });
+    throw e;
+  }
+  const fresh = (await findRefund(ctx, out_refund_no)) ?? record;
+  return { view: await refundView(ctx, fresh), hookKeys };
+}
+
+async function refundView(ctx: CoreContext, record: RefundRecord): Promise<RefundView> {
+  const order = await findOrder(ctx, record.out_trade_no);
+  return {
+    out_refund_no: record.out_refund_no, out_trade_no: record.out_trade_no, amount: record.amount, status: record.status,
+    refunded_amount: order?.refunded_amount ?? 0, order_status: order?.status ?? 'unknown',
+  };
+}
+
+/** Asks the provider about a refund still processing and applies the answer. */
+export async function syncRefund(ctx: CoreContext, record: RefundRecord, source: string): Promise<{ record: RefundRecord; hookKeys: string[] }> {
+  if (record.status !== 'processing') return { record, hookKeys: [] };
+  const provider = ctx.provider(record.channel as Channel);
+  const started = ctx.now();
+  const answer = await provider.queryRefund(record.out_refund_no, record.out_trade_no);
+  const applied = await applyRefundResult(ctx, record, answer, source);
+  await writePaymentLog(ctx, { type: 'query_refund', status: applied.status, out_trade_no: record.out_trade_no, provider: record.provider, amount: record.amount, user_id: record.user_id, response_time: ctx.now() - started, detail: { out_refund_no: record.out_refund_no, source } });
+  return { record: (await findRefund(ctx, record.out_refund_no)) ?? record, hookKeys: applied.hookKey ? [applied.hookKey] : [] };
+}
+
+export async function queryRefund(ctx: CoreContext, who: Identity | null, rawParams: unknown): Promise<{ view: RefundView; hookKeys: string[] }> {
+  const p = parseParams(queryRefundParams, rawParams);
+  const record = await findRefund(ctx, p.out_refund_no);
+  if (!record) throw new OrderNotFoundError(`refund ${p.out_refund_no}`);
+  requireOwnerOrAdmin(who, record.user_id);
+  const synced = await syncRefund(ctx, record, 'query');
+  return { view: await refundView(ctx, synced.record), hookKeys: synced.hookKeys };
+}
