@@ -160,3 +160,13 @@ export function tradeNo(prefix = 'T'): string {
   counter += 1;
   return `${prefix}${Date.now()}${process.pid}${counter}`.slice(0, 32);
 }
+
+/** Polls until `check` returns true (false after `timeoutMs`). */
+export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
