@@ -24,12 +24,12 @@ const order = (pay_type: string, extra: object = {}) => ({
 });
 
 /** Gateway side: verify the request sign with the declared sign_type, answer signed XML. */
-function gateway(route: (path: string, f: Record<string, string>) => Record<string, string>, signType: V2SignType = 'MD5') {
+function gateway(route: (path: string, f: Record<string, string>) => Record<string, string | undefined>, signType: V2SignType = 'MD5') {
   return (req: SeenRequest) => {
     const f = parseV2Xml(req.body);
     const st = (f.sign_type as V2SignType) || 'MD5';
     if (!verifyV2(f, KEY, st)) return { status: 200, body: buildV2Xml({ return_code: 'FAIL', return_msg: '签名错误' }) };
-    const fields: Record<string, string> = { return_code: 'SUCCESS', return_msg: 'OK', appid: APPID, mch_id: MCH, nonce_str: 'n0nce', ...route(req.url, f) };
+    const fields: Record<string, string | undefined> = { return_code: 'SUCCESS', return_msg: 'OK', appid: APPID, mch_id: MCH, nonce_str: 'n0nce', ...route(req.url, f) };
     return { status: 200, headers: { 'content-type': 'text/xml' }, body: buildV2Xml({ ...fields, sign: signV2(fields, KEY, signType === st ? st : signType) }) };
   };
 }
