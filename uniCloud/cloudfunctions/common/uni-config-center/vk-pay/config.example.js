@@ -1,0 +1,49 @@
+// A PRODUCTION vk-pay config (uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.js).
+// Placeholders only: put your real keys in your copy, never in git. Validated at the first call; every wrong
+// or missing field is named in the error. Outside `env: 'sandbox'` the notify URL must be public https
+// (no http, localhost, private or link-local addresses, no query string).
+'use strict';
+const { uniIdAuth } = require('vk-pay-core'); // or vkRouterAuth() inside the VK framework
+
+module.exports = {
+  env: 'production',
+  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay) is appended.
+  notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
+  returnUrl: 'https://www.example.com/#/pages/pay/result',
+  providers: {
+    // WeChat Pay API v3 (public-key mode). Add `verifyKeys: [{ serial, publicKeyPem }, ...]` during a rotation.
+    wxpay: {
+      appId: 'wx0000000000000000',
+      mchId: '1900000000',
+      apiV3Key: 'REPLACE_WITH_32_CHAR_API_V3_KEY_',
+      merchant: { serialNo: 'REPLACE_WITH_MERCHANT_CERT_SERIAL', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nREPLACE\n-----END PRIVATE KEY-----\n' },
+      platform: { publicKeyId: 'PUB_KEY_ID_REPLACE', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nREPLACE\n-----END PUBLIC KEY-----\n' },
+      baseUrl: 'https://api.mch.weixin.qq.com/',
+    },
+    // WeChat Pay API v2 (only if you set wxpayChannel: 'wxpay-v2')
+    // 'wxpay-v2': { appId: 'wx...', mchId: '19...', apiV2Key: 'REPLACE_WITH_32_CHAR_API_V2_KEY_', clientCertPem: '...', clientKeyPem: '...' },
+    alipay: {
+      appId: '2021000000000000',
+      sellerId: '2088000000000000',
+      app: { privateKeyPem: '-----BEGIN PRIVATE KEY-----\nREPLACE\n-----END PRIVATE KEY-----\n' },
+      alipay: { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nREPLACE\n-----END PUBLIC KEY-----\n' },
+      gatewayUrl: 'https://openapi.alipay.com/gateway.do',
+    },
+  },
+  wxpayChannel: 'wxpay',
+  orderTypes: {
+    recharge: { amount: 'client', min: 100, max: 500000, subject: '账户充值' },
+    goods: { amount: 'catalog', catalog: { 'sku-001': { amount: 1990, subject: '商品 A' } } },
+    vip: { amount: 'catalog', catalog: { month: { amount: 1500, subject: 'VIP 月卡' } } },
+    // any rule of your own: return the amount (fen) and subject decided on the server
+    custom: { amount: 'custom', resolve: async ({ goods_id, user_id }) => ({ amount: 100, subject: '自定义 ' + goods_id }) },
+  },
+  maxAmount: 1000000,          // fen: 10,000.00 yuan
+  ttlMs: 2 * 60 * 60 * 1000,   // unpaid orders expire after 2 h (sent as time_expire)
+  rateLimit: { perMinute: 10 },
+  hooks: { maxAttempts: 8 },
+  alerts: { webhooks: [{ kind: 'dingtalk', url: 'https://oapi.dingtalk.com/robot/send?access_token=REPLACE', secret: 'REPLACE' }] },
+  userInfoKey: undefined,      // 64 hex chars to store user_info AES-256-GCM encrypted
+  auth: uniIdAuth(),           // identity from uni-id tokens
+  adminToken: undefined,       // or a long random string for the admin dashboard's bearer token
+};
