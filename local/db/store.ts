@@ -6,7 +6,7 @@
  * lmdb batches the commits of concurrent callers (one fsync for many writes) and survives a killed process.
  */
 import { open, type Database as LmdbDatabase, type Key, type RootDatabase } from 'lmdb';
-import { Aggregator, Query as MingoQuery, update as mingoUpdate } from 'mingo';
+import { Aggregator, applyModifier, compileQuery } from './mingo';
 import { DuplicateKeyError } from './errors';
 import { equalityConditions, indexKeysOf, type IndexSpec, type KeyPart } from './index-spec';
 
@@ -22,6 +22,10 @@ const key = (...parts: unknown[]): Key => parts as Key;
 
 /** One document's write inside a transaction: the index keys it had, and its new state (null = removed). */
 interface Change { id: string | number; beforeKeys: KeyPart[][][] | null; after: StoredDoc | null }
+
+function sameTuples(a: KeyPart[][], b: KeyPart[][]): boolean {
+  return a.length === b.length && a.every((t, i) => t.length === b[i].length && t.every((v, j) => v === b[i][j]));
+}
 
 export class DocumentStore {
   private constructor(
@@ -109,17 +113,24 @@ export class DocumentStore {
     return [...new Set(ids)].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
   }
 
+  /** The matching documents in natural (`_id`) order; the cheap path when no sort, paging or projection applies. */
+  private matching(coll: string, filter: Filter): StoredDoc[] {
+    const q = compileQuery(filter);
+    return this.candidates(coll, filter).filter((d) => q.test(d));
+  }
+
   find(coll: string, filter: Filter, opts: FindOptions = {}): StoredDoc[] {
-    const cursor = new MingoQuery(filter).find<StoredDoc>(this.candidates(coll, filter), opts.projection);
-    if (opts.sort && Object.keys(opts.sort).length > 0) cursor.sort(opts.sort);
+    const sorted = opts.sort && Object.keys(opts.sort).length > 0;
+    if (!sorted && !opts.skip && opts.limit === undefined && !opts.projection) return this.matching(coll, filter);
+    const cursor = compileQuery(filter).find<StoredDoc>(this.candidates(coll, filter), opts.projection);
+    if (sorted) cursor.sort(opts.sort as Record<string, 1 | -1>);
     if (opts.skip) cursor.skip(opts.skip);
     if (opts.limit !== undefined) cursor.limit(opts.limit);
     return cursor.all();
   }
 
   count(coll: string, filter: Filter): number {
-    const q = new MingoQuery(filter);
-    return this.candidates(coll, filter).filter((d) => q.test(d)).length;
+    return this.matching(coll, filter).length;
   }
 
   aggregate(coll: string, pipeline: Filter[]): Record<string, any>[] {
@@ -148,12 +159,12 @@ export class DocumentStore {
   update(coll: string, filter: Filter, modifier: Filter, opts: { first?: boolean; sort?: Record<string, 1 | -1> } = {}):
   Promise<{ matched: number; changed: StoredDoc[]; firstAfter: StoredDoc | null }> {
     return this.root.childTransaction(() => {
-      const matches = this.find(coll, filter, opts.first ? { sort: opts.sort, limit: 1 } : {});
+      const matches = opts.first ? this.find(coll, filter, { sort: opts.sort, limit: 1 }) : this.matching(coll, filter);
       const changes: Change[] = [];
       for (const doc of matches) {
         const beforeKeys = this.keysOf(coll, doc);
         // `filter` lets mingo resolve the positional `$` of 'arr.$.field' paths.
-        const modified = mingoUpdate(doc, modifier, undefined, filter);
+        const modified = applyModifier(doc, modifier, filter);
         if (modified.length > 0) changes.push({ id: doc._id, beforeKeys, after: doc });
       }
       this.writeChanges(coll, changes, true);
@@ -172,7 +183,7 @@ export class DocumentStore {
 
   remove(coll: string, filter: Filter): Promise<number> {
     return this.root.childTransaction(() => {
-      const matches = this.find(coll, filter);
+      const matches = this.matching(coll, filter);
       this.writeChanges(coll, matches.map((d) => ({ id: d._id, beforeKeys: this.keysOf(coll, d), after: null })), true);
       return matches.length;
     });
@@ -191,6 +202,9 @@ export class DocumentStore {
     const specs = this.specsOf(coll);
     const touched = new Set(changes.map((c) => c.id));
     const afterKeys = changes.map((c) => (c.after ? this.keysOf(coll, c.after) : specs.map(() => [])));
+    // An index whose keys a change leaves as they were needs neither a check nor a rewrite (the common case:
+    // a status update on a document whose out_trade_no stays put).
+    const same = changes.map((c, i) => specs.map((_, s) => c.beforeKeys !== null && sameTuples(c.beforeKeys[s], afterKeys[i][s])));
     specs.forEach((spec, s) => {
       if (!spec.unique) return;
       const owners = new Map<string, string | number>();
@@ -200,6 +214,7 @@ export class DocumentStore {
           const other = owners.get(tag);
           if (other !== undefined && other !== c.id) throw this.duplicate(coll, spec, tuple);
           owners.set(tag, c.id);
+          if (same[i][s]) continue;
           const prefix = [coll, spec.name, ...tuple];
           for (const k of this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) })) {
             if (!touched.has((k as any[])[(k as any[]).length - 1])) throw this.duplicate(coll, spec, tuple);
@@ -207,13 +222,15 @@ export class DocumentStore {
         }
       });
     });
-    changes.forEach((c) => {
+    changes.forEach((c, i) => {
       specs.forEach((spec, s) => {
+        if (same[i][s]) return;
         for (const tuple of c.beforeKeys?.[s] ?? []) this.idx.removeSync(key(coll, spec.name, ...tuple, c.id));
       });
     });
     changes.forEach((c, i) => {
       specs.forEach((spec, s) => {
+        if (same[i][s]) return;
         for (const tuple of afterKeys[i][s]) this.idx.putSync(key(coll, spec.name, ...tuple, c.id), c.id);
       });
       if (!writeDocs) return;

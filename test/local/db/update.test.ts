@@ -64,6 +64,13 @@ describe('update semantics', () => {
     expect(doc.users).toEqual(['a', 'B']);
   });
 
+  it('the positional $ updates the array element the where() matched', async () => {
+    const c = t.db.collection('query');
+    await c.add({ _id: '1', students: [{ id: '001', name: 'zhang' }, { id: '002', name: 'wang' }] });
+    expect(await c.where({ 'students.id': '001' }).update({ 'students.$.name': 'li' })).toEqual({ updated: 1 });
+    expect((await c.doc('1').get()).data[0].students).toEqual([{ id: '001', name: 'li' }, { id: '002', name: 'wang' }]);
+  });
+
   it('_id in update data is ignored; empty update data is refused', async () => {
     expect(await t.db.collection('photo').doc(id).update({ _id: 'other', name: 'N' })).toEqual({ updated: 1 });
     expect((await read())._id).toBe(id);
