@@ -126,4 +126,19 @@ describe('a payment from checkout to result (needs createPayment and the sandbox
     await expect(page.locator('.order-no').innerText()).resolves.toBe(envelope.data!.out_trade_no);
     await expect(page.locator('.amount').innerText()).resolves.toBe('¥0.02');
   });
+
+  it('in "this tab" mode leaves for the cashier, which sends the person back to the result page showing Paid', async (ctx) => {
+    if (!(await hasMethod(h.host, 'createPayment'))) ctx.skip();
+    const page = await openCheckout();
+    await page.getByText('Mobile web (H5)').click();
+    await page.getByText('In this tab').click();
+    await page.locator('.amount-input input').fill('0.03');
+    await page.locator('.vk-pay__button').click();
+    await page.waitForURL(/\/sandbox\/cashier\//);
+    await page.getByRole('button', { name: /^(pay|confirm|确认支付|支付)/i }).first().click();
+    await page.waitForURL(/pages\/result\/result/);
+    await page.locator('.status--paid').waitFor({ timeout: 30_000 });
+    shots.push(await h.screenshot(page, 'result-paid-after-redirect'));
+    await expect(page.locator('.amount').innerText()).resolves.toBe('¥0.03');
+  });
 });
