@@ -166,3 +166,21 @@ describe('minimal services (until the core is wired)', () => {
     expect(new VkPayError(40002).code).toBe(40002);
   });
 });
+
+describe('lazy services', () => {
+  it('create the services on the first call only, and a creation error is that call\'s error', async () => {
+    const { lazyServices } = await import('../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/lazy');
+    let created = 0;
+    const lazy = lazyServices(['remember'], () => { created += 1; return recordingServices().services; });
+    expect(Object.keys(lazy.methods)).toEqual(['remember']);
+    expect(created).toBe(0);
+    const req: CloudRequest = { method: 'remember', clientInfo: { clientIP: '', userAgent: '', source: 'http', requestId: '' } };
+    expect(await lazy.methods.remember({ a: 1 }, req)).toEqual({ ok: true });
+    expect(await lazy.runTimer({ time: 1 })).toEqual({ ran: true });
+    expect(created).toBe(1);
+    const broken = lazyServices(['x'], () => { throw new ParamError('vk-pay config: notifyUrl missing'); });
+    const obj = createCloudObject(broken);
+    expect(await call(obj, thisFor('x', http('{}')), 'x')).toMatchObject({ code: 40001, msg: expect.stringContaining('notifyUrl') });
+    await expect(broken.notify('wxpay', { headers: {}, rawBody: '' })).rejects.toThrow(/notifyUrl/);
+  });
+});

@@ -7,10 +7,11 @@ import { createCloudObject } from './entry/cloud-object';
 import { createNotifyFunction } from './entry/notify';
 import { createTimerFunction } from './entry/timer';
 import { createMinimalServices } from './entry/minimal-services';
+import { lazyServices } from './entry/lazy';
 import type { CoreServices } from './entry/services';
 
 export type { CoreServices, CloudMethod, CloudRequest, ClientInfo, HttpInfo } from './entry/services';
-export { createCloudObject, createNotifyFunction, createTimerFunction };
+export { createCloudObject, createNotifyFunction, createTimerFunction, lazyServices };
 
 let services: CoreServices | undefined;
 
