@@ -2,8 +2,8 @@
 // `npm run build:cloud`: esbuild bundles the TypeScript core (vk-pay-core/src/index.ts plus everything it
 // imports, npm packages included) into one CommonJS file, uniCloud/cloudfunctions/common/vk-pay-core/index.js,
 // that runs on uniCloud's default Node 16 runtime with nothing installed. Only the sibling common modules stay
-// external: uniCloud installs them beside the bundle from each function's `file:` dependencies, and they read
-// files next to themselves (uni-config-center/vk-pay/config.js, vk-pay-hooks/<type>.js).
+// external (see CLOUD_EXTERNALS): uniCloud installs them beside the bundle from each function's `file:`
+// dependencies, and they read files next to themselves (uni-config-center/vk-pay/config.js, vk-pay-hooks/<type>.js).
 //
 //   node scripts/build-cloud.mjs             build
 //   node scripts/build-cloud.mjs --if-stale  build only when the bundle is missing or older than its sources
@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORE_DIR = path.join(ROOT, 'uniCloud', 'cloudfunctions', 'common', 'vk-pay-core');
 export const CORE_BUNDLE = path.join(CORE_DIR, 'index.js');
-export const CLOUD_EXTERNALS = ['uni-config-center', 'uni-config-center/*', 'vk-pay-hooks', 'vk-pay-hooks/*'];
+// Common modules resolved at run time from the function's node_modules, never bundled: vk-pay's own siblings,
+// and DCloud's uni-id modules, which a project using uni-id already has (the auth adapter requires them only then).
+export const CLOUD_EXTERNALS = ['uni-config-center', 'uni-config-center/*', 'vk-pay-hooks', 'vk-pay-hooks/*', 'uni-id-common', 'uni-id'];
 const SOURCE_DIRS = [path.join(CORE_DIR, 'src'), path.join(ROOT, 'common')];
 
 export async function buildCloud(outfile = CORE_BUNDLE) {
