@@ -1,0 +1,89 @@
+/**
+ * The refund step of a run: refunds still `processing` (WeChat's refund call only accepts; the result comes by
+ * notification or query) are queried and the answer applied through the core's `applyRefundResult` (settles the
+ * reserved amount through the transition function, or releases it). Refunds are never failed by a local timer
+ * alone (RELIABILITY.md 8.E.18): only the provider's answer moves them.
+ */
+import { writePaymentError, writePaymentLog } from '../logging/logs';
+import { runHookEntry } from '../outbox';
+import type { Channel } from '../providers/types';
+import { applyRefundResult, type RefundRecord } from '../services/apply-refund';
+import { COLLECTIONS } from '../state/collections';
+import { claimDoc, errorBackoff, finishDoc, freeOrDue, releaseDoc } from './claim';
+import { runPool } from './limiter';
+import { noteOutage } from './order-sweep';
+import { budgetLeft, isOutageError, type RunState } from './run-context';
+
+type ScannedRefund = RefundRecord & { _id: string; sync_errors?: number };
+
+export async function sweepRefunds(run: RunState): Promise<void> {
+  const { ctx, settings } = run;
+  const _ = ctx.db.command;
+  let lastId: string | null = null;
+  let page: ScannedRefund[] = [];
+  let exhausted = false;
+  const pull = async (): Promise<ScannedRefund | null> => {
+    for (;;) {
+      if (budgetLeft(run) <= 0) {
+        run.summary.budget_exhausted = true;
+        return null;
+      }
+      const next = page.shift();
+      if (next) {
+        if (run.breaker.isOpen(next.channel as Channel)) continue;
+        return next;
+      }
+      if (exhausted) return null;
+      const where: Record<string, unknown> = {
+        status: 'processing',
+        create_date: _.lte(run.t0 - settings.refundStaleMs),
+        sync_next_at: freeOrDue(ctx, run.t0),
+        sync_lease_until: freeOrDue(ctx, ctx.now()),
+      };
+      if (lastId) where._id = _.gt(lastId);
+      const res = await ctx.dao.select<ScannedRefund>({ dbName: COLLECTIONS.refunds, whereJson: where, sortArr: [{ name: '_id', type: 'asc' }], pageSize: settings.pageSize });
+      page = res.rows;
+      run.summary.refunds_scanned += page.length;
+      if (page.length < settings.pageSize) exhausted = true;
+      if (page.length) lastId = String(page[page.length - 1]._id);
+      else return null;
+    }
+  };
+  await runPool(settings.concurrency, pull, (r) => handleRefund(run, r));
+}
+
+async function handleRefund(run: RunState, scanned: ScannedRefund): Promise<void> {
+  const { ctx, settings, summary } = run;
+  const claim = await claimDoc<ScannedRefund>(ctx, COLLECTIONS.refunds, scanned._id, { status: 'processing' }, settings.leaseMs);
+  if (!claim) return;
+  const record = claim.doc;
+  const channel = record.channel as Channel;
+  try {
+    if (typeof record.out_refund_no !== 'string' || typeof record.out_trade_no !== 'string' || !Number.isSafeInteger(record.amount)) {
+      throw new TypeError(`refund record ${record._id} is malformed`);
+    }
+    await run.gate.take();
+    const started = performance.now();
+    const answer = await ctx.provider(channel).queryRefund(record.out_refund_no, record.out_trade_no);
+    const response_time = Math.round(performance.now() - started);
+    run.breaker.ok(channel);
+    const applied = await applyRefundResult(ctx, record, answer, 'timer');
+    if (applied.status !== 'processing') summary.refunds_updated++;
+    if (applied.hookKey && ctx.config.hooks.inline) await runHookEntry(ctx, applied.hookKey).catch(() => 'retry');
+    await writePaymentLog(ctx, {
+      type: 'query_refund', status: applied.status, out_trade_no: record.out_trade_no, provider: record.provider, amount: record.amount,
+      response_time, detail: { source: 'timer', out_refund_no: record.out_refund_no, provider_state: answer.provider_state ?? answer.state },
+    });
+    await finishDoc(ctx, COLLECTIONS.refunds, record._id, claim.token, { nextAt: ctx.now() + settings.recheckMs, failed: false });
+  } catch (err) {
+    summary.errors++;
+    await writePaymentError(ctx, { action: 'sync.refund', error: err, input: { channel, out_refund_no: record.out_refund_no }, out_trade_no: record.out_trade_no });
+    if (isOutageError(err)) {
+      await releaseDoc(ctx, COLLECTIONS.refunds, record._id, claim.token);
+      await noteOutage(run, channel, err);
+      return;
+    }
+    const failures = (record.sync_errors ?? 0) + 1;
+    await finishDoc(ctx, COLLECTIONS.refunds, record._id, claim.token, { nextAt: ctx.now() + errorBackoff(failures - 1, settings.errorBackoffMs, settings.maxErrorBackoffMs), failed: true });
+  }
+}
