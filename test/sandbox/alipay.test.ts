@@ -28,7 +28,7 @@ describe('alipay gateway', () => {
 
   it('missing method -> error_response 40001; unknown app_id -> isv.invalid-app-id', async () => {
     const r = await fetch(`${s.base}/sandbox/alipay/gateway.do`, { method: 'POST' });
-    expect((await r.json()).error_response).toMatchObject({ code: '40001', sub_code: 'isv.missing-method' });
+    expect(((await r.json()) as any).error_response).toMatchObject({ code: '40001', sub_code: 'isv.missing-method' });
     const bad = await alipayCall(s, 'alipay.trade.query', { out_trade_no: 'x' }, { extra: { app_id: '2021000000000000' } });
     expect(body(bad, 'alipay.trade.query').sub_code).toBe('isv.invalid-app-id');
   });

@@ -64,7 +64,7 @@ describe('wxpay v3 gateway: signatures', () => {
     expect([stale.status, stale.json().code]).toEqual([401, 'SIGN_ERROR']);
     const bare = await fetch(`${s.base}/sandbox/wxpay/v3/pay/transactions/native`, { method: 'POST', body: JSON.stringify(body) });
     expect(bare.status).toBe(401);
-    expect((await bare.json()).code).toBe('SIGN_ERROR');
+    expect(((await bare.json()) as any).code).toBe('SIGN_ERROR');
     expect((await query(no)).status).toBe(404);
   });
 
