@@ -88,24 +88,23 @@ async function mingoMemory(): Promise<Figures> {
   return { insert, updateById, updateByIndex };
 }
 
-async function medians(fn: () => Promise<Figures>): Promise<Figures> {
-  const runs: Figures[] = [];
-  for (let r = 0; r < ROUNDS; r++) runs.push(await fn());
-  const pick = (k: keyof Figures) => median(runs.map((r) => r[k]));
-  return { insert: pick('insert'), updateById: pick('updateById'), updateByIndex: pick('updateByIndex') };
-}
-
 export default async function run(): Promise<void> {
   console.log(`${N} operations, ${WINDOW} in flight, median of ${ROUNDS} rounds (each on a fresh database)`);
-  const raw = await medians(rawLmdb);
-  const mem = await medians(mingoMemory);
-  const ours = await medians(embedded);
-  const rawBase = (v: number) => ({ label: 'raw lmdb put', value: v });
-  printRow('raw lmdb put (baseline): insert', raw.insert, 'µs/op');
-  printRow('raw lmdb get+put (baseline): update', raw.updateById, 'µs/op');
-  printRow('mingo in memory, no persistence: insert', mem.insert, 'µs/op');
-  printRow('mingo in memory, no persistence: cond. update', mem.updateById, 'µs/op');
-  printRow('local/db add()', ours.insert, 'µs/op', rawBase(raw.insert));
-  printRow('local/db where({_id, status}).update()', ours.updateById, 'µs/op', rawBase(raw.updateById));
-  printRow('local/db where({out_trade_no, status}).update()', ours.updateByIndex, 'µs/op', rawBase(raw.updateByIndex));
+  // Rounds interleave the three so that machine noise lands on the baseline and on local/db alike.
+  const runs: Array<{ raw: Figures; mem: Figures; ours: Figures }> = [];
+  for (let r = 0; r < ROUNDS; r++) runs.push({ raw: await rawLmdb(), mem: await mingoMemory(), ours: await embedded() });
+  const med = (pick: (x: (typeof runs)[number]) => number) => median(runs.map(pick));
+  const rows: Array<[string, number, number | undefined]> = [
+    ['raw lmdb put (baseline): insert', med((x) => x.raw.insert), undefined],
+    ['raw lmdb get+put (baseline): update', med((x) => x.raw.updateById), undefined],
+    ['mingo in memory, no persistence: insert', med((x) => x.mem.insert), undefined],
+    ['mingo in memory, no persistence: cond. update', med((x) => x.mem.updateById), undefined],
+    ['local/db add()', med((x) => x.ours.insert), med((x) => x.ours.insert / x.raw.insert)],
+    ['local/db where({_id, status}).update()', med((x) => x.ours.updateById), med((x) => x.ours.updateById / x.raw.updateById)],
+    ['local/db where({out_trade_no, status}).update()', med((x) => x.ours.updateByIndex), med((x) => x.ours.updateByIndex / x.raw.updateByIndex)],
+  ];
+  for (const [label, value, ratio] of rows) {
+    // printRow's ratio is value/baseline; passing value/ratio as the baseline prints the median per-round ratio.
+    printRow(label, value, 'µs/op', ratio === undefined ? undefined : { label: 'raw lmdb (median per-round ratio)', value: value / ratio });
+  }
 }

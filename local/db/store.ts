@@ -110,7 +110,9 @@ export class DocumentStore {
       const prefix = [coll, plan.spec.name, ...plan.values];
       ids = Array.from(this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) }), (k) => (k as any[])[(k as any[]).length - 1]);
     }
-    return [...new Set(ids)].map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
+    // Natural order (by _id), as a scan gives, whichever way the candidates were found.
+    const unique = [...new Set(ids)].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+    return unique.map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
   }
 
   /** The matching documents in natural (`_id`) order; the cheap path when no sort, paging or projection applies. */
