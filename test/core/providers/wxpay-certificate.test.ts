@@ -3,7 +3,7 @@
  * certificate PEM under its hex serial, side by side with a WeChat Pay public key.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ describe('wxpay platform certificate mode', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vkpay-cert-'));
     const keyFile = path.join(dir, 'key.pem');
     writeFileSync(keyFile, certKey.privateKeyPem);
-    const pem = execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', '/CN=Tenpay.com Root CA/O=Tenpay.com', '-days', '2', '-set_serial', '0x5157F09EFDC096DE15EBE81A47057A7232F1B8E1'], { encoding: 'utf8' });
+    const pem = execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', '/CN=Tenpay.com Root CA/O=Tenpay.com', '-days', '2', '-set_serial', '0x5157F09EFDC096DE15EBE81A47057A7232F1B8E1'], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+    rmSync(dir, { recursive: true, force: true });
     const serial = new X509Certificate(pem).serialNumber.toUpperCase();
     expect(serial).toBe('5157F09EFDC096DE15EBE81A47057A7232F1B8E1');
     const p = createWxpayProvider({

@@ -2,6 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { KeyConfigError } from '../../../../../../../common/errors';
 import { loadPrivateKey, loadPublicKey, requireString } from '../keys';
+import { alipayCertSn, alipayRootCertSn } from './cert';
 import type { RetryTuning } from '../shared';
 
 export const ALIPAY_DEFAULT_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -12,8 +13,12 @@ export interface AlipayConfig {
   sellerId?: string;
   /** PEM, or the bare base64 (PKCS#8 or PKCS#1) the Alipay key tool emits */
   appPrivateKeyPem: string;
-  /** PEM, or bare base64 SPKI */
-  alipayPublicKeyPem: string;
+  /** PEM, or bare base64 SPKI (public-key mode; in certificate mode alipayCertPem replaces it) */
+  alipayPublicKeyPem?: string;
+  /** certificate mode: appCertPublicKey_<appId>.crt, alipayCertPublicKey_RSA2.crt and alipayRootCert.crt (PEM text) */
+  appCertPem?: string;
+  alipayCertPem?: string;
+  alipayRootCertPem?: string;
   /** default https://openapi.alipay.com/gateway.do; e.g. http://127.0.0.1:8787/sandbox/alipay/gateway.do */
   gatewayUrl?: string;
   /** op_app_id for alipay.trade.create when the mini program differs from appId */
@@ -26,14 +31,27 @@ export interface ResolvedAlipayConfig {
   gatewayUrl: string;
   appKey: KeyObject;
   alipayKey: KeyObject;
+  /** set in certificate mode: sent (and signed) with every request */
+  certSns?: { app_cert_sn: string; alipay_root_cert_sn: string };
 }
 
 export function resolveAlipayConfig(config: AlipayConfig): ResolvedAlipayConfig {
   if (!config || typeof config !== 'object') throw new KeyConfigError('alipay config missing');
   requireString(config.appId, 'alipay.appId');
   const appKey = loadPrivateKey(config.appPrivateKeyPem, 'alipay.appPrivateKeyPem');
-  const alipayKey = loadPublicKey(config.alipayPublicKeyPem, 'alipay.alipayPublicKeyPem');
+  const certMode = Boolean(config.appCertPem || config.alipayCertPem || config.alipayRootCertPem);
+  let alipayKey: KeyObject;
+  let certSns: ResolvedAlipayConfig['certSns'];
+  if (certMode) {
+    alipayKey = loadPublicKey(requireString(config.alipayCertPem, 'alipay.alipayCertPem'), 'alipay.alipayCertPem');
+    certSns = {
+      app_cert_sn: alipayCertSn(requireString(config.appCertPem, 'alipay.appCertPem'), 'alipay.appCertPem'),
+      alipay_root_cert_sn: alipayRootCertSn(requireString(config.alipayRootCertPem, 'alipay.alipayRootCertPem'), 'alipay.alipayRootCertPem'),
+    };
+  } else {
+    alipayKey = loadPublicKey(config.alipayPublicKeyPem, 'alipay.alipayPublicKeyPem');
+  }
   const gatewayUrl = config.gatewayUrl ?? ALIPAY_DEFAULT_GATEWAY;
   try { new URL(gatewayUrl); } catch { throw new KeyConfigError('alipay.gatewayUrl is not a URL'); }
-  return { config, gatewayUrl, appKey, alipayKey };
+  return { config, gatewayUrl, appKey, alipayKey, certSns };
 }

@@ -12,7 +12,7 @@ import type { ResolvedAlipayConfig } from './config';
 import { formatAlipayTimestamp, responseKeyOf, signAlipayParams, verifyAlipayResponse } from './signing';
 
 /** Params alipay-sdk puts in the URL (formatUrl); everything else goes in the body. */
-const URL_PARAMS = new Set(['app_id', 'method', 'format', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'notify_url', 'return_url', 'app_auth_token']);
+const URL_PARAMS = new Set(['app_id', 'method', 'format', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'notify_url', 'return_url', 'app_auth_token', 'app_cert_sn', 'alipay_root_cert_sn']);
 
 export interface AlipayExtras {
   notify_url?: string;
@@ -29,6 +29,7 @@ export function signedParams(r: ResolvedAlipayConfig, method: string, bizContent
   };
   if (extras.notify_url) params.notify_url = extras.notify_url;
   if (extras.return_url) params.return_url = extras.return_url;
+  if (r.certSns) Object.assign(params, r.certSns);
   params.biz_content = bizContent;
   params.sign = signAlipayParams(params, r.appKey);
   return params;
