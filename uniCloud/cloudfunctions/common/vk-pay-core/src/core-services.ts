@@ -16,6 +16,8 @@ import { runHookEntry } from './outbox/outbox';
 import type { CoreContext } from './services/context';
 import { handleNotification } from './services/notify';
 import { runSyncPass } from './services/sync-timer';
+import { providersFromConfig } from './services/provider-source';
+import type { HttpClient } from './platform/http';
 
 export { loadConfig, parseConfig } from './config/load';
 export { uniIdAuth, vkRouterAuth } from './auth/adapters';
@@ -27,7 +29,9 @@ export interface CoreDeps {
   dao: BaseDao;
   db: Database;
   config: VkPayConfig;
-  providers: ProviderSource;
+  /** default: providers built from the config over uniCloud.httpclient / fetch */
+  providers?: ProviderSource;
+  http?: HttpClient;
   now?: () => number;
   /** a registry, the hooks directory, or hook modules by order type; default: the vk-pay-hooks module */
   hooks?: HookRegistry | { dir: string } | { modules: Record<string, BusinessHook> };
@@ -45,7 +49,7 @@ export interface VkPayCore extends CoreServices {
 
 export function createCoreContext(deps: CoreDeps): CoreContext {
   const cache = new Map<Channel, PaymentProvider>();
-  const source = deps.providers;
+  const source = deps.providers ?? providersFromConfig({ http: deps.http, now: deps.now });
   const hooks: HookRegistry =
     deps.hooks && 'get' in deps.hooks ? deps.hooks
       : deps.hooks && 'modules' in deps.hooks ? createHookRegistry({ modules: deps.hooks.modules })

@@ -25,7 +25,7 @@ export const wxpayV3Schema = z.object({
   apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters').optional(),
   merchant: z.object({ serialNo: nonEmpty, privateKeyPem: pem('merchant.privateKeyPem'), publicKeyPem: pem('merchant.publicKeyPem').optional() }),
   /** WeChat Pay public key mode (`PUB_KEY_ID_...`); the sandbox also puts its private key here, which the core never uses */
-  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).passthrough().optional(),
+  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).optional(),
   /** platform certificates / public keys during a rotation: several may verify at once */
   verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
   /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
@@ -46,7 +46,7 @@ export const alipaySchema = z.object({
   appId: nonEmpty,
   sellerId: z.string().min(1).optional(),
   app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
-  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }).passthrough(),
+  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }),
   gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
 }).passthrough();
 

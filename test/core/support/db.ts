@@ -1,0 +1,71 @@
+/**
+ * The embedded database for core tests: a fresh lmdb directory per test, the repository's index files (so the
+ * unique indexes the core relies on are enforced), and a BaseDao that counts its round trips.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openLocalDatabase, type LocalDatabase } from '../../../local/db/index';
+import { createBaseDao } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/dao/index';
+import type { BaseDao } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/dao/types';
+
+export const REPO = path.resolve(__dirname, '../../..');
+export const INDEX_DIR = path.join(REPO, 'uniCloud/database');
+export const HOOKS_DIR = path.join(REPO, 'uniCloud/cloudfunctions/common/vk-pay-hooks');
+
+export interface CountingDao {
+  dao: BaseDao;
+  /** calls by `<method>:<collection>` */
+  calls: Map<string, number>;
+  total(filter?: (method: string, collection: string) => boolean): number;
+  reset(): void;
+}
+
+/** Wraps a BaseDao so a test can count database round trips (each call is one on uniCloud). */
+export function countingDao(inner: BaseDao): CountingDao {
+  const calls = new Map<string, number>();
+  const dao = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (p: { dbName?: string }) => {
+        const key = `${String(prop)}:${p?.dbName ?? '?'}`;
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return v.call(target, p);
+      };
+    },
+  });
+  return {
+    dao,
+    calls,
+    total(filter) {
+      let n = 0;
+      for (const [k, c] of calls) {
+        const [m, coll] = k.split(':');
+        if (!filter || filter(m, coll)) n += c;
+      }
+      return n;
+    },
+    reset: () => calls.clear(),
+  };
+}
+
+export interface TestDb { db: LocalDatabase; dao: BaseDao; counting: CountingDao; dir: string; close(): Promise<void> }
+
+export async function openTestDb(): Promise<TestDb> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-'));
+  const db = await openLocalDatabase({ path: path.join(dir, 'db'), indexDir: INDEX_DIR });
+  const counting = countingDao(createBaseDao(db));
+  return {
+    db, dao: counting.dao, counting, dir,
+    async close() {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** All documents of a collection (tests only). */
+export async function all<T = Record<string, any>>(db: LocalDatabase, name: string): Promise<T[]> {
+  return (await db.collection<T>(name).limit(1000).get()).data;
+}

@@ -1,0 +1,121 @@
+/**
+ * The core wired to the REAL sandbox and the REAL providers over HTTP: one node:http server on port 0 serves the
+ * sandbox gateways (/sandbox/**) and the notify route (/http/vk-pay-notify/<channel>) that hands notifications
+ * to `core.notify`, exactly as the local host does. Every notification received is recorded so tests can replay
+ * or tamper with it.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createSandbox, type Sandbox } from '../../../sandbox/index';
+import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
+import { parseConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import type { VkPayConfigInput } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
+import { createCoreServices, type CoreDeps, type VkPayCore } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import type { CloudRequest } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
+import type { Channel, IncomingNotification } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import { HOOKS_DIR, openTestDb, type TestDb } from './db';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+let sharedCreds: Promise<SandboxCredentials> | undefined;
+
+export interface Received { channel: Channel; req: IncomingNotification; status: number }
+
+export interface Harness {
+  base: string;
+  core: VkPayCore;
+  sandbox: Sandbox;
+  creds: SandboxCredentials;
+  t: TestDb;
+  received: Received[];
+  /** calls a cloud-object method as a user (dev header) or as the admin (bearer token) */
+  call<T = any>(method: string, params: Record<string, unknown>, as?: { uid?: string; admin?: boolean }): Promise<T>;
+  /** delivers a notification straight to the core (what the notify route does) */
+  notify(channel: Channel, req: IncomingNotification): Promise<{ statusCode: number; body: string }>;
+  close(): Promise<void>;
+}
+
+export function baseConfig(base: string, creds: SandboxCredentials, over: Partial<VkPayConfigInput> = {}): VkPayConfigInput {
+  return {
+    env: 'sandbox',
+    notifyUrl: `${base}/http/vk-pay-notify`,
+    providers: {
+      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/` },
+      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: `${base}/sandbox/wxpay/` },
+      alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
+    },
+    orderTypes: {
+      recharge: { amount: 'client', min: 1, max: 500_000 },
+      goods: { amount: 'catalog', catalog: { cup: { amount: 1990, subject: 'Demo mug' } } },
+      vip: { amount: 'catalog', catalog: { month: { amount: 1500, subject: 'VIP month' } } },
+      custom: { amount: 'custom', resolve: ({ goods_id }: { goods_id?: string }) => ({ amount: goods_id === 'big' ? 9999 : 100, subject: `custom ${goods_id ?? ''}` }) },
+    },
+    adminToken: ADMIN_TOKEN,
+    rateLimit: { perMinute: 1000 },
+    awaitNotifyMs: 2000,
+    ...over,
+  };
+}
+
+export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
+  sharedCreds ??= generateSandboxCredentials();
+  await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
+  await writeFile(credentialsPath(home), JSON.stringify(await sharedCreds), { mode: 0o600 });
+
+  const received: Received[] = [];
+  let core: VkPayCore | undefined;
+  let sandbox: Sandbox | undefined;
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (sandbox && (await sandbox.handle(req, res))) return;
+      const m = /^\/http\/vk-pay-notify\/([a-z0-9-]+)$/.exec(req.url ?? '');
+      if (!m || !core) { res.writeHead(404); res.end(); return; }
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+      const incoming = { headers, rawBody: Buffer.concat(chunks).toString('utf8') };
+      const reply = await core.notify(m[1] as Channel, incoming);
+      received.push({ channel: m[1] as Channel, req: incoming, status: reply.statusCode });
+      res.writeHead(reply.statusCode, reply.headers);
+      res.end(reply.body);
+    })().catch((err) => { res.writeHead(500); res.end(String(err)); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
+  const t = await openTestDb();
+  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...opts.config }));
+  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
+  const sb = sandbox;
+  const c = core;
+
+  return {
+    base, core: c, sandbox: sb, creds: sb.credentials, t, received,
+    call(method, params, as = {}) {
+      const headers: Record<string, string> = {};
+      if (as.uid) headers['x-vkpay-dev-uid'] = as.uid;
+      if (as.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+      const req: CloudRequest = {
+        method,
+        clientInfo: { clientIP: '127.0.0.1', userAgent: 'vitest', platform: 'h5', source: 'http', requestId: 'test' },
+        httpInfo: { path: `/${method}`, httpMethod: 'POST', headers, queryStringParameters: {}, body: JSON.stringify(params), isBase64Encoded: false },
+      };
+      const fn = c.methods[method];
+      if (!fn) throw new Error(`no method ${method}`);
+      return fn(params, req) as Promise<any>;
+    },
+    notify: (channel, req) => c.notify(channel, req),
+    async close() {
+      await sb.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await t.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
