@@ -57,6 +57,14 @@ describe('unique indexes from <collection>.index.json', () => {
     expect(isDuplicateKeyError(err)).toBe(true);
   });
 
+  it('a multi-document update that would give two documents one unique value changes neither', async () => {
+    const c = t.db.collection('orders');
+    await c.add([{ out_trade_no: 'm1', status: 'x' }, { out_trade_no: 'm2', status: 'x' }]);
+    const err = await c.where({ status: 'x' }).update({ out_trade_no: 'same' }).catch((e) => e);
+    expect(isDuplicateKeyError(err)).toBe(true);
+    expect((await c.where({ status: 'x' }).orderBy('out_trade_no', 'asc').get()).data.map((d) => d.out_trade_no)).toEqual(['m1', 'm2']);
+  });
+
   it('doc().set and remove keep the index in step', async () => {
     const c = t.db.collection('orders');
     const { id } = await c.add({ out_trade_no: 'S1', user_id: 's' });
@@ -124,5 +132,11 @@ describe('index lookups for equality queries', () => {
     await c.where({ out_trade_no: 'o1' }).update({ status: 'refunded' });
     expect(await nos({ status: 'paid' })).toEqual(['o2']);
     expect(await nos({ status: 'refunded' })).toEqual(['o1']);
+  });
+
+  it('documents found through an index come back in insertion order, as a scan returns them', async () => {
+    const c = t.db.collection('orders');
+    for (const n of ['z', 'a', 'm', 'b']) await c.add({ out_trade_no: n, status: 'paid' });
+    expect((await c.where({ status: 'paid' }).get()).data.map((d) => d.out_trade_no)).toEqual(['z', 'a', 'm', 'b']);
   });
 });
