@@ -8,8 +8,9 @@
  *   await host.close();
  *
  * Data lives under `home` (`${VKPAY_HOME:-.vkpay}`): `db/`, `admin-token`, `sandbox/credentials.json`.
- * The cloud code reads `process.env.VKPAY_HOME` and `process.env.VKPAY_PUBLIC_URL` (set here) to find them,
- * so the config of one process follows the host started last.
+ * The cloud code reads `process.env.VKPAY_HOME` and `process.env.VKPAY_PUBLIC_URL` (set while the host runs)
+ * to find them: with several hosts in one process, the config follows the newest one still running, while
+ * `uniCloud.database()` always answers the database of the host serving the call.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -48,6 +49,9 @@ export interface Host {
   close(): Promise<void>;
 }
 
+/** The user's VKPAY_HOME, read before any host exports its own (see runtime/unicloud-global.ts). */
+const USER_VKPAY_HOME = process.env.VKPAY_HOME;
+
 /** Builds the cloud bundle when it is missing or older than the core's sources. */
 export function ensureCloudBundle(): void {
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-cloud.mjs'), '--if-stale'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -72,7 +76,7 @@ function listen(server: http.Server, port: number): Promise<number> {
 }
 
 export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
-  const home = path.resolve(opts.home ?? process.env.VKPAY_HOME ?? path.join(REPO_ROOT, '.vkpay'));
+  const home = path.resolve(opts.home ?? USER_VKPAY_HOME ?? path.join(REPO_ROOT, '.vkpay'));
   const log = opts.quiet ? () => {} : (...args: unknown[]) => console.error(...args);
   fs.mkdirSync(home, { recursive: true });
   const adminToken = ensureAdminToken(home);
@@ -117,8 +121,6 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
   }
   const url = `http://127.0.0.1:${port}`;
   ctx = { db, home, url };
-  process.env.VKPAY_HOME = home;
-  process.env.VKPAY_PUBLIC_URL = url;
   const detach = attachHost(ctx);
   let stopTimers = () => {};
 

@@ -55,13 +55,26 @@ export function createUniCloudGlobal(): UniCloudGlobal {
   };
 }
 
+/**
+ * The cloud code's config (uni-config-center/vk-pay/config.js) finds the host's data and URL through
+ * `VKPAY_HOME` and `VKPAY_PUBLIC_URL`: process-wide, so they follow the newest host still running.
+ */
+function exportHostEnv(ctx: HostContext | undefined): void {
+  if (!ctx) return;
+  process.env.VKPAY_HOME = ctx.home;
+  process.env.VKPAY_PUBLIC_URL = ctx.url;
+}
+
 /** Registers a host and makes sure the global exists; returns the function that unregisters it. */
 export function attachHost(ctx: HostContext): () => void {
   const g = globalThis as { uniCloud?: unknown };
   if (!g.uniCloud) g.uniCloud = createUniCloudGlobal();
   alive.push(ctx);
+  exportHostEnv(ctx);
   return () => {
     const i = alive.indexOf(ctx);
-    if (i >= 0) alive.splice(i, 1);
+    if (i < 0) return;
+    alive.splice(i, 1);
+    if (i === alive.length) exportHostEnv(alive[alive.length - 1]);
   };
 }

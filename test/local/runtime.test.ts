@@ -182,3 +182,19 @@ describe('uniCloud.httpclient.request', () => {
     await expect(httpclientRequest('http://127.0.0.1:1/', { timeout: 1000 })).rejects.toMatchObject({ name: 'RequestError' });
   });
 });
+
+describe('the host environment for the cloud config', () => {
+  it('VKPAY_HOME / VKPAY_PUBLIC_URL follow the newest host still running', () => {
+    const a: HostContext = { db, home: '/tmp/host-a', url: 'http://127.0.0.1:1001' };
+    const b: HostContext = { db, home: '/tmp/host-b', url: 'http://127.0.0.1:1002' };
+    const detachA = attachHost(a);
+    expect(process.env.VKPAY_HOME).toBe('/tmp/host-a');
+    const detachB = attachHost(b);
+    expect(process.env.VKPAY_PUBLIC_URL).toBe('http://127.0.0.1:1002');
+    detachB();
+    expect(process.env.VKPAY_HOME).toBe('/tmp/host-a');
+    expect(process.env.VKPAY_PUBLIC_URL).toBe('http://127.0.0.1:1001');
+    detachA();
+    expect(process.env.VKPAY_HOME).toBe(ctx.home);
+  });
+});
