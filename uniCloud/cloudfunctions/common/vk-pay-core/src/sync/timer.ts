@@ -12,6 +12,7 @@
  */
 import { writePaymentError, writePaymentLog } from '../logging/logs';
 import { runDueHooks } from '../outbox';
+import { refundViaCore } from './auto-refund';
 import { createRateGate } from './limiter';
 import { sweepOrders } from './order-sweep';
 import { sweepRefunds } from './refund-sweep';
@@ -40,8 +41,9 @@ export function createSyncTimer(deps: SyncDeps, overrides: Partial<SyncSettings>
       const budget = opts.budgetMs ?? settings.budgetMs;
       const t0 = opts.now ?? ctx.now();
       const reserve = Math.min(5_000, budget * 0.1);
+      const runDeps: SyncDeps = settings.autoRefundPaidAfterClose && !deps.refundPaidAfterClose ? { ...deps, refundPaidAfterClose: refundViaCore(ctx) } : deps;
       const run: RunState = {
-        deps, ctx, settings, t0, summary: emptySummary(t0),
+        deps: runDeps, ctx, settings, t0, summary: emptySummary(t0),
         gate: createRateGate(settings.ratePerSecond, (ms) => new Promise((r) => setTimeout(r, ms))),
         breaker: new OutageBreaker(settings.outageThreshold),
         deadline: wallStart + budget * 0.2,
