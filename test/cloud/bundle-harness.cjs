@@ -1,6 +1,10 @@
 // Runs one uploaded cloud function the way uniCloud does, in a process that has nothing but this file, the
 // uploaded function folder and Node itself. Usage: node bundle-harness.cjs <functionDir> <object|notify|timer> <json>
 // Prints one JSON line: {"result": ...} or {"error": "..."}.
+// The `uniCloud` global is the only thing supplied. Its database is the local host's embedded database when
+// HARNESS_DB_MODULE (the TypeScript module, loaded through tsx given with --import) and HARNESS_DB_PATH are set:
+// that code resolves its own packages from the repository, while the uploaded function resolves only from
+// its own folder, which is what the test checks.
 'use strict';
 const path = require('path');
 const crypto = require('crypto');
@@ -10,9 +14,11 @@ const payload = JSON.parse(payloadText || '{}');
 
 // The only thing supplied from outside: a `uniCloud` global. No database here (the calls made by the test
 // do not need one; a call that does fails loudly instead of silently using something else).
+let database;
 globalThis.uniCloud = {
   database() {
-    throw new Error('bundle harness: no database supplied');
+    if (!database) throw new Error('bundle harness: no database supplied');
+    return database;
   },
   httpclient: {
     async request(url, opts = {}) {
@@ -69,11 +75,22 @@ async function runTimer() {
   return main({ Time: new Date(payload.time).toISOString(), TriggerName: 'vk-pay-sync', Type: 'Timer' }, { requestId: crypto.randomUUID() });
 }
 
+async function openDatabase() {
+  const modulePath = process.env.HARNESS_DB_MODULE;
+  if (!modulePath) return undefined;
+  const { pathToFileURL } = require('url');
+  const mod = await import(pathToFileURL(modulePath).href);
+  const api = typeof mod.openLocalDatabase === 'function' ? mod : mod.default;
+  return api.openLocalDatabase({ path: process.env.HARNESS_DB_PATH, indexDir: process.env.HARNESS_DB_INDEX_DIR });
+}
+
 (async () => {
+  database = await openDatabase();
   const devDependencies = ['esbuild', 'zod', 'lmdb', 'vitest', 'typescript', 'tsx'].filter(reachable);
   const run = { object: runObject, notify: runNotify, timer: runTimer }[mode];
   if (!run) throw new Error(`unknown mode ${mode}`);
   const result = await run();
+  if (database) await database.close();
   process.stdout.write(JSON.stringify({ result, devDependencies, node: process.version }) + '\n');
 })().catch((err) => {
   process.stdout.write(JSON.stringify({ error: String(err && err.stack || err) }) + '\n');
