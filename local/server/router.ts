@@ -107,6 +107,17 @@ async function handleDevTimer(deps: RouterDeps, req: http.IncomingMessage, res: 
   }
 }
 
+/**
+ * The URL-ized functions answer any origin, as a uniCloud space configured for cross-origin calls does, so a
+ * client served elsewhere (the uni-app dev server, a mini-program simulator) can call the host.
+ */
+const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, authorization, uni-id-token, x-vkpay-dev-uid, x-client-platform',
+  'access-control-max-age': '600',
+};
+
 export function createRouter(deps: RouterDeps) {
   return async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -118,6 +129,12 @@ export function createRouter(deps: RouterDeps) {
     }
     if (p.startsWith('/__dev/timers/')) return handleDevTimer(deps, req, res, decodeURIComponent(p.slice('/__dev/timers/'.length)));
     if (p === '/http' || p.startsWith('/http/')) {
+      for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+      if ((req.method ?? '').toUpperCase() === 'OPTIONS') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       const hit = routeByPath(deps.functions, p);
       if (!hit) return sendJson(res, 404, envelopeOf(40001, `unknown function ${p}`));
       return handleFunction(deps, req, res, url, hit.fn, hit.rest);

@@ -49,6 +49,14 @@ describe('routes', () => {
     for (const word of ['wxpay', 'alipay', 'native', 'qr']) expect(text).toContain(word);
   });
 
+  it('answers cross-origin callers of the URL-ized functions (preflight and reply)', async () => {
+    const pre = await fetch(host.url + '/http/vk-pay-co/getPayOptions', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
+    const res = await post('/http/vk-pay-co/getPayOptions');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('keeps its data under the home: admin token and database', () => {
     expect(host.home).toBe(path.resolve(home));
     const token = fs.readFileSync(path.join(home, 'admin-token'), 'utf8').trim();
