@@ -52,7 +52,12 @@ export async function applyRefundResult(
   const key = { out_trade_no: record.out_trade_no, out_refund_no: record.out_refund_no, amount: record.amount };
   const now = ctx.now();
   if (result.state === 'success') {
-    const settled = await settleRefund(ctx, { ...key, source }, order);
+    const outcome = await settleRefund(ctx, { ...key, source }, order);
+    if (outcome === 'released') {
+      // We gave the money back to the refundable pool after a refusal, and now the provider says it was refunded.
+      await raiseAlert(ctx, { kind: 'refund_mismatch', out_trade_no: record.out_trade_no, message: `refund ${record.out_refund_no} succeeded after it was released as failed` });
+    }
+    const settled = outcome === 'settled';
     const set: Record<string, unknown> = { status: 'success', success_at: result.success_at ?? now, update_date: now };
     if (result.refund_id) set.refund_id = result.refund_id;
     await ctx.dao.update({ dbName: COLLECTIONS.refunds, whereJson: { out_refund_no: record.out_refund_no, status: 'processing' }, dataJson: set });

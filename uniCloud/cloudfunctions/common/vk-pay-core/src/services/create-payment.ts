@@ -51,7 +51,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
     user_id: who.uid, type: p.type, provider: p.provider, channel, pay_type: p.pay_type as PayType,
     amount: resolved.amount, subject: resolved.subject, status: 'pending', create_date: now, update_date: now, expires_at,
     fingerprint, dedupe_key: p.out_trade_no ? `${fingerprint}:${p.out_trade_no}` : dedupeKeyOf(fingerprint, now),
-    refunded_amount: 0, refund_in_flight: 0, refundable_remaining: 0, refunds_reserved: [], refunds_done: [],
+    refunded_amount: 0, refund_in_flight: 0, refundable_remaining: 0, refunds_reserved: [], refunds_done: [], refunds_released: [],
     history: [],
   };
   if (resolved.goods_id) base.goods_id = resolved.goods_id;

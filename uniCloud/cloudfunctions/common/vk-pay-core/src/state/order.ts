@@ -49,6 +49,8 @@ export interface OrderDoc {
   refunds_reserved: string[];
   /** out_refund_no of every reservation settled or released (guards settling twice) */
   refunds_done: string[];
+  /** out_refund_no of every reservation released because the provider refused the refund */
+  refunds_released?: string[];
   history: OrderHistoryEntry[];
   /** encrypted when the config has userInfoKey */
   user_info?: unknown;

@@ -6,6 +6,7 @@
  * `refunds_reserved` / `refunds_done` (arrays of out_refund_no) make reserve, release and settle idempotent:
  * retrying any of them with the same out_refund_no changes nothing the second time.
  */
+import { OrderNotFoundError, VkPayError } from '../../../../../../common/errors';
 import type { OrderDoc } from './order';
 import { PAID_STATUSES } from './order';
 import { COLLECTIONS } from './collections';
@@ -47,6 +48,7 @@ export async function releaseRefund(ctx: StoreContext, r: RefundKey): Promise<bo
       refundable_remaining: _.inc(r.amount),
       refund_in_flight: _.inc(-r.amount),
       refunds_done: _.push(r.out_refund_no),
+      refunds_released: _.push(r.out_refund_no),
       update_date: ctx.now(),
     },
   });
@@ -55,27 +57,31 @@ export async function releaseRefund(ctx: StoreContext, r: RefundKey): Promise<bo
 
 /**
  * The provider confirmed the refund: move the reserved amount to refunded and the order to partially_refunded
- * or refunded, in one conditional update through the transition function. The refunded total is compared and
- * set (CAS) so two settlements racing on one order retry instead of overwriting each other.
- * Returns true when this call settled it (false: already settled, or never reserved).
+ * or refunded, in ONE conditional update through the transition function - no read-modify-write, so any number
+ * of settlements racing on one order each take one or two round trips. Whether this refund completes the order
+ * is a condition on a single field: refunded_amount == amount - this refund (refunded only ever grows).
+ * Returns 'settled' when this call settled it, 'already' when it was settled before (or released), and throws
+ * when the refund was never reserved on this order (the caller leaves the record processing).
  */
-export async function settleRefund(ctx: StoreContext, r: RefundKey & { source: string }, known?: OrderDoc | null): Promise<boolean> {
+export async function settleRefund(ctx: StoreContext, r: RefundKey & { source: string }, known?: OrderDoc | null): Promise<'settled' | 'already' | 'released'> {
   const _ = ctx.db.command;
-  let order = known ?? (await findOrder(ctx, r.out_trade_no));
-  for (let attempt = 0; attempt < 20 && order; attempt++) {
-    if (!order.refunds_reserved?.includes(r.out_refund_no) || order.refunds_done?.includes(r.out_refund_no)) return false;
-    const refunded = (order.refunded_amount ?? 0) + r.amount;
-    const changed = await transitionOrder(ctx, {
-      out_trade_no: r.out_trade_no,
-      event: refunded >= order.amount ? 'refund_full' : 'refund_partial',
-      source: r.source,
-      where: { refunded_amount: order.refunded_amount ?? 0, refunds_reserved: r.out_refund_no, refunds_done: _.nin([r.out_refund_no]) },
-      set: { refunded_amount: refunded, refund_in_flight: _.inc(-r.amount), refunds_done: _.push(r.out_refund_no) },
-    });
-    if (changed) return true;
-    order = await findOrder(ctx, r.out_trade_no);
+  const order = known ?? (await findOrder(ctx, r.out_trade_no));
+  if (!order) throw new OrderNotFoundError(r.out_trade_no);
+  const completing = order.amount - r.amount;
+  const guard = { refunds_reserved: r.out_refund_no, refunds_done: _.nin([r.out_refund_no]) };
+  const set = { refunded_amount: _.inc(r.amount), refund_in_flight: _.inc(-r.amount), refunds_done: _.push(r.out_refund_no) };
+  const attempts = [
+    { event: 'refund_partial' as const, where: { ...guard, refunded_amount: _.neq(completing) } },
+    { event: 'refund_full' as const, where: { ...guard, refunded_amount: completing } },
+  ];
+  if (order.refunded_amount === completing) attempts.reverse();
+  for (const a of attempts) {
+    if (await transitionOrder(ctx, { out_trade_no: r.out_trade_no, event: a.event, source: r.source, where: a.where, set })) return 'settled';
   }
-  return false;
+  const fresh = await findOrder(ctx, r.out_trade_no);
+  if (fresh?.refunds_released?.includes(r.out_refund_no)) return 'released';
+  if (fresh?.refunds_done?.includes(r.out_refund_no)) return 'already';
+  throw new VkPayError(50000, `refund ${r.out_refund_no} is not reserved on ${r.out_trade_no}`);
 }
 
 export function findOrder(ctx: StoreContext, out_trade_no: string): Promise<OrderDoc | null> {
