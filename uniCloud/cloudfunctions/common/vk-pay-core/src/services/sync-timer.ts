@@ -22,7 +22,7 @@ export interface TimerSummary {
   hooks_run: number; hooks_dead: number; errors: number; elapsed_ms: number;
 }
 
-export async function runSyncPass(ctx: CoreContext, opts: { budgetMs?: number; batch?: number } = {}): Promise<TimerSummary> {
+export async function runSyncPass(ctx: CoreContext, opts: { budgetMs?: number; batch?: number; minAgeMs?: number } = {}): Promise<TimerSummary> {
   const started = Date.now();
   const budget = opts.budgetMs ?? 50_000;
   const within = () => Date.now() - started < budget;
@@ -32,7 +32,7 @@ export async function runSyncPass(ctx: CoreContext, opts: { budgetMs?: number; b
 
   const pending = await ctx.dao.select<OrderDoc>({
     dbName: COLLECTIONS.orders,
-    whereJson: { status: 'pending', create_date: _.lte(now - STALE_PENDING_MS) },
+    whereJson: { status: 'pending', create_date: _.lte(now - (opts.minAgeMs ?? STALE_PENDING_MS)) },
     sortArr: [{ name: 'create_date', type: 'asc' }],
     pageSize: opts.batch ?? 50,
   });
