@@ -3,3 +3,4 @@ export { resolveSyncSettings, DEFAULT_SYNC_SETTINGS, type SyncSettings } from '.
 export type { SyncDeps, SyncSummary } from './run-context';
 export { checkOrder, malformedReason, type OrderCheckResult, type OrderOutcome } from './order-check';
 export { claimDoc, releaseDoc, finishDoc } from './claim';
+export { createSyncTimerForCore } from './for-core';
