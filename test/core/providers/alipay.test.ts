@@ -86,7 +86,8 @@ describe('alipay query, close, refund', () => {
     await expect(provider().queryOrder('VK20260101000002')).rejects.toMatchObject({ code: 40005, verified: false });
     gw.handle(() => answer('alipay.trade.query', '{"code":"10000","msg":"Success","trade_status":"TRADE_SUCCESS"}', { unsigned: true }));
     await expect(provider().queryOrder('VK20260101000002')).rejects.toBeInstanceOf(SignatureError);
-    gw.handle(() => answer('alipay.trade.query', '{"code":"10000","msg":"Success","trade_status":"TRADE_SUCCESS"}', { key: rsaPair().privateKeyPem }));
+    const foreign = rsaPair(); // made before the handler: key generation under load must not eat the request timeout
+    gw.handle(() => answer('alipay.trade.query', '{"code":"10000","msg":"Success","trade_status":"TRADE_SUCCESS"}', { key: foreign.privateKeyPem }));
     await expect(provider().queryOrder('VK20260101000002')).rejects.toBeInstanceOf(SignatureError);
   });
 
