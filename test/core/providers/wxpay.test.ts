@@ -164,7 +164,8 @@ describe('wxpay v3 error mapping and retry', () => {
     const took = performance.now() - started;
     expect(err).toMatchObject({ code: 40010, providerCode: 'SYSTEM_ERROR' });
     expect(gw.seen.length).toBeGreaterThan(1);
-    expect(took).toBeLessThan(400 + 150);
+    // generous slack for a loaded machine; ignoring the budget would take seconds (50 attempts)
+    expect(took).toBeLessThan(400 + 400);
   });
 
   it('a 2xx answer with a forged signature or an unknown serial is a SignatureError, not retried', async () => {
