@@ -1,0 +1,86 @@
+/**
+ * Business hooks through the outbox: retried with backoff until they succeed (credited once), dead-lettered with
+ * an alert after the last try, replayed by an admin; a lease stops two runners from running one entry at once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { all } from '../support/db';
+import { startHarness, type Harness } from '../support/harness';
+import { countingHooks } from '../support/hooks';
+import { paidSandboxOrder, signedNotification } from '../support/notifications';
+import { runDueHooks, runHookEntry } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
+
+let h: Harness;
+afterEach(async () => { await h?.close(); });
+
+async function paid(uid: string, amount: number) {
+  const { out_trade_no } = await h.call('createPayment', { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount }, { uid });
+  const reply = await h.notify('wxpay', signedNotification(h.creds, 'wxpay', paidSandboxOrder(h, 'wxpay', out_trade_no)));
+  expect(reply.statusCode).toBeLessThan(300); // a failing hook never fails the notification
+  return out_trade_no as string;
+}
+
+describe('outbox', () => {
+  it('a hook that fails 3 times then succeeds: retried with backoff, points credited once', async () => {
+    const hooks = countingHooks({ failFirst: 3 });
+    let clock = Date.now();
+    h = await startHarness({ deps: { hooks: { modules: hooks.modules }, now: () => clock }, config: { hooks: { backoffMs: [15_000, 30_000, 60_000] } } });
+    const out_trade_no = await paid('retry', 640); // inline run: failure 1
+    const [entry1] = await all(h.t.db, 'vk_pay_outbox');
+    expect(entry1).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(entry1.next_run_at - clock).toBe(15_000);
+
+    expect((await runDueHooks(h.core.ctx)).claimed).toBe(0); // not due yet: the backoff holds
+    const delays = [15_000, 30_000, 60_000];
+    for (const d of delays) {
+      clock += d;
+      await runDueHooks(h.core.ctx);
+    }
+    clock += 3_600_000;
+    await runDueHooks(h.core.ctx); // nothing left to run
+    const [entry] = await all(h.t.db, 'vk_pay_outbox');
+    const points = await all(h.t.db, 'vk_pay_points');
+    console.log(`[figures] fail x3 then succeed: hook runs=${hooks.paidRuns} failures=${hooks.failures} outbox=${entry.status}/${entry.attempts} points=${points[0]?.points}`);
+    expect(hooks.paidRuns).toBe(4);
+    expect(entry).toMatchObject({ status: 'done', attempts: 4, out_trade_no });
+    expect(points).toMatchObject([{ user_id: 'retry', points: 640, credited_orders: [out_trade_no] }]);
+  });
+
+  it('dead-lettered with an alert after the last try; an admin replay then credits once', async () => {
+    const hooks = countingHooks({ failFirst: 100 });
+    h = await startHarness({ deps: { hooks: { modules: hooks.modules } }, config: { hooks: { backoffMs: [0], maxAttempts: 3 } } });
+    const out_trade_no = await paid('dead', 120);
+    await runDueHooks(h.core.ctx);
+    await runDueHooks(h.core.ctx);
+    await runDueHooks(h.core.ctx);
+    const [entry] = await all(h.t.db, 'vk_pay_outbox');
+    expect(entry).toMatchObject({ status: 'dead', attempts: 3 });
+    expect(hooks.paidRuns).toBe(3);
+    expect((await all(h.t.db, 'vk_pay_alerts')).filter((a) => a.kind === 'hook_dead_letter')).toHaveLength(1);
+
+    await expect(h.call('replayHooks', { out_trade_no }, { uid: 'dead' })).rejects.toMatchObject({ code: 40009 });
+    hooks.failNext = 0;
+    const replay = await h.call('replayHooks', { out_trade_no }, { admin: true });
+    expect(replay.replayed).toBe(1);
+    await h.call('replayHooks', { out_trade_no, include_done: true }, { admin: true }); // runs again: idempotent
+    expect(await all(h.t.db, 'vk_pay_points')).toMatchObject([{ points: 120 }]);
+    expect((await all(h.t.db, 'vk_pay_outbox'))[0]).toMatchObject({ status: 'done' });
+  });
+
+  it('two runners racing for one entry: only one runs it', async () => {
+    const hooks = countingHooks();
+    h = await startHarness({ deps: { hooks: { modules: hooks.modules } }, config: { hooks: { inline: false } } });
+    await paid('lease', 50);
+    const [entry] = await all(h.t.db, 'vk_pay_outbox');
+    const results = await Promise.all(Array.from({ length: 20 }, () => runHookEntry(h.core.ctx, entry.key)));
+    expect(results.filter((r) => r === 'done')).toHaveLength(1);
+    expect(results.filter((r) => r === 'not_claimed')).toHaveLength(19);
+    expect(hooks.paidRuns).toBe(1);
+  });
+
+  it('a type without a hook file completes without running anything', async () => {
+    h = await startHarness();
+    const { out_trade_no } = await h.call('createPayment', { provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'cup' }, { uid: 'g' });
+    await h.notify('wxpay', signedNotification(h.creds, 'wxpay', paidSandboxOrder(h, 'wxpay', out_trade_no)));
+    expect((await all(h.t.db, 'vk_pay_outbox'))[0]).toMatchObject({ status: 'done', type: 'goods' });
+  });
+});
