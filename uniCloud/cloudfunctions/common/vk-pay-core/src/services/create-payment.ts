@@ -26,6 +26,7 @@ const MAX_NUMBER_ATTEMPTS = 5;
 
 export async function createPayment(ctx: CoreContext, who: Identity, rawParams: unknown, meta: CallerMeta = {}): Promise<CreatePaymentResult> {
   const p = parseParams(createPaymentParams, rawParams);
+  if (p.amount !== undefined && p.amount > ctx.config.maxAmount) throw new ParamError(`amount must be at most ${ctx.config.maxAmount} fen`);
   const channel = channelOf(ctx.config, p.provider);
   if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${p.provider} is not configured`);
   if (!PAY_TYPES[channel].includes(p.pay_type as PayType)) throw new ParamError(`pay_type must be one of ${PAY_TYPES[channel].join(', ')} for ${p.provider}`);
