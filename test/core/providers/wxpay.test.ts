@@ -262,3 +262,13 @@ describe('wxpay config', () => {
     await expect(p.createOrder(order('native'))).resolves.toMatchObject({ payment: { code_url: 'weixin://y' } });
   });
 });
+
+describe('wxpay v3 header names', () => {
+  it('Wechatpay-* headers are matched case-insensitively', async () => {
+    const n = notification('TRANSACTION.SUCCESS', { appid: APPID, mchid: MCHID, out_trade_no: 'VK1000001', transaction_id: '42', trade_state: 'SUCCESS', amount: { total: 5 } });
+    const mixed: Record<string, string> = {};
+    for (const [k, v] of Object.entries(n.headers)) mixed[k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = v;
+    expect(Object.keys(mixed)).toContain('Wechatpay-Signature');
+    await expect(provider().verifyNotification({ headers: mixed, rawBody: n.rawBody })).resolves.toMatchObject({ kind: 'paid', amount: 5 });
+  });
+});

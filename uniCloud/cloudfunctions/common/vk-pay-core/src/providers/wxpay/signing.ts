@@ -100,13 +100,15 @@ export interface WechatpaySignedHeaders {
   serial?: string;
 }
 
-/** Picks the four Wechatpay-* headers from a lower-cased header map. */
-export function pickWechatpayHeaders(headers: Record<string, string | undefined>): WechatpaySignedHeaders {
+/** Picks the four Wechatpay-* headers; names are matched case-insensitively (hosts differ in what they pass on). */
+export function pickWechatpayHeaders(headers: Record<string, string | string[] | undefined>): WechatpaySignedHeaders {
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) lower[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
   return {
-    timestamp: headers['wechatpay-timestamp'],
-    nonce: headers['wechatpay-nonce'],
-    signature: headers['wechatpay-signature'],
-    serial: headers['wechatpay-serial'],
+    timestamp: lower['wechatpay-timestamp'],
+    nonce: lower['wechatpay-nonce'],
+    signature: lower['wechatpay-signature'],
+    serial: lower['wechatpay-serial'],
   };
 }
 
