@@ -4,18 +4,19 @@
  * same run, so a figure is always read against this machine as it is today.
  */
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = __dirname;
 const wanted = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort();
 
-let failed = 0;
-for (const file of files) {
+async function main(): Promise<number> {
+  let failed = 0;
+  for (const file of files) {
   console.log(`\n== ${file}`);
   const started = process.hrtime.bigint();
   try {
@@ -26,6 +27,10 @@ for (const file of files) {
     console.error(`bench ${file} failed:`, err);
   }
   console.log(`(${file}: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s)`);
+  }
+  if (files.length === 0) console.log('no benchmarks matched');
+  return failed;
 }
-if (files.length === 0) console.log('no benchmarks matched');
-process.exitCode = failed ? 1 : 0;
+
+// No top-level await: tsx runs this file as CommonJS (package.json has no "type": "module").
+main().then((failed) => { process.exitCode = failed ? 1 : 0; });
