@@ -18,7 +18,7 @@ const STATUS_NAMES: Record<string, string> = { NOTPAY: '待支付', SUCCESS: '�
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>
-body{font-family:system-ui,sans-serif;max-width:420px;margin:40px auto;padding:0 16px;color:#222}
+body{font-family:system-ui,sans-serif;max-width:640px;margin:40px auto;padding:0 16px;color:#222}
 .amount{font-size:40px;font-weight:600;margin:12px 0}.muted{color:#777;font-size:14px}
 form{display:inline}button{font-size:18px;padding:10px 28px;margin:16px 8px 0 0;border-radius:6px;border:1px solid #bbb;background:#fff}
 button.pay{background:#07c160;color:#fff;border-color:#07c160}</style></head><body>${body}</body></html>`;
@@ -74,4 +74,13 @@ export async function handleCashier(ctx: GatewayContext, r: GatewayRequest): Pro
   html(r, 200, `${CHANNEL_NAMES[channel]} 收银台`, `<p class="muted">${esc(CHANNEL_NAMES[channel])} · 沙箱收银台 (sandbox)</p>
 <div class="subject">${esc(order.subject)}</div><div class="amount">¥${fenToYuan(order.amount)}</div>
 <p class="muted">订单号 ${esc(order.out_trade_no)} · ${esc(STATUS_NAMES[order.status])}</p>${buttons}`);
+}
+
+/** `/sandbox/`: the most recent orders with links to their cashier pages, for a person trying things out. */
+export function handleIndex(ctx: GatewayContext, r: GatewayRequest): void {
+  const orders = Object.values(ctx.state.data.orders).sort((a, b) => b.created_at - a.created_at).slice(0, 50);
+  const rows = orders.map((o) => `<tr><td>${esc(CHANNEL_NAMES[o.channel])}</td><td><a href="/sandbox/cashier/${o.channel}/${encodeURIComponent(o.out_trade_no)}">${esc(o.out_trade_no)}</a></td>`
+    + `<td>${esc(o.subject)}</td><td>¥${fenToYuan(o.amount)}</td><td>${esc(STATUS_NAMES[o.status])}</td></tr>`).join('');
+  html(r, 200, 'vk-pay sandbox', `<h2>vk-pay sandbox</h2><p class="muted">WeChat Pay: /sandbox/wxpay/ · Alipay: /sandbox/alipay/gateway.do</p>`
+    + (rows ? `<table>${rows}</table>` : '<p>还没有订单 (no orders yet)</p>'));
 }

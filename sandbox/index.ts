@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ParamError } from '../common/errors';
 import { handleAlipay } from './alipay/gateway';
 import { buildAlipayNotification } from './alipay/objects';
-import { handleCashier } from './cashier';
+import { handleCashier, handleIndex } from './cashier';
 import type { GatewayContext, GatewayRequest } from './context';
 import { createControl, handleControl, type SandboxControl } from './control';
 import { ensureSandboxCredentials, type SandboxCredentials } from './credentials';
@@ -130,6 +130,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));
+      else if ((pathname === '/sandbox' || pathname === '/sandbox/') && method === 'GET') handleIndex(ctx, r('/sandbox'));
       else sendJson(res, 404, { code: 'NOT_FOUND', message: `no sandbox route ${pathname}` });
     } catch (err) {
       if (!res.headersSent) {

@@ -112,6 +112,7 @@ describe('control', () => {
     const no = tradeNo();
     await nativeOrder(no);
     expect((await control(s, 'pay', { channel: 'wxpay', out_trade_no: no, outcome: 'cancel' })).status).toBe(200);
+    expect(await (await fetch(`${s.base}/sandbox/`)).text()).toContain(`/sandbox/cashier/wxpay/${no}`);
     expect((await control(s, 'reset', {})).status).toBe(200);
     expect(s.sandbox.control.order('wxpay', no)).toBeUndefined();
     expect((await fetch(`${s.base}/sandbox/control/notifications`)).status).toBe(200);
