@@ -106,15 +106,21 @@ describe.each(CHANNELS)('provider contract through the sandbox: %s', (channel) =
     }
   });
 
-  it('pay -> notify: the notification verifies as paid, the provider reply is accepted, query says paid', async () => {
-    const order = await paidOrder(1234);
-    expect(await waitFor(() => !!outcomeFor(order.out_trade_no, 'paid'))).toBe(true);
-    expect(outcomeFor(order.out_trade_no, 'paid')).toMatchObject({ amount: 1234, channel });
-    expect(await waitFor(() => s.sandbox.control.notifications({ out_trade_no: order.out_trade_no })[0]?.state === 'delivered')).toBe(true);
-    expect(s.sandbox.control.notifications({ out_trade_no: order.out_trade_no })[0].attempts).toHaveLength(1);
-    const q = await provider.queryOrder(order.out_trade_no);
-    expect(q).toMatchObject({ state: 'paid', out_trade_no: order.out_trade_no, amount: 1234 });
-    expect(q.transaction_id).toBe((outcomeFor(order.out_trade_no, 'paid') as { transaction_id: string }).transaction_id);
+  it('pay -> notify, for every pay_type: the notification verifies as paid, the provider reply is accepted, query says paid', async () => {
+    for (const payType of Object.keys(EXPECTED_KIND[channel]) as PayType[]) {
+      const order = input(payType, 1234);
+      const { payment } = await provider.createOrder(order);
+      if (payment.kind === 'page_url') await fetch(payment.page_url, { redirect: 'manual' });
+      if (payment.kind === 'order_string') await fetch(`${s.base}/sandbox/alipay/gateway.do?${payment.order_string}`, { redirect: 'manual' });
+      expect((await control(s, 'pay', { channel, out_trade_no: order.out_trade_no })).status, payType).toBe(200);
+      expect(await waitFor(() => !!outcomeFor(order.out_trade_no, 'paid')), payType).toBe(true);
+      expect(outcomeFor(order.out_trade_no, 'paid'), payType).toMatchObject({ amount: 1234, channel });
+      expect(await waitFor(() => s.sandbox.control.notifications({ out_trade_no: order.out_trade_no })[0]?.state === 'delivered'), payType).toBe(true);
+      expect(s.sandbox.control.notifications({ out_trade_no: order.out_trade_no })[0].attempts, payType).toHaveLength(1);
+      const q = await provider.queryOrder(order.out_trade_no);
+      expect(q, payType).toMatchObject({ state: 'paid', out_trade_no: order.out_trade_no, amount: 1234 });
+      expect(q.transaction_id, payType).toBe((outcomeFor(order.out_trade_no, 'paid') as { transaction_id: string }).transaction_id);
+    }
   });
 
   it('query of an unknown order says not_found', async () => {
