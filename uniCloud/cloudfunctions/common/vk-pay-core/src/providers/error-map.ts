@@ -123,3 +123,14 @@ export function mapNetworkError(channel: Channel, err: unknown): VkPayError {
 export function isRetryable(err: unknown): boolean {
   return err instanceof VkPayError && err.retryable;
 }
+
+/** A close refused because the order turned out paid (found by the follow-up query): 40006. */
+export function paidOnClose(channel: Channel, refused: ProviderError, providerState: string | undefined): ProviderError {
+  const code = channel === 'alipay' ? 'ACQ.TRADE_HAS_SUCCESS' : 'ORDERPAID';
+  return new ProviderError(40006, channel, code, `close refused (${refused.providerCode}); order is ${providerState ?? 'paid'}`, refused.httpStatus);
+}
+
+/** A refund query answer that does not list the refund asked for: 40005. */
+export function refundNotListed(channel: Channel, outRefundNo: string): ProviderError {
+  return new ProviderError(40005, channel, 'REFUNDNOTEXIST', `refund ${outRefundNo} not in the refund query answer`);
+}

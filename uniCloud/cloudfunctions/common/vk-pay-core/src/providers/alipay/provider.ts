@@ -5,7 +5,7 @@
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
 import { fenToYuan } from '../../../../../../../common/money';
-import { ProviderError } from '../error-map';
+import { paidOnClose, ProviderError } from '../error-map';
 import { checkCreateInput, checkRefundInput, clockOf } from '../shared';
 import type {
   AlipayPayType, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
@@ -118,7 +118,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         if (!(err instanceof ProviderError) || err.retryable) throw err;
         const q = await provider.queryOrder(outTradeNo);
         if (q.state === 'closed' || q.state === 'not_found') return;
-        if (q.state === 'paid') throw new ProviderError(40006, 'alipay', 'ACQ.TRADE_HAS_SUCCESS', `close refused (${err.providerCode}); trade is ${q.provider_state}`);
+        if (q.state === 'paid') throw paidOnClose('alipay', err, q.provider_state);
         throw err;
       }
     },

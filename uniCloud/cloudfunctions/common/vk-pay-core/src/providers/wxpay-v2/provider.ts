@@ -5,7 +5,7 @@
  * interface does not carry yet; the sandbox does not require it.
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
-import { ProviderError } from '../error-map';
+import { paidOnClose, ProviderError, refundNotListed } from '../error-map';
 import { checkCreateInput, checkRefundInput, clockOf, fenFromDigits, parseCompactBeijing, parseDashedBeijing, toCompactBeijing } from '../shared';
 import type {
   ClientPayment, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
@@ -107,7 +107,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
         if (!(err instanceof ProviderError) || err.retryable) throw err;
         const q = await provider.queryOrder(outTradeNo);
         if (q.state === 'closed' || q.state === 'not_found') return;
-        if (q.state === 'paid' || q.state === 'refunded') throw new ProviderError(40006, 'wxpay-v2', 'ORDERPAID', `close refused (${err.providerCode})`);
+        if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose('wxpay-v2', err, q.provider_state);
         throw err;
       }
     },
@@ -127,7 +127,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       const count = Number(a.refund_count ?? '0');
       let i = 0;
       for (; i < count; i++) if (a[`out_refund_no_${i}`] === outRefundNo) break;
-      if (i >= count) throw new ProviderError(40005, 'wxpay-v2', 'REFUNDNOTEXIST', `refund ${outRefundNo} not in refundquery answer`);
+      if (i >= count) throw refundNotListed('wxpay-v2', outRefundNo);
       const status = a[`refund_status_${i}`] ?? '';
       return {
         state: REFUND_STATES[status] ?? 'processing', out_refund_no: outRefundNo, out_trade_no: a.out_trade_no || outTradeNo,

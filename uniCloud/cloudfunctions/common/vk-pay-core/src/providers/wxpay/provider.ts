@@ -3,7 +3,7 @@
  * refund and refund query; notifications. Amounts are integer fen on both sides (WeChat speaks fen).
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
-import { ProviderError } from '../error-map';
+import { paidOnClose, ProviderError } from '../error-map';
 import { checkCreateInput, checkRefundInput, clockOf, parseRfc3339, toRfc3339Beijing } from '../shared';
 import type {
   ClientPayment, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
@@ -147,7 +147,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
         // A refused close says little by itself (ORDERPAID is v2-only): the order's state decides (PROTOCOLS 1.8).
         const q = await provider.queryOrder(outTradeNo);
         if (q.state === 'closed' || q.state === 'not_found') return;
-        if (q.state === 'paid' || q.state === 'refunded') throw new ProviderError(40006, 'wxpay', 'ORDERPAID', `close refused (${err.providerCode}); order is ${q.provider_state}`, err.httpStatus);
+        if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose('wxpay', err, q.provider_state);
         throw err;
       }
     },
