@@ -59,7 +59,7 @@ export async function resolveIdentity(config: VkPayConfig, req: AuthRequest): Pr
     const found = await (config.auth as AuthHook)(req);
     if (found && typeof found.uid === 'string' && found.uid) {
       const roles = Array.isArray(found.role) ? found.role.map(String) : [];
-      return { uid: found.uid, roles, isAdmin: roles.includes('admin'), via: 'hook', userInfo: (found as { userInfo?: unknown }).userInfo };
+      return { uid: found.uid, roles, isAdmin: roles.includes('admin'), via: 'hook', userInfo: found.userInfo };
     }
   }
   if (config.env === 'sandbox') {

@@ -15,7 +15,7 @@ export interface OrderResolverInput { type: string; amount?: number; goods_id?: 
 export type OrderResolver = (input: OrderResolverInput) => { amount: number; subject: string } | Promise<{ amount: number; subject: string }>;
 
 /** The identity an auth hook returns; `role` containing "admin" unlocks admin methods. */
-export interface AuthIdentity { uid: string; role?: string[] }
+export interface AuthIdentity { uid: string; role?: string[]; /** profile data stored on orders (encrypted when userInfoKey is set) */ userInfo?: unknown }
 export type AuthHook = (req: { method: string; uniIdToken?: string; httpInfo?: { headers?: Record<string, string> }; userInfo?: unknown; clientInfo?: unknown }) => AuthIdentity | null | undefined | Promise<AuthIdentity | null | undefined>;
 
 export const wxpayV3Schema = z.object({
