@@ -15,6 +15,7 @@ import type { WxpayV2Config } from './wxpay-v2/config';
 import type { V2SignType } from './wxpay-v2/signing';
 
 export { createWxpayProvider, createWxpayV2Provider, createAlipayProvider };
+export { fetchWxpayPlatformCertificates } from './wxpay/certificates';
 export type { WxpayConfig, WxpayVerifyKeyConfig } from './wxpay/config';
 export type { WxpayV2Config } from './wxpay-v2/config';
 export type { AlipayConfig } from './alipay/config';
