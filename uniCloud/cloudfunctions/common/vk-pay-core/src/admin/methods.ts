@@ -25,6 +25,9 @@ const syncOrderParams = z.object({ out_trade_no: outTradeNo });
 const statsParams = z.object({ from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional() });
 const checkNotifyParams = z.object({ url: z.string().min(1).max(2048).optional(), timeoutMs: z.number().int().positive().max(30_000).optional() });
 
+/** The names, for `lazyServices(methodNames, ...)`, which must know every method before the core is built. */
+export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl'] as const;
+
 export interface AdminMethodOptions {
   /** per-call time budget of syncRange (default 20 s) */
   syncRangeBudgetMs?: number;

@@ -1,0 +1,79 @@
+/**
+ * The seed scenario, end to end through the real local host (built cloud functions, embedded database,
+ * sandbox gateway, HTTP routes): the sandbox cannot reach the notify URL; a person pays; the order stays
+ * pending; one timer run later it is paid, its hook ran once (points credited once), and a status-mismatch
+ * alert was recorded.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type Host } from '../../local/host';
+
+let home: string;
+let host: Host;
+
+beforeAll(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-e2e-'));
+  host = await startHost({ port: 0, home, quiet: true, timers: false });
+}, 120_000);
+
+afterAll(async () => {
+  await host?.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  const text = await res.text();
+  let json: unknown = text;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json };
+}
+
+const find = async (coll: string, where: Record<string, unknown>) => (await host.db.collection(coll).where(where).limit(100).get()).data as any[];
+
+describe('a lost notification is repaired by the timer', () => {
+  it('pay with the notify URL unreachable -> pending -> one timer run -> paid, hook once, mismatch alert', async () => {
+    const faults = await post('/sandbox/control/faults', { channel: 'wxpay', unreachable: true });
+    expect(faults.status).toBe(200);
+
+    const created = await post('/http/vk-pay-co/createPayment', { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 1234 }, { 'x-vkpay-dev-uid': 'e2e-user' });
+    expect(created.json).toMatchObject({ code: 0 });
+    const no: string = created.json.data.out_trade_no;
+
+    const paid = await post('/sandbox/control/pay', { channel: 'wxpay', out_trade_no: no, outcome: 'success' });
+    expect(paid.status).toBe(200);
+    // The sandbox tried to notify and could not reach us.
+    const deliveries = await (await fetch(`${host.url}/sandbox/control/notifications?channel=wxpay&out_trade_no=${no}`)).json() as any;
+    expect(deliveries.notifications.length).toBeGreaterThan(0);
+    const [before] = await find('payment_orders', { out_trade_no: no });
+    expect(before.status).toBe('pending');
+    expect(await find('payment_notifications', { out_trade_no: no })).toHaveLength(0);
+
+    // Three minutes pass (the timer leaves orders younger than 2 minutes to their notification).
+    await host.db.collection('payment_orders').where({ out_trade_no: no }).update({ create_date: Date.now() - 3 * 60_000 });
+
+    const run = await post('/__dev/timers/vk-pay-sync', {});
+    expect(run.status).toBe(200);
+    const summary = run.json.data ?? run.json;
+    expect(summary).toMatchObject({ repaired: 1 });
+
+    const [after] = await find('payment_orders', { out_trade_no: no });
+    expect(after.status).toBe('paid');
+    expect(after.history.filter((h: any) => h.event === 'pay')).toHaveLength(1);
+    const hooks = await find('vk_pay_outbox', { out_trade_no: no });
+    expect(hooks).toEqual([expect.objectContaining({ event: 'paid', status: 'done', attempts: 1 })]);
+    const [points] = await find('vk_pay_points', { user_id: 'e2e-user' });
+    expect(points.points).toBe(1234);
+    const alerts = await find('vk_pay_alerts', { kind: 'status_mismatch' });
+    expect(alerts.map((a) => a.out_trade_no)).toEqual([no]);
+
+    // Another run (and the timer of the same host via runTimer) changes nothing: credited once, alerted once.
+    await post('/__dev/timers/vk-pay-sync', {});
+    await host.runTimer('vk-pay-sync');
+    expect((await find('vk_pay_points', { user_id: 'e2e-user' }))[0].points).toBe(1234);
+    expect(await find('vk_pay_alerts', { kind: 'status_mismatch' })).toHaveLength(1);
+    expect((await find('vk_pay_outbox', { out_trade_no: no }))[0].attempts).toBe(1);
+  }, 60_000);
+});
