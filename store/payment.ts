@@ -10,6 +10,8 @@ import type { CreatePaymentParams, CreatePaymentResult, PayFailure, QueryPayment
 
 const STORAGE_DEV_UID = 'vkpay:devUid';
 const STORAGE_ADMIN_TOKEN = 'vkpay:adminToken';
+/** the order last created here, for a result page reached from a payment page's return URL */
+const STORAGE_LAST_ORDER = 'vkpay:lastOrder';
 
 function hasUni(): boolean {
   return typeof uni !== 'undefined' && typeof uni.getStorageSync === 'function';
@@ -78,6 +80,7 @@ export const usePaymentStore = defineStore('vk-pay', () => {
   async function createPayment(params: CreatePaymentParams): Promise<CreatePaymentResult> {
     const created = await transport().call<CreatePaymentResult>('createPayment', params);
     order.value = created;
+    saveString(STORAGE_LAST_ORDER, created.out_trade_no);
     lastResult.value = null;
     lastFailure.value = null;
     return created;
@@ -87,6 +90,11 @@ export const usePaymentStore = defineStore('vk-pay', () => {
     const result = await transport().call<QueryPaymentResult>('queryPayment', { out_trade_no });
     lastResult.value = result;
     return result;
+  }
+
+  /** The order a return from a payment page belongs to, when the return URL does not say. */
+  function lastOrderNo(): string {
+    return order.value?.out_trade_no ?? loadString(STORAGE_LAST_ORDER);
   }
 
   function finish(next: PayPhase, failure: PayFailure | null = null): void {
@@ -108,6 +116,6 @@ export const usePaymentStore = defineStore('vk-pay', () => {
 
   return {
     baseUrl, devUid, adminToken, order, phase, lastResult, lastFailure, busy,
-    configure, transport, createPayment, queryPayment, finish, reset, admin,
+    configure, transport, createPayment, queryPayment, lastOrderNo, finish, reset, admin,
   };
 });

@@ -18,6 +18,8 @@ export interface CreatePaymentParams {
   subject?: string;
   openid?: string;
   out_trade_no?: string;
+  /** H5 payment pages send the person back here */
+  return_url?: string;
 }
 
 export interface CreatePaymentResult {

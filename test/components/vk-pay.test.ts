@@ -297,17 +297,17 @@ describe('<vk-pay> errors and events', () => {
     expect(w.find('.vk-pay__modal-title').text()).toBe(describeError(50000, 'en').msg);
   });
 
-  it('in H5 redirect mode leaves for the WeChat H5 page with redirect_url back to the result page', async () => {
-    script.create = created('T-REDIR', { kind: 'h5_url', h5_url: 'http://pay.example/cashier/wxpay/T-REDIR?prepay_id=p1' });
+  it('in H5 redirect mode sends the return URL to the server and leaves for the payment page it answers', async () => {
+    const h5 = 'http://pay.example/cashier/wxpay/T-REDIR?prepay_id=p1&redirect_url=http%3A%2F%2Fapp.example%2F%23%2Fpages%2Fresult%2Fresult';
+    script.create = created('T-REDIR', { kind: 'h5_url', h5_url: h5 });
     script.queries = [pending('T-REDIR')];
-    const w = mountPay({ payType: 'h5', h5Redirect: true, returnUrl: 'http://app.example/#/pages/result/result?out_trade_no={out_trade_no}' });
+    const w = mountPay({ payType: 'h5', h5Redirect: true, returnUrl: 'http://app.example/#/pages/result/result' });
     await clickPay(w);
-    expect(bridge.redirected).toHaveLength(1);
-    const url = new URL(bridge.redirected[0]);
-    expect(url.searchParams.get('prepay_id')).toBe('p1');
-    expect(url.searchParams.get('redirect_url')).toBe('http://app.example/#/pages/result/result?out_trade_no=T-REDIR');
+    expect(calls[0].body.return_url).toBe('http://app.example/#/pages/result/result');
+    expect(bridge.redirected).toEqual([h5]);
+    expect(usePaymentStore().lastOrderNo()).toBe('T-REDIR');
     // the button to open it again stays, and the component keeps asking the server while the tab is still here
     await w.find('.vk-pay__link').trigger('click');
-    expect(bridge.opened).toEqual(['http://pay.example/cashier/wxpay/T-REDIR?prepay_id=p1']);
+    expect(bridge.opened).toEqual([h5]);
   });
 });
