@@ -24,7 +24,9 @@ export function parseV2Xml(text: string): Record<string, string> {
   } catch (err) {
     throw new ParamError(`malformed XML: ${(err as Error).message}`);
   }
-  const root = (doc as Record<string, unknown>)?.xml ?? (doc as Record<string, unknown>)?.root;
+  const d = (doc ?? {}) as Record<string, unknown>;
+  const root = 'xml' in d ? d.xml : 'root' in d ? d.root : undefined;
+  if (root === '') return {}; // an empty element parses to ''
   if (!root || typeof root !== 'object') throw new ParamError('XML has no <xml> or <root> element');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(root as Record<string, unknown>)) {
