@@ -66,7 +66,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const settleTimers = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
-  const raise = (kind: 'payment' | 'refund', order: SandboxOrder, refund?: SandboxRefund) => {
+  const raise = (kind: SandboxNotification['kind'], order: SandboxOrder, refund?: SandboxRefund) => {
     const url = (refund?.notify_url ?? order.notify_url);
     if (!url) return;
     notifier.raise({
@@ -92,6 +92,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const ledger: Ledger = new Ledger(state, {
     paid: (order) => raise('payment', order),
     refundCreated: (refund, order) => (refund.status === 'SUCCESS' ? raise('refund', order, refund) : scheduleSettle(refund)),
+    // Alipay notifies TRADE_CLOSED for APP and WAP trades (not for face-to-face or PC web ones); WeChat never does.
+    closed: (order) => { if (order.channel === 'alipay' && (order.pay_type === 'app' || order.pay_type === 'wap')) raise('close', order); },
   }, now);
 
   const build = (n: SandboxNotification): OutgoingNotification | undefined => {
@@ -101,7 +103,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const tamper = n.faults.tamper;
     if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
-    return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now());
+    return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');
   };
 
   const notifier = new Notifier({ state, timeFactor, now, build, deliveryTimeoutMs: opts.deliveryTimeoutMs });

@@ -26,6 +26,8 @@ export interface LedgerHooks {
   paid(order: SandboxOrder): void;
   /** a refund was accepted */
   refundCreated(refund: SandboxRefund, order: SandboxOrder): void;
+  /** an unpaid order was closed by the merchant */
+  closed(order: SandboxOrder): void;
 }
 
 export interface NewOrder {
@@ -131,6 +133,7 @@ export class Ledger {
       order.status = 'CLOSED';
       order.closed_at = this.now();
       void this.state.save();
+      this.hooks.closed(order);
     }
     return { ok: true, order };
   }

@@ -50,7 +50,7 @@ export class Notifier {
 
   constructor(private readonly opts: NotifierOptions) {}
 
-  raise(input: { channel: SandboxChannel; kind: 'payment' | 'refund'; order_key: string; refund_key?: string; url: string; faults: FaultSettings }): SandboxNotification {
+  raise(input: { channel: SandboxChannel; kind: SandboxNotification['kind']; order_key: string; refund_key?: string; url: string; faults: FaultSettings }): SandboxNotification {
     const now = this.opts.now();
     const n: SandboxNotification = {
       id: randomUUID(),

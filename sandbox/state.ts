@@ -79,7 +79,8 @@ export interface DeliveryAttempt {
 export interface SandboxNotification {
   id: string;
   channel: SandboxChannel;
-  kind: 'payment' | 'refund';
+  /** close: Alipay's TRADE_CLOSED for app and wap trades closed unpaid */
+  kind: 'payment' | 'refund' | 'close';
   order_key: string;
   refund_key?: string;
   url: string;

@@ -60,7 +60,7 @@ function refundedUpTo(refunds: SandboxRefund[], refund: SandboxRefund): number {
 
 export function buildAlipayNotification(
   creds: SandboxCredentials, eventId: string, order: SandboxOrder, refund: SandboxRefund | undefined, allRefunds: SandboxRefund[],
-  tamper: FaultSettings['tamper'], nowMs: number,
+  tamper: FaultSettings['tamper'], nowMs: number, closedUnpaid = false,
 ): OutgoingNotification {
   const yuan = fenToYuan(order.amount);
   const buyer = buyerOf(order);
@@ -72,6 +72,11 @@ export function buildAlipayNotification(
     out_trade_no: order.out_trade_no, point_amount: '0.00', receipt_amount: yuan, seller_id: order.merchant_id,
     subject: order.subject, total_amount: yuan, trade_no: order.transaction_id, trade_status: 'TRADE_SUCCESS', version: '1.0',
   };
+  if (closedUnpaid) {
+    // An unpaid trade closed: no payment facts, only the trade and its closing time.
+    for (const k of ['buyer_pay_amount', 'fund_bill_list', 'gmt_payment', 'invoice_amount', 'point_amount', 'receipt_amount']) delete fields[k];
+    Object.assign(fields, { trade_status: 'TRADE_CLOSED', gmt_close: dateTimeChina(order.closed_at ?? nowMs) });
+  }
   if (refund) {
     const refunded = refundedUpTo(allRefunds, refund);
     Object.assign(fields, {

@@ -146,6 +146,25 @@ describe('notifier: faults', () => {
   }
 });
 
+describe('notifier: Alipay closes', () => {
+  it('closing an unpaid wap trade notifies TRADE_CLOSED (verified as closed); closing a qr trade does not notify', async () => {
+    const { s, rx } = await setup(0.001, () => ACCEPT.alipay);
+    const provider = providerFor(s, 'alipay');
+    const wap = tradeNo();
+    const { payment } = await provider.createOrder({ out_trade_no: wap, amount: 50, subject: 'x', pay_type: 'wap', notify_url: rx.url, expires_at: Date.now() + 600_000 });
+    expect(payment.kind).toBe('page_url');
+    if (payment.kind === 'page_url') await fetch(payment.page_url, { redirect: 'manual' });
+    await provider.closeOrder(wap);
+    const qr = tradeNo();
+    await provider.createOrder({ out_trade_no: qr, amount: 50, subject: 'x', pay_type: 'qr', notify_url: rx.url, expires_at: Date.now() + 600_000 });
+    await provider.closeOrder(qr);
+    expect(await s.sandbox.control.settled()).toBe(true);
+    expect(rx.received).toHaveLength(1);
+    await expect(provider.verifyNotification({ headers: rx.received[0].headers, rawBody: rx.received[0].body }))
+      .resolves.toMatchObject({ kind: 'closed', out_trade_no: wap });
+  });
+});
+
 describe('notifier: persistence', () => {
   it('a notification still pending when the sandbox stops is delivered after a restart', async () => {
     let refuse = true;
