@@ -69,7 +69,11 @@ function orderSource(run: RunState, kind: SweepKind): () => Promise<ScannedOrder
 }
 
 export async function sweepOrders(run: RunState, kind: SweepKind): Promise<void> {
-  await runPool(run.settings.concurrency, orderSource(run, kind), (order) => handleOne(run, order, kind));
+  let handled = 0;
+  await runPool(run.settings.concurrency, orderSource(run, kind), async (order) => {
+    await handleOne(run, order, kind);
+    run.progress?.({ phase: kind === 'pending' ? 'orders' : 'closed', handled: ++handled });
+  });
 }
 
 async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind): Promise<void> {

@@ -49,7 +49,11 @@ export async function sweepRefunds(run: RunState): Promise<void> {
       else return null;
     }
   };
-  await runPool(settings.concurrency, pull, (r) => handleRefund(run, r));
+  let handled = 0;
+  await runPool(settings.concurrency, pull, async (r) => {
+    await handleRefund(run, r);
+    run.progress?.({ phase: 'refunds', handled: ++handled });
+  });
 }
 
 async function handleRefund(run: RunState, scanned: ScannedRefund): Promise<void> {

@@ -94,7 +94,11 @@ export interface RunState {
   t0: number;
   /** wall-clock deadline (performance.now based) after which no new work starts */
   deadline: number;
+  /** called after each order or refund handled (progress bars) */
+  progress?: (e: SyncProgress) => void;
 }
+
+export interface SyncProgress { phase: 'refunds' | 'orders' | 'closed'; handled: number }
 
 export function budgetLeft(run: RunState): number {
   return run.deadline - performance.now();

@@ -16,7 +16,7 @@ import { refundViaCore } from './auto-refund';
 import { createRateGate } from './limiter';
 import { sweepOrders } from './order-sweep';
 import { sweepRefunds } from './refund-sweep';
-import { emptySummary, OutageBreaker, type RunState, type SyncDeps, type SyncSummary } from './run-context';
+import { emptySummary, OutageBreaker, type RunState, type SyncDeps, type SyncProgress, type SyncSummary } from './run-context';
 import { resolveSyncSettings, type SyncSettings } from './settings';
 
 export interface RunSyncOptions {
@@ -24,6 +24,8 @@ export interface RunSyncOptions {
   now?: number;
   /** overrides the configured budget for this run */
   budgetMs?: number;
+  /** progress of the order and refund steps (e.g. `npm run sync`'s progress bar) */
+  onProgress?: (e: SyncProgress) => void;
 }
 
 export interface SyncTimer {
@@ -47,6 +49,7 @@ export function createSyncTimer(deps: SyncDeps, overrides: Partial<SyncSettings>
         gate: createRateGate(settings.ratePerSecond, (ms) => new Promise((r) => setTimeout(r, ms))),
         breaker: new OutageBreaker(settings.outageThreshold),
         deadline: wallStart + budget * 0.2,
+        progress: opts.onProgress,
       };
       const step = async (name: string, share: number, fn: () => Promise<void>) => {
         run.deadline = wallStart + Math.max(0, budget * share - (share === 1 ? reserve : 0));
