@@ -23,6 +23,11 @@ export interface FaultSettings {
    * field after signing.
    */
   tamper?: 'signature' | 'amount' | 'timestamp';
+  /**
+   * WeChat only: how refunds accepted from now on settle. abnormal: REFUND.ABNORMAL (v2 CHANGE), the money
+   * stays held; closed: REFUND.CLOSED (v2 REFUNDCLOSE), the amount becomes refundable again. Default success.
+   */
+  refund?: 'success' | 'abnormal' | 'closed';
 }
 
 const faultsBody = z.object({
@@ -32,7 +37,8 @@ const faultsBody = z.object({
   delayMs: z.number().int().min(0).max(60_000).optional(),
   unreachable: z.boolean().optional(),
   tamper: z.enum(['signature', 'amount', 'timestamp']).optional(),
-}).strict();
+  refund: z.enum(['success', 'abnormal', 'closed']).optional(),
+}).strict().refine((b) => !(b.refund && b.channel === 'alipay'), 'refund outcomes apply to WeChat only (Alipay refunds settle at once)');
 
 /** Validates a control request; a body with only `channel` clears that channel's faults. */
 export function parseFaultRequest(body: unknown): { channel: SandboxChannel; faults: FaultSettings } {

@@ -158,7 +158,7 @@ export class Ledger {
    */
   refund(input: {
     channel: SandboxChannel; out_trade_no: string; out_refund_no: string; amount: number; total?: number;
-    reason?: string; notify_url?: string; initial: 'PROCESSING' | 'SUCCESS';
+    reason?: string; notify_url?: string; initial: 'PROCESSING' | 'SUCCESS'; settle_as?: SandboxRefund['settle_as'];
   }): RefundOutcome {
     const order = this.get(input.channel, input.out_trade_no);
     if (!order) return { ok: false, reason: 'order_not_found' };
@@ -182,6 +182,7 @@ export class Ledger {
       amount: input.amount,
       total: order.amount,
       status: input.initial,
+      settle_as: input.initial === 'PROCESSING' ? input.settle_as ?? 'SUCCESS' : undefined,
       reason: input.reason,
       notify_url: input.notify_url,
       created_at: now,
@@ -194,11 +195,18 @@ export class Ledger {
     return { ok: true, refund, repeated: false, order };
   }
 
-  /** A processing refund completes (WeChat settles asynchronously). Returns false if it was already final. */
+  /**
+   * A processing refund reaches its final state (WeChat settles asynchronously). A closed refund gives its
+   * amount back to the order's refundable balance. Returns false if it was already final.
+   */
   settleRefund(refund: SandboxRefund): boolean {
     if (refund.status !== 'PROCESSING') return false;
-    refund.status = 'SUCCESS';
-    refund.success_at = this.now();
+    refund.status = refund.settle_as ?? 'SUCCESS';
+    if (refund.status === 'SUCCESS') refund.success_at = this.now();
+    if (refund.status === 'CLOSED') {
+      const order = this.state.data.orders[`${refund.channel}:${refund.out_trade_no}`];
+      if (order) order.refunded -= refund.amount;
+    }
     void this.state.save();
     return true;
   }

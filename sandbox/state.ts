@@ -49,7 +49,8 @@ export interface SandboxOrder {
   cancelled_at?: number;
 }
 
-export type RefundStatus = 'PROCESSING' | 'SUCCESS';
+/** WeChat's refund states; Alipay refunds are SUCCESS at once. */
+export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 
 export interface SandboxRefund {
   channel: SandboxChannel;
@@ -61,6 +62,8 @@ export interface SandboxRefund {
   /** integer fen: the order total the merchant stated */
   total: number;
   status: RefundStatus;
+  /** how a PROCESSING refund will settle (the `refund` fault in force when it was accepted) */
+  settle_as?: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
   reason?: string;
   notify_url?: string;
   created_at: number;

@@ -117,6 +117,7 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
       const out = ctx.ledger.refund({
         channel: 'wxpay-v2', out_trade_no: order.out_trade_no, out_refund_no: p.out_refund_no, amount: Number(p.refund_fee),
         total: Number(p.total_fee), reason: p.refund_desc, notify_url: p.notify_url, initial: 'PROCESSING',
+        settle_as: (ctx.state.data.faults['wxpay-v2']?.refund?.toUpperCase() as 'SUCCESS' | 'ABNORMAL' | 'CLOSED' | undefined),
       });
       if (!out.ok) {
         if (out.reason === 'not_paid') return bizError('TRADE_STATE_ERROR', '订单状态错误，未支付的订单不能退款');
@@ -141,6 +142,9 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
     }
   }
 }
+
+/** v2 spells the final refund states its own way. */
+export const V2_REFUND_STATUS: Record<string, string> = { PROCESSING: 'PROCESSING', SUCCESS: 'SUCCESS', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE' };
 
 export function v2TradeState(order: SandboxOrder): string {
   if (order.status === 'SUCCESS') return order.refunded > 0 ? 'REFUND' : 'SUCCESS';
@@ -168,7 +172,7 @@ function v2RefundQueryFields(order: SandboxOrder, refunds: SandboxRefund[]): Fie
   refunds.forEach((rf, i) => {
     Object.assign(fields, {
       [`out_refund_no_${i}`]: rf.out_refund_no, [`refund_id_${i}`]: rf.refund_id, [`refund_fee_${i}`]: rf.amount,
-      [`refund_status_${i}`]: rf.status, [`refund_recv_accout_${i}`]: '支付用户的零钱', [`refund_channel_${i}`]: 'ORIGINAL',
+      [`refund_status_${i}`]: V2_REFUND_STATUS[rf.status], [`refund_recv_accout_${i}`]: '支付用户的零钱', [`refund_channel_${i}`]: 'ORIGINAL',
       [`refund_success_time_${i}`]: rf.success_at ? dateTimeChina(rf.success_at) : undefined,
     });
   });

@@ -8,6 +8,7 @@ import { compactChina, dateTimeChina } from '../http-io';
 import type { OutgoingNotification } from '../notifier';
 import { v2EncryptReqInfo, v2Sign, type V2SignType } from '../protocol/crypto';
 import { buildFlatXml } from '../protocol/xml';
+import { V2_REFUND_STATUS } from './v2-gateway';
 import type { SandboxOrder, SandboxRefund } from '../state';
 
 const HEADERS = { 'Content-Type': 'text/xml' };
@@ -19,7 +20,7 @@ export function buildV2Notification(
     const inner = (shift: number, time: number) => buildFlatXml({
       out_refund_no: refund.out_refund_no, out_trade_no: refund.out_trade_no, refund_account: 'REFUND_SOURCE_UNSETTLED_FUNDS',
       refund_fee: refund.amount + shift, refund_id: refund.refund_id, refund_recv_accout: '支付用户零钱',
-      refund_request_source: 'API', refund_status: refund.status, settlement_refund_fee: refund.amount + shift,
+      refund_request_source: 'API', refund_status: V2_REFUND_STATUS[refund.status], settlement_refund_fee: refund.amount + shift,
       settlement_total_fee: order.amount, success_time: dateTimeChina(time), total_fee: order.amount,
       transaction_id: order.transaction_id,
     }, 'root');

@@ -130,6 +130,7 @@ function createRefund(ctx: GatewayContext, r: GatewayRequest, b: any, fail: (f: 
   const out = ctx.ledger.refund({
     channel: 'wxpay', out_trade_no: outTradeNo, out_refund_no: b.out_refund_no, amount: b.amount.refund, total: b.amount.total,
     reason: typeof b.reason === 'string' ? b.reason : undefined, notify_url: b.notify_url, initial: 'PROCESSING',
+    settle_as: (ctx.state.data.faults.wxpay?.refund?.toUpperCase() as 'SUCCESS' | 'ABNORMAL' | 'CLOSED' | undefined),
   });
   if (!out.ok) {
     switch (out.reason) {

@@ -78,20 +78,23 @@ function refundResource(refund: SandboxRefund, order: SandboxOrder, amountShift:
     out_trade_no: refund.out_trade_no,
     refund_id: refund.refund_id,
     refund_status: refund.status,
-    success_time: rfc3339China(refund.success_at ?? refund.created_at),
+    success_time: refund.success_at !== undefined ? rfc3339China(refund.success_at) : undefined,
     transaction_id: order.transaction_id,
     user_received_account: '支付用户零钱',
   };
 }
 
-function envelope(creds: SandboxCredentials, eventId: string, createdAt: number, refund: boolean, plaintext: string, nonce: string): string {
+const REFUND_SUMMARY: Record<string, string> = { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭' };
+
+function envelope(creds: SandboxCredentials, eventId: string, createdAt: number, refundStatus: string | undefined, plaintext: string, nonce: string): string {
+  const refund = refundStatus !== undefined;
   const aad = refund ? 'refund' : 'transaction';
   return JSON.stringify({
     id: eventId,
     create_time: rfc3339China(createdAt),
     resource_type: 'encrypt-resource',
-    event_type: refund ? 'REFUND.SUCCESS' : 'TRANSACTION.SUCCESS',
-    summary: refund ? '退款成功' : '支付成功',
+    event_type: refund ? `REFUND.${refundStatus}` : 'TRANSACTION.SUCCESS',
+    summary: refund ? REFUND_SUMMARY[refundStatus] : '支付成功',
     resource: {
       original_type: aad,
       algorithm: 'AEAD_AES_256_GCM',
@@ -112,11 +115,11 @@ export function buildV3Notification(
 ): OutgoingNotification {
   const resource = (shift: number) => JSON.stringify(refund ? refundResource(refund, order, shift) : v3Transaction(order, shift));
   const nonce = randomAlnum(12);
-  const body = envelope(creds, eventId, createdAt, !!refund, resource(0), nonce);
+  const body = envelope(creds, eventId, createdAt, refund?.status, resource(0), nonce);
   const stamp = Math.floor(nowMs / 1000) - (tamper === 'timestamp' ? 600 : 0);
   const signed = signV3(creds, body, stamp);
   let sent = body;
-  if (tamper === 'amount') sent = envelope(creds, eventId, createdAt, !!refund, resource(1), nonce);
+  if (tamper === 'amount') sent = envelope(creds, eventId, createdAt, refund?.status, resource(1), nonce);
   if (tamper === 'signature') signed['Wechatpay-Signature'] = corruptSignature(signed['Wechatpay-Signature']);
   return {
     headers: {

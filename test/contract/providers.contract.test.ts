@@ -150,6 +150,22 @@ describe.each(CHANNELS)('provider contract through the sandbox: %s', (channel) =
     expect((await provider.refund({ out_trade_no: order.out_trade_no, out_refund_no: outRefundNo, refund_amount: 400, total_amount: 1000 })).amount).toBe(400);
   });
 
+  it.runIf(channel !== 'alipay')('refund that WeChat closes or marks abnormal: refund_failed notified, queried failed; a closed one frees its amount', async () => {
+    for (const outcome of ['closed', 'abnormal'] as const) {
+      await control(s, 'faults', { channel, refund: outcome });
+      const order = await paidOrder(300);
+      const rn = tradeNo('RF');
+      expect((await provider.refund({ out_trade_no: order.out_trade_no, out_refund_no: rn, refund_amount: 300, total_amount: 300, notify_url: endpoint.url })).state).toBe('processing');
+      expect(await waitFor(() => !!outcomeFor(order.out_trade_no, 'refund_failed')), outcome).toBe(true);
+      expect(outcomeFor(order.out_trade_no, 'refund_failed')).toMatchObject({ out_refund_no: rn, amount: 300 });
+      expect((await provider.queryRefund(rn, order.out_trade_no)).state, outcome).toBe('failed');
+      await control(s, 'faults', { channel });
+      const again = provider.refund({ out_trade_no: order.out_trade_no, out_refund_no: tradeNo('RF'), refund_amount: 300, total_amount: 300 });
+      if (outcome === 'closed') expect((await again).amount).toBe(300);
+      else await expect(again).rejects.toMatchObject({ code: 40001 }); // an abnormal refund still holds the money
+    }
+  });
+
   it('error paths: pay twice, re-create a paid order (40006), over-refund and a reused refund number (40001), refund of an unknown order (40005)', async () => {
     const order = await paidOrder(500);
     expect((await control(s, 'pay', { channel, out_trade_no: order.out_trade_no })).json().code).toBe('ORDERPAID');

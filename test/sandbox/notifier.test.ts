@@ -126,6 +126,8 @@ describe('notifier: faults', () => {
     expect((await control(s, 'faults', { channel: 'wxpay', tamper: 'everything' })).status).toBe(400);
     expect((await control(s, 'faults', { channel: 'paypal' })).status).toBe(400);
     expect((await control(s, 'faults', { channel: 'wxpay', drop: -1 })).status).toBe(400);
+    expect((await control(s, 'faults', { channel: 'alipay', refund: 'closed' })).status).toBe(400);
+    expect((await control(s, 'faults', { channel: 'wxpay', refund: 'closed' })).status).toBe(200);
   });
 
   for (const channel of ['wxpay', 'wxpay-v2', 'alipay'] as const) {
