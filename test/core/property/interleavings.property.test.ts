@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_RANK, type OrderStatus } from '../../../common/status';
 import { VkPayError } from '../../../common/errors';
 import { all } from '../support/db';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, timerNow, type Harness } from '../support/harness';
 import { countingHooks, type CountingHooks } from '../support/hooks';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
-import { runSyncPass } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/services/sync-timer';
 import type { IncomingNotification } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 
 type Cmd =
@@ -75,7 +74,7 @@ describe('random interleavings', () => {
             case 'dup': if (last) await h.notify('wxpay', last); break;
             case 'query': await h.call('queryPayment', { out_trade_no }, { uid }); break;
             case 'close': await h.call('closeOrder', { out_trade_no }, { uid }); break;
-            case 'timer': await runSyncPass(h.core.ctx, { minAgeMs: 0 }); break;
+            case 'timer': await timerNow(h); break;
             case 'refund': await h.call('refund', { out_trade_no, amount: c.amount }, { admin: true }); break;
           }
         } catch (err) {
@@ -96,8 +95,8 @@ describe('random interleavings', () => {
 
       // Let the provider finish (notifications, refund settlements), then one timer pass, as in production.
       await h.sandbox.control.settled(10_000);
-      await runSyncPass(h.core.ctx, { minAgeMs: 0 });
-      await runSyncPass(h.core.ctx, { minAgeMs: 0 });
+      await timerNow(h);
+      await timerNow(h);
       const o = await orderOf(out_trade_no);
       const gateway = h.sandbox.control.order('wxpay', out_trade_no)!;
       checkHistory(o.history);

@@ -119,3 +119,10 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
     },
   };
 }
+
+/** One run of the real timer (sync/) that treats every pending order and processing refund as due now. */
+export async function timerNow(h: Harness): Promise<Record<string, unknown>> {
+  const { createSyncTimerForCore } = await import('../../../uniCloud/cloudfunctions/common/vk-pay-core/src/sync/for-core');
+  const timer = createSyncTimerForCore(h.core.ctx, { settings: { staleMs: 0, refundStaleMs: 0, recheckMs: 0, closedRecheckMs: 0 } });
+  return { ...(await timer.runSync()) };
+}

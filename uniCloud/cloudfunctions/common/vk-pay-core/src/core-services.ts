@@ -15,7 +15,9 @@ import { createApiMethods } from './api/methods';
 import { runHookEntry } from './outbox/outbox';
 import type { CoreContext } from './services/context';
 import { handleNotification } from './services/notify';
-import { runSyncPass } from './services/sync-timer';
+import { createAdminMethods } from './admin/methods';
+import { createSyncTimerForCore } from './sync/for-core';
+import type { SyncSettings } from './sync/settings';
 import { providersFromConfig } from './services/provider-source';
 import type { HttpClient } from './platform/http';
 
@@ -38,6 +40,8 @@ export interface CoreDeps {
   sleep?: (ms: number) => Promise<void>;
   /** how long a method/notification waits for freshly enqueued hooks before answering (they keep running) */
   inlineHookWaitMs?: number;
+  /** timer tuning in code (overrides config.sync) */
+  sync?: Partial<SyncSettings>;
 }
 
 export interface VkPayCore extends CoreServices {
@@ -85,10 +89,13 @@ export function createCoreServices(deps: CoreDeps): VkPayCore {
     await Promise.race([run, new Promise<void>((r) => { timer = setTimeout(r, waitMs); })]);
     if (timer) clearTimeout(timer);
   };
+  // The timer (sync/): stale pending orders, processing refunds, due hooks, alerts - through the same apply functions.
+  const timer = createSyncTimerForCore(ctx, { http: deps.http, settings: deps.sync });
   return {
     ctx,
     runHooksNow,
-    methods: createApiMethods(ctx, runHooksNow),
+    // Client methods, then the admin's (which take over syncOrder/replayHooks with the timer's per-order claim).
+    methods: { ...createApiMethods(ctx, runHooksNow), ...createAdminMethods(ctx) },
     async notify(channel, req) {
       const forwarded = req.headers['x-forwarded-for']?.split(',')[0]?.trim();
       const handled = await handleNotification(ctx, channel, req, { ip: forwarded || req.headers['x-real-ip'], user_agent: req.headers['user-agent'] });
@@ -96,8 +103,7 @@ export function createCoreServices(deps: CoreDeps): VkPayCore {
       return handled.reply;
     },
     async runTimer(trigger) {
-      const summary = await runSyncPass(ctx);
-      return { ...summary, trigger_time: trigger.time };
+      return { ...(await timer.runSync({ now: trigger.time })) };
     },
   };
 }
