@@ -10,9 +10,9 @@ import { countingHooks } from '../support/hooks';
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
-async function paidOrder(provider: 'wxpay' | 'alipay', amount: number, uid = 'payer') {
+async function paidOrder(provider: 'wxpay' | 'alipay', amount: number, uid = 'payer', channel: 'wxpay' | 'wxpay-v2' | 'alipay' = provider) {
   const { out_trade_no } = await h.call('createPayment', { provider, pay_type: provider === 'wxpay' ? 'native' : 'qr', type: 'recharge', amount }, { uid });
-  expect(h.sandbox.control.pay(provider, out_trade_no).ok).toBe(true);
+  expect(h.sandbox.control.pay(channel, out_trade_no).ok).toBe(true);
   expect(await h.sandbox.control.settled(10_000)).toBe(true);
   return out_trade_no;
 }
@@ -77,5 +77,35 @@ describe.each(['wxpay', 'alipay'] as const)('%s refunds', (provider) => {
     await expect(h.call('refund', { out_trade_no, amount: 10 }, { admin: true })).rejects.toMatchObject({ code: 40001 });
     await expect(h.call('refund', { out_trade_no, amount: 1.5 }, { admin: true })).rejects.toMatchObject({ code: 40001 });
     expect(await all(h.t.db, 'refund_records')).toHaveLength(0);
+  });
+});
+
+describe('refunds the provider does not complete (WeChat)', () => {
+  it.each(['wxpay', 'wxpay-v2'] as const)('%s REFUND.CLOSED releases the reservation; ABNORMAL keeps it held and alerts', async (channel) => {
+    h = await startHarness({ wxpayChannel: channel });
+    const out_trade_no = await paidOrder('wxpay', 1000, `held-${channel}`, channel);
+
+    h.sandbox.control.setFaults(channel, { refund: 'closed' });
+    const closed = await h.call('refund', { out_trade_no, amount: 300 }, { admin: true });
+    await h.sandbox.control.settled(10_000);
+    let record = (await all(h.t.db, 'refund_records')).find((r) => r.out_refund_no === closed.out_refund_no)!;
+    expect(record.status).toBe('failed');
+    expect(await orderOf(out_trade_no)).toMatchObject({ status: 'paid', refunded_amount: 0, refund_in_flight: 0, refundable_remaining: 1000 });
+
+    h.sandbox.control.setFaults(channel, { refund: 'abnormal' });
+    const held = await h.call('refund', { out_trade_no, amount: 400 }, { admin: true });
+    await h.sandbox.control.settled(10_000);
+    await h.call('queryRefund', { out_refund_no: held.out_refund_no }, { admin: true });
+    record = (await all(h.t.db, 'refund_records')).find((r) => r.out_refund_no === held.out_refund_no)!;
+    expect(record).toMatchObject({ status: 'processing', abnormal: true });
+    expect(await orderOf(out_trade_no)).toMatchObject({ refunded_amount: 0, refund_in_flight: 400, refundable_remaining: 600 });
+    expect((await all(h.t.db, 'vk_pay_alerts')).filter((a) => a.kind === 'refund_mismatch')).toHaveLength(1);
+    // what is left stays refundable, and only that
+    await expect(h.call('refund', { out_trade_no, amount: 700 }, { admin: true })).rejects.toMatchObject({ code: 40001 });
+    h.sandbox.control.setFaults(channel, {});
+    const rest = await h.call('refund', { out_trade_no, amount: 600 }, { admin: true });
+    await h.sandbox.control.settled(10_000);
+    await h.call('queryRefund', { out_refund_no: rest.out_refund_no }, { admin: true });
+    expect(await orderOf(out_trade_no)).toMatchObject({ refunded_amount: 600, refund_in_flight: 400, refundable_remaining: 0 });
   });
 });

@@ -90,9 +90,10 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
       const record = await findRefund(ctx, outcome.out_refund_no);
       if (!record || record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
       const wanted = outcome.kind === 'refund_succeeded' ? 'success' : 'failed';
-      if (record.status === wanted) return { result: 'duplicate', hookKeys: [] };
+      if (record.status === wanted || (wanted === 'failed' && record.abnormal)) return { result: 'duplicate', hookKeys: [] };
       await recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, raw: outcome.raw });
-      const r = await applyRefundResult(ctx, record, { state: wanted, amount: outcome.amount, refund_id: outcome.refund_id, success_at: outcome.success_at }, 'notify');
+      const providerState = refundStateOf(outcome.raw);
+      const r = await applyRefundResult(ctx, record, { state: wanted, amount: outcome.amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: providerState }, 'notify');
       return { result: `refund_${r.status}`, hookKeys: r.hookKey ? [r.hookKey] : [] };
     }
     case 'closed': {
@@ -109,3 +110,10 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
   }
 }
 
+
+/** The provider's own refund state word in a refund notification (v3 resource, v2 req_info, or flat). */
+function refundStateOf(raw: Record<string, unknown>): string | undefined {
+  const nested = (k: string) => (raw[k] && typeof raw[k] === 'object' ? (raw[k] as Record<string, unknown>).refund_status : undefined);
+  const v = raw.refund_status ?? nested('resource') ?? nested('req_info');
+  return typeof v === 'string' ? v : undefined;
+}
