@@ -77,7 +77,9 @@ describe('a crash between the transition and the hook', () => {
       },
     }) };
     const crashed = await handleNotification(crashing, 'wxpay', n);
-    expect(crashed.ok).toBe(false); // the provider gets a retry-triggering reply
+    expect(crashed.ok).toBe(false); // the provider gets a retry-triggering reply: v3 wants 4xx/5xx + {code: FAIL}
+    expect(crashed.reply.statusCode).toBeGreaterThanOrEqual(400);
+    expect(JSON.parse(crashed.reply.body)).toMatchObject({ code: 'FAIL' });
     expect((await orderOf(out_trade_no)).status).toBe('paid');
     expect((await all(h.t.db, 'vk_pay_outbox')).length).toBe(0);
     expect(hooks.paidRuns).toBe(0);

@@ -65,9 +65,12 @@ export async function queryPayment(ctx: CoreContext, who: Identity | null, rawPa
   if (!order) throw new OrderNotFoundError(p.out_trade_no);
   requireOwnerOrAdmin(who, order.user_id);
   const hookKeys: string[] = [];
+  const started = ctx.now();
+  let queried = false;
   if (order.status === 'pending') {
     try {
       const r = await syncOrder(ctx, order, 'query');
+      queried = true;
       order = r.order;
       hookKeys.push(...r.hookKeys);
     } catch (err) {
@@ -83,6 +86,12 @@ export async function queryPayment(ctx: CoreContext, who: Identity | null, rawPa
       order = (await findOrder(ctx, p.out_trade_no)) ?? order;
     }
   }
-  void meta;
+  if (!queried) {
+    // syncOrder logs the calls that asked the provider; the rest are logged here (one row per query).
+    await writePaymentLog(ctx, {
+      type: 'query', status: order.status, out_trade_no: order.out_trade_no, provider: order.provider, amount: order.amount,
+      user_id: who?.uid, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started,
+    });
+  }
   return { view: viewOf(order), hookKeys };
 }
