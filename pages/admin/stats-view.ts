@@ -5,10 +5,13 @@
  */
 export interface RateBar { label: string; percent: number | undefined }
 export interface LatencyRow { provider: string; avg?: number; max?: number; min?: number; count?: number }
+export interface Breakdown { key: string; entries: { name: string; value: number }[] }
 export interface StatsView {
   rates: RateBar[];
   counts: { label: string; value: number | undefined }[];
   latency: LatencyRow[];
+  /** `*_by_*` maps such as orders_by_status or errors_by_code */
+  breakdowns: Breakdown[];
   other: { key: string; value: number }[];
 }
 export interface Page<T> { rows: T[]; total: number | undefined; hasMore: boolean }
@@ -46,8 +49,10 @@ const RATE_KEYS = {
 const COUNT_KEYS = {
   Orders: ['orders', 'total_orders', 'order_count', 'totalOrders'],
   Paid: ['paid', 'paid_orders', 'paid_count', 'paidOrders'],
-  Pending: ['pending', 'pending_orders', 'pending_count', 'pendingOrders'],
-  Mismatched: ['mismatches', 'mismatched', 'mismatch_count', 'mismatches_repaired', 'mismatchesRepaired'],
+  'Pending (created in range)': ['pending', 'pending_orders', 'pending_count', 'pendingOrders'],
+  'Pending now': ['pending_now', 'pendingNow'],
+  'Mismatches repaired': ['mismatches', 'mismatched', 'mismatch_count', 'mismatches_repaired', 'mismatchesRepaired'],
+  'Paid after close': ['paid_after_close', 'paidAfterClose'],
 } as const;
 const LATENCY_KEYS = ['latency', 'latency_by_provider', 'provider_latency', 'response_time', 'provider_response_time', 'latencyByProvider'] as const;
 
@@ -59,7 +64,7 @@ function latencyRows(v: unknown): LatencyRow[] {
       avg: num(r.avg) ?? num(r.avg_ms) ?? num(r.avgMs),
       max: num(r.max) ?? num(r.max_ms) ?? num(r.maxMs),
       min: num(r.min) ?? num(r.min_ms) ?? num(r.minMs),
-      count: num(r.count) ?? num(r.n),
+      count: num(r.count) ?? num(r.calls) ?? num(r.n),
     };
   };
   if (Array.isArray(v)) return v.filter(isObj).map((o) => row(String(o.provider ?? o.channel ?? o._id ?? '?'), o));
@@ -78,10 +83,13 @@ export function readStats(data: unknown): StatsView {
   const rates = Object.entries(RATE_KEYS).map(([label, keys]) => ({ label, percent: toPercent(take(keys)) }));
   const counts = Object.entries(COUNT_KEYS).map(([label, keys]) => ({ label, value: count(take(keys)) }));
   const latency = latencyRows(take(LATENCY_KEYS));
+  const breakdowns = Object.entries(o)
+    .filter(([k, v]) => !used.has(k) && isObj(v) && Object.values(v).every((n) => num(n) !== undefined))
+    .map(([key, v]) => ({ key, entries: Object.entries(v as Obj).map(([name, n]) => ({ name, value: n as number })) }));
   const other = Object.entries(o)
     .filter(([k, v]) => !used.has(k) && num(v) !== undefined)
     .map(([key, v]) => ({ key, value: v as number }));
-  return { rates, counts, latency, other };
+  return { rates, counts, latency, breakdowns, other };
 }
 
 /** baseDao.select answers `{rows, total, hasMore}`; a bare array is accepted too. */
@@ -102,6 +110,7 @@ export function columnsOf(rows: readonly Obj[], limit = 8): string[] {
 export function cellText(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number' && v > 1e12 && v < 1e13) return new Date(v).toISOString().replace('T', ' ').slice(0, 19);
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // a table cell is a glance, not the record: long JSON would make every row a page tall
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }

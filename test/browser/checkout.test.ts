@@ -9,6 +9,8 @@ import { hasMethod, startHarness, type Harness } from './harness';
 
 let h: Harness;
 const shots: string[] = [];
+/** payments made at the cashier by the flow tests, which run before the dashboard test */
+let paidInThisRun = 0;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -75,30 +77,6 @@ describe('checkout page (H5 build)', () => {
   });
 });
 
-describe('admin dashboard (H5 build)', () => {
-  it('refuses a wrong token with the 40009 message and loads with the real one', async () => {
-    const page = await h.newPage();
-    await page.goto(`${h.host.url}/#/pages/admin/dashboard`);
-    await page.locator('.title', { hasText: 'vk-pay admin' }).waitFor();
-    const statsReady = await hasMethod(h.host, 'getStats');
-    await page.locator('.token-input input').fill('wrong-token-wrong-token');
-    await page.locator('.load-btn').click();
-    const error = page.locator('.error');
-    await error.waitFor();
-    // before getStats exists the host says "unknown method" (40001); once it exists a wrong token is 40009
-    await expect(error.innerText()).resolves.toContain(statsReady ? describeError(40009, 'en').msg : describeError(40001, 'en').msg);
-
-    await page.locator('.token-input input').fill(h.host.adminToken);
-    await page.locator('.load-btn').click();
-    if (statsReady) {
-      await page.getByText('Payment success rate').waitFor();
-      await expect(page.getByText('Provider latency (ms)').isVisible()).resolves.toBe(true);
-      await expect(page.locator('.error').count()).resolves.toBe(0);
-    }
-    shots.push(await h.screenshot(page, statsReady ? 'dashboard' : 'dashboard-before-getStats'));
-  });
-});
-
 describe('a payment from checkout to result (needs createPayment and the sandbox cashier)', () => {
   it('creates, pays on the sandbox cashier, and the result page shows Paid', async (ctx) => {
     if (!(await hasMethod(h.host, 'createPayment'))) ctx.skip();
@@ -118,6 +96,7 @@ describe('a payment from checkout to result (needs createPayment and the sandbox
     expect(cashier.url()).toContain('/sandbox/');
     shots.push(await h.screenshot(cashier, 'cashier'));
     await cashier.getByRole('button', { name: /^(pay|confirm|确认支付|支付)/i }).first().click();
+    paidInThisRun += 1;
 
     await page.waitForURL(/pages\/result\/result/, { timeout: 60_000 });
     await page.locator('.status--paid').waitFor({ timeout: 30_000 });
@@ -136,9 +115,42 @@ describe('a payment from checkout to result (needs createPayment and the sandbox
     await page.locator('.vk-pay__button').click();
     await page.waitForURL(/\/sandbox\/cashier\//);
     await page.getByRole('button', { name: /^(pay|confirm|确认支付|支付)/i }).first().click();
+    paidInThisRun += 1;
     await page.waitForURL(/pages\/result\/result/);
     await page.locator('.status--paid').waitFor({ timeout: 30_000 });
     shots.push(await h.screenshot(page, 'result-paid-after-redirect'));
     await expect(page.locator('.amount').innerText()).resolves.toBe('¥0.03');
+  });
+});
+
+describe('admin dashboard (H5 build)', () => {
+  it('refuses a wrong token with the 40009 message and loads with the real one', async () => {
+    const page = await h.newPage({ width: 1100, height: 900 });
+    await page.goto(`${h.host.url}/#/pages/admin/dashboard`);
+    await page.locator('.title', { hasText: 'vk-pay admin' }).waitFor();
+    const statsReady = await hasMethod(h.host, 'getStats');
+    await page.locator('.token-input input').fill('wrong-token-wrong-token');
+    await page.locator('.load-btn').click();
+    const error = page.locator('.error');
+    await error.waitFor();
+    // before getStats exists the host says "unknown method" (40001); once it exists a wrong token is 40009
+    await expect(error.innerText()).resolves.toContain(statsReady ? describeError(40009, 'en').msg : describeError(40001, 'en').msg);
+
+    await page.locator('.token-input input').fill(h.host.adminToken);
+    await page.locator('.load-btn').click();
+    if (statsReady) {
+      await page.getByText('Payment success rate').waitFor();
+      await expect(page.getByText('Provider latency (ms)').isVisible()).resolves.toBe(true);
+      await expect(page.locator('.error').count()).resolves.toBe(0);
+      if (paidInThisRun > 0) {
+        // the payments above were made in this range: counted, with wxpay's response times and log rows
+        const paidRow = page.locator('.tr', { has: page.getByText('Paid', { exact: true }) });
+        await expect(paidRow.locator('.num').innerText()).resolves.toBe(String(paidInThisRun));
+        await expect(page.locator('.bar-label', { hasText: 'wxpay' }).count()).resolves.toBe(1);
+        const logs = page.locator('.card', { has: page.locator('.section', { hasText: /^Logs$/ }) });
+        await expect(logs.locator('.tr').count()).resolves.toBeGreaterThan(1);
+      }
+    }
+    shots.push(await h.screenshot(page, statsReady ? 'dashboard' : 'dashboard-before-getStats'));
   });
 });

@@ -37,7 +37,8 @@ export interface Harness {
   host: Host;
   browser: Browser;
   home: string;
-  newPage(): Promise<Page>;
+  /** a phone-sized page unless a viewport is given */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -56,8 +57,8 @@ export async function startHarness(): Promise<Harness> {
     host,
     browser,
     home,
-    async newPage() {
-      const context = await browser.newContext({ viewport: { width: 430, height: 900 } });
+    async newPage(viewport = { width: 430, height: 900 }) {
+      const context = await browser.newContext({ viewport });
       return context.newPage();
     },
     async screenshot(page, name) {

@@ -25,14 +25,32 @@ describe('readStats', () => {
     expect(v.counts).toEqual([
       { label: 'Orders', value: 40 },
       { label: 'Paid', value: 39 },
-      { label: 'Pending', value: 2 },
-      { label: 'Mismatched', value: 3 },
+      { label: 'Pending (created in range)', value: 2 },
+      { label: 'Pending now', value: undefined },
+      { label: 'Mismatches repaired', value: 3 },
+      { label: 'Paid after close', value: undefined },
     ]);
     expect(v.latency).toEqual([
       { provider: 'wxpay', avg: 120.4, max: 300, min: 50, count: 10 },
       { provider: 'alipay', avg: 80, max: 90, min: 70, count: undefined },
     ]);
     expect(v.other).toEqual([{ key: 'refunds', value: 2 }]);
+  });
+
+  it('reads the core PaymentStats shape: latency rows with calls/avg_ms, *_by_* maps as breakdowns, null rates', () => {
+    const v = readStats({
+      from: 1, to: 2, orders: 3, paid: 1, paid_amount: 990, success_rate: 0.3333, notification_success_rate: null, pending: 2, pending_now: 5,
+      mismatches_repaired: 1, paid_after_close: 0, latency_by_provider: [{ provider: 'wxpay', calls: 4, avg_ms: 12.5, max_ms: 20, min_ms: 5 }],
+      orders_by_status: { paid: 1, pending: 2 }, errors_by_code: {}, refund_success_rate: null,
+    });
+    expect(v.rates.map((r) => r.percent)).toEqual([33.3, undefined, undefined]);
+    expect(v.counts.find((c) => c.label === 'Pending now')?.value).toBe(5);
+    expect(v.latency).toEqual([{ provider: 'wxpay', avg: 12.5, max: 20, min: 5, count: 4 }]);
+    expect(v.breakdowns).toEqual([
+      { key: 'orders_by_status', entries: [{ name: 'paid', value: 1 }, { name: 'pending', value: 2 }] },
+      { key: 'errors_by_code', entries: [] },
+    ]);
+    expect(v.other).toEqual([{ key: 'from', value: 1 }, { key: 'to', value: 2 }, { key: 'paid_amount', value: 990 }]);
   });
 
   it('reads latency given as a list of {provider, ...} rows, and survives an empty answer', () => {
@@ -58,6 +76,7 @@ describe('readPage and table cells', () => {
     expect(cellText({ x: 1 })).toBe('{"x":1}');
     expect(cellText(undefined)).toBe('');
     expect(cellText(42)).toBe('42');
+    expect(cellText('x'.repeat(500))).toHaveLength(158);
   });
 });
 
