@@ -94,9 +94,11 @@ export function joinUrl(baseUrl: string, apiPath: string): URL {
 
 /** Parses `yyyy-MM-dd HH:mm:ss` (Beijing) to ms epoch (v2 refund success_time; Alipay uses the same). */
 export function parseDashedBeijing(text: string | undefined): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text ?? '');
+  // Alipay's gmt_refund carries milliseconds ("2008-10-29 20:38:00.123"); the other times do not
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(text ?? '');
   if (!m) return undefined;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - 8 * 3600_000;
+  const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms) - 8 * 3600_000;
 }
 
 /** A decimal-digits string of fen ("100") as a number; ParamError otherwise. */
