@@ -52,13 +52,13 @@ function orderSource(run: RunState, kind: SweepKind): () => Promise<ScannedOrder
         return next;
       }
       if (exhausted) return null;
-      const res = await run.ctx.dao.select<ScannedOrder>({
-        dbName: COLLECTIONS.orders,
-        whereJson: dueWhere(run, kind, cursor) as Record<string, unknown>,
-        sortArr: [{ name: 'create_date', type: 'asc' }, { name: '_id', type: 'asc' }],
-        pageSize: run.settings.pageSize,
-      });
-      page = res.rows;
+      // One query per page (the database's own limit; BaseDao.select would add a second query for hasMore).
+      const res = await run.ctx.db.collection<ScannedOrder>(COLLECTIONS.orders)
+        .where(dueWhere(run, kind, cursor) as Record<string, unknown>)
+        .orderBy('create_date', 'asc').orderBy('_id', 'asc')
+        .limit(run.settings.pageSize)
+        .get();
+      page = res.data;
       run.summary.scanned += page.length;
       if (page.length < run.settings.pageSize) exhausted = true;
       const last = page[page.length - 1];

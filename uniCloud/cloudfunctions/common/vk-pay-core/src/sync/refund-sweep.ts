@@ -41,8 +41,8 @@ export async function sweepRefunds(run: RunState): Promise<void> {
         sync_lease_until: freeOrDue(ctx, ctx.now()),
       };
       if (lastId) where._id = _.gt(lastId);
-      const res = await ctx.dao.select<ScannedRefund>({ dbName: COLLECTIONS.refunds, whereJson: where, sortArr: [{ name: '_id', type: 'asc' }], pageSize: settings.pageSize });
-      page = res.rows;
+      const res = await ctx.db.collection<ScannedRefund>(COLLECTIONS.refunds).where(where).orderBy('_id', 'asc').limit(settings.pageSize).get();
+      page = res.data;
       run.summary.refunds_scanned += page.length;
       if (page.length < settings.pageSize) exhausted = true;
       if (page.length) lastId = String(page[page.length - 1]._id);
