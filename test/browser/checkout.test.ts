@@ -11,6 +11,7 @@ let h: Harness;
 const shots: string[] = [];
 /** payments made at the cashier by the flow tests, which run before the dashboard test */
 let paidInThisRun = 0;
+let lastPaidOrder = '';
 
 beforeAll(async () => {
   h = await startHarness();
@@ -103,6 +104,7 @@ describe('a payment from checkout to result (needs createPayment and the sandbox
     shots.push(await h.screenshot(page, 'result-paid'));
     await expect(page.locator('.status').innerText()).resolves.toBe('Paid');
     await expect(page.locator('.order-no').innerText()).resolves.toBe(envelope.data!.out_trade_no);
+    lastPaidOrder = envelope.data!.out_trade_no;
     await expect(page.locator('.amount').innerText()).resolves.toBe('¥0.02');
   });
 
@@ -124,7 +126,7 @@ describe('a payment from checkout to result (needs createPayment and the sandbox
 });
 
 describe('admin dashboard (H5 build)', () => {
-  it('refuses a wrong token with the 40009 message and loads with the real one', async () => {
+  it('refuses a wrong token, then shows the figures, logs and errors, and syncs and replays an order', async () => {
     const page = await h.newPage({ width: 1100, height: 900 });
     await page.goto(`${h.host.url}/#/pages/admin/dashboard`);
     await page.locator('.title', { hasText: 'vk-pay admin' }).waitFor();
@@ -149,6 +151,16 @@ describe('admin dashboard (H5 build)', () => {
         await expect(page.locator('.bar-label', { hasText: 'wxpay' }).count()).resolves.toBe(1);
         const logs = page.locator('.card', { has: page.locator('.section', { hasText: /^Logs$/ }) });
         await expect(logs.locator('.tr').count()).resolves.toBeGreaterThan(1);
+      }
+      if (lastPaidOrder) {
+        await page.locator('.order-input input').fill(lastPaidOrder);
+        await page.getByText('Sync order', { exact: true }).click();
+        const result = page.locator('.action-result');
+        await expect.poll(() => result.innerText(), { timeout: 15_000 }).toMatch(/^syncOrder: \{/);
+        await expect(result.innerText()).resolves.toContain('paid');
+        await page.getByText('Replay hooks', { exact: true }).click();
+        await expect.poll(() => result.innerText(), { timeout: 15_000 }).toMatch(/^replayHooks(: \{| failed: )/);
+        console.log(`dashboard actions: ${await result.innerText()}`);
       }
     }
     shots.push(await h.screenshot(page, statsReady ? 'dashboard' : 'dashboard-before-getStats'));
