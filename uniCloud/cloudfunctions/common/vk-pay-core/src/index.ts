@@ -6,18 +6,41 @@
 import { createCloudObject } from './entry/cloud-object';
 import { createNotifyFunction } from './entry/notify';
 import { createTimerFunction } from './entry/timer';
-import { createMinimalServices } from './entry/minimal-services';
 import { lazyServices } from './entry/lazy';
 import type { CoreServices } from './entry/services';
+import { ADMIN_METHOD_NAMES } from './admin/methods';
+import { loadConfig } from './config/load';
+import { createCoreServices } from './core-services';
+import { createBaseDao } from './dao/base-dao';
+import type { Database } from './platform/database';
 
 export type { CoreServices, CloudMethod, CloudRequest, ClientInfo, HttpInfo } from './entry/services';
 export { createCloudObject, createNotifyFunction, createTimerFunction, lazyServices };
+// Inside the VK framework: `createCoreServices({ dao: vk.baseDao, db: uniCloud.database(), config: loadConfig() })`.
+export { createCoreServices, loadConfig, createBaseDao };
+
+/**
+ * The client-callable methods the cloud object exposes. uniCloud needs the names when the module loads, before
+ * the services exist (they are created on the first call, see entry/lazy.ts); test/cloud/wiring.test.ts checks
+ * that this list is exactly what createCoreServices provides.
+ */
+export const CLIENT_METHOD_NAMES = ['createPayment', 'queryPayment', 'closeOrder', 'refund', 'queryRefund', 'getPayOptions'] as const;
+export const CLOUD_METHOD_NAMES: readonly string[] = [...CLIENT_METHOD_NAMES, ...ADMIN_METHOD_NAMES];
+
+declare const uniCloud: { database(): Database };
+
+/** The real services on plain uniCloud: config from uni-config-center, data through createBaseDao(uniCloud.database()). */
+function createUniCloudServices(): CoreServices {
+  const config = loadConfig();
+  const db = uniCloud.database();
+  return createCoreServices({ dao: createBaseDao(db), db, config });
+}
 
 let services: CoreServices | undefined;
 
-/** One CoreServices per loaded bundle. Integration point: replace the minimal services with the core's. */
+/** One CoreServices per loaded bundle, created on the first call so a bad config answers an envelope. */
 export function loadServices(): CoreServices {
-  services ??= createMinimalServices();
+  services ??= lazyServices(CLOUD_METHOD_NAMES, createUniCloudServices);
   return services;
 }
 
