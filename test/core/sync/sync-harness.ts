@@ -3,13 +3,14 @@
  * make orders whose notification is lost, and a provider source that counts the calls each order receives.
  */
 import { startHarness, type Harness } from '../support/harness';
+import type { CoreDeps } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
 import { providersFromConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/services/provider-source';
 import type { Channel, PaymentProvider } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 import type { OrderDoc } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/order';
 import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 import type { VkPayConfigInput } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
 
-export interface CallCounts { query: Map<string, number>; close: Map<string, number>; queryRefund: Map<string, number> }
+export interface CallCounts { query: Map<string, number>; close: Map<string, number>; queryRefund: Map<string, number>; inFlight: number; maxInFlight: number; starts: number[] }
 
 /** Real providers whose calls are counted per out_trade_no (and optionally slowed down, for budget tests). */
 export function countingProviders(counts: CallCounts, delayMs = 0) {
@@ -21,7 +22,17 @@ export function countingProviders(counts: CallCounts, delayMs = 0) {
     return Object.assign(Object.create(p) as PaymentProvider, {
       channel: p.channel,
       provider: p.provider,
-      async queryOrder(no: string) { bump(counts.query, no); await pause(); return p.queryOrder(no); },
+      async queryOrder(no: string) {
+        bump(counts.query, no);
+        counts.starts.push(performance.now());
+        counts.maxInFlight = Math.max(counts.maxInFlight, ++counts.inFlight);
+        try {
+          await pause();
+          return await p.queryOrder(no);
+        } finally {
+          counts.inFlight--;
+        }
+      },
       async closeOrder(no: string) { bump(counts.close, no); return p.closeOrder(no); },
       async queryRefund(rno: string, no: string) { bump(counts.queryRefund, rno); return p.queryRefund(rno, no); },
     });
@@ -29,13 +40,13 @@ export function countingProviders(counts: CallCounts, delayMs = 0) {
 }
 
 export function newCounts(): CallCounts {
-  return { query: new Map(), close: new Map(), queryRefund: new Map() };
+  return { query: new Map(), close: new Map(), queryRefund: new Map(), inFlight: 0, maxInFlight: 0, starts: [] };
 }
 
-export async function startSyncHarness(opts: { counts?: CallCounts; delayMs?: number; config?: Partial<VkPayConfigInput> } = {}): Promise<Harness> {
+export async function startSyncHarness(opts: { counts?: CallCounts; delayMs?: number; config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps> } = {}): Promise<Harness> {
   return startHarness({
     config: opts.config,
-    deps: opts.counts ? { providers: countingProviders(opts.counts, opts.delayMs) } : {},
+    deps: { ...(opts.counts ? { providers: countingProviders(opts.counts, opts.delayMs) } : {}), ...opts.deps },
   });
 }
 

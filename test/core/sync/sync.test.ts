@@ -219,3 +219,50 @@ describe('sync timer: refunds and hooks', () => {
     expect(await pointsOf('fay')).toBe(120);
   });
 });
+
+describe('sync timer: bounds', () => {
+  it('keeps provider calls within the concurrency bound (default 4) and the rate bound', async () => {
+    const counts = newCounts();
+    h = await startSyncHarness({ counts, delayMs: 20 });
+    const nos: string[] = [];
+    for (let i = 0; i < 12; i++) nos.push(await createOrder(h));
+    for (const no of nos) await age(h, no, 5 * 60_000);
+    const s = await createSyncTimer({ ctx: h.core.ctx }, { ratePerSecond: 0 }).runSync();
+    expect(s.queried).toBe(12);
+    expect(counts.maxInFlight).toBe(4);
+
+    const slow = newCounts();
+    await h.close();
+    h = await startSyncHarness({ counts: slow });
+    for (let i = 0; i < 6; i++) await age(h, await createOrder(h), 5 * 60_000);
+    await createSyncTimer({ ctx: h.core.ctx }, { ratePerSecond: 10 }).runSync();
+    expect(slow.starts).toHaveLength(6);
+    const gaps = slow.starts.slice(1).map((t, i) => t - slow.starts[i]);
+    // 10 per second: six starts span at least five intervals of 100 ms (single gaps jitter on a loaded machine)
+    expect(slow.starts[5] - slow.starts[0]).toBeGreaterThanOrEqual(480);
+    expect(gaps.filter((g) => g < 50).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('sync timer: hooks', () => {
+  it('retries a failing hook with backoff on later runs and dead-letters it with an alert', async () => {
+    let calls = 0;
+    h = await startSyncHarness({
+      config: { hooks: { maxAttempts: 2, backoffMs: [0] } },
+      deps: { hooks: { modules: { recharge: { onPaid() { calls++; throw new Error('crm down'); } } } } },
+    });
+    const no = await createOrder(h);
+    await payWithLostNotification(h, no);
+    await age(h, no, 5 * 60_000);
+    const s1 = await createSyncTimer({ ctx: h.core.ctx }).runSync();
+    expect(s1.repaired).toBe(1);
+    expect(calls).toBe(1); // run inline right after the repair
+    const s2 = await createSyncTimer({ ctx: h.core.ctx }).runSync();
+    expect(s2).toMatchObject({ hooks_run: 1, hooks_dead: 1 });
+    expect(calls).toBe(2);
+    expect(await rows(h, COLLECTIONS.alerts, { kind: 'hook_dead_letter', out_trade_no: no })).toHaveLength(1);
+    expect((await getOrder(h, no)).status).toBe('paid'); // a failed hook never undoes the payment
+    const s3 = await createSyncTimer({ ctx: h.core.ctx }).runSync();
+    expect(s3.hooks_run).toBe(0);
+  });
+});

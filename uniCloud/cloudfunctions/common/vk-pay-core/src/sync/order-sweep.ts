@@ -78,7 +78,8 @@ export async function sweepOrders(run: RunState, kind: SweepKind): Promise<void>
 
 async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind): Promise<void> {
   const { ctx, settings, summary } = run;
-  const claim = await claimDoc<ScannedOrder>(ctx, COLLECTIONS.orders, scanned._id, { status: kind }, settings.leaseMs);
+  // Still due at claim time: an overlapping run may have finished this order since our scan read it.
+  const claim = await claimDoc<ScannedOrder>(ctx, COLLECTIONS.orders, scanned._id, { status: kind, sync_next_at: freeOrDue(ctx, run.t0) }, settings.leaseMs);
   if (!claim) return; // another run holds it, or it moved on since the scan
   const order = claim.doc;
   const channel = order.channel as Channel;

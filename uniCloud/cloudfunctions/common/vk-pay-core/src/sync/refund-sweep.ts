@@ -58,7 +58,7 @@ export async function sweepRefunds(run: RunState): Promise<void> {
 
 async function handleRefund(run: RunState, scanned: ScannedRefund): Promise<void> {
   const { ctx, settings, summary } = run;
-  const claim = await claimDoc<ScannedRefund>(ctx, COLLECTIONS.refunds, scanned._id, { status: 'processing' }, settings.leaseMs);
+  const claim = await claimDoc<ScannedRefund>(ctx, COLLECTIONS.refunds, scanned._id, { status: 'processing', sync_next_at: freeOrDue(ctx, run.t0) }, settings.leaseMs);
   if (!claim) return;
   const record = claim.doc;
   const channel = record.channel as Channel;
