@@ -115,7 +115,8 @@ async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind):
   const failed = result.outcome === 'malformed';
   const nextAt = failed
     ? ctx.now() + errorBackoff(order.sync_errors ?? 0, settings.errorBackoffMs, settings.maxErrorBackoffMs)
-    : ctx.now() + (kind === 'closed' ? settings.closedRecheckMs : settings.recheckMs);
+    // A closed order (swept, or just closed here) is looked at again only once the close has settled.
+    : ctx.now() + (kind === 'closed' || result.outcome === 'closed' ? settings.closedRecheckMs : settings.recheckMs);
   await finishDoc(ctx, COLLECTIONS.orders, order._id, claim.token, { nextAt, failed });
 }
 

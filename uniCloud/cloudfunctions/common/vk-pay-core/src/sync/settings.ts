@@ -18,7 +18,10 @@ export interface SyncSettings {
   ratePerSecond: number;
   /** an order the provider still reports unpaid is asked again after this long */
   recheckMs: number;
-  /** a locally closed order is re-checked (paid after close?) while closed less than this long */
+  /**
+   * a locally closed order is re-checked (paid after close? - the race of a payment completing while we close)
+   * while closed less than this long, every closedRecheckMs: with the defaults, about once, 10 minutes after
+   */
   closedWindowMs: number;
   /** and at most this often */
   closedRecheckMs: number;
@@ -42,7 +45,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   concurrency: 4,
   ratePerSecond: 50,
   recheckMs: 55_000,
-  closedWindowMs: 30 * 60_000,
+  closedWindowMs: 15 * 60_000,
   closedRecheckMs: 10 * 60_000,
   refundStaleMs: 60_000,
   errorBackoffMs: 60_000,
