@@ -5,6 +5,11 @@
  * releases the reservation. Each step is idempotent, so a result applied twice changes nothing the second time.
  */
 import { ParamError } from '../../../../../../common/errors';
+
+/** The provider's refund amount differs from ours: nothing is applied, and the reservation is kept. */
+export class RefundMismatchError extends ParamError {
+  constructor(detail: string) { super(detail); this.name = 'RefundMismatchError'; }
+}
 import type { RefundResult } from '../providers/types';
 import { enqueueHook, raiseAlert } from '../outbox';
 import { COLLECTIONS } from '../state/collections';
@@ -52,7 +57,7 @@ export async function applyRefundResult(
 ): Promise<RefundApplyResult> {
   if (result.state !== 'processing' && result.amount !== record.amount) {
     await raiseAlert(ctx, { kind: 'refund_mismatch', out_trade_no: record.out_trade_no, message: `refund ${record.out_refund_no}: provider says ${result.amount} fen, record ${record.amount}` });
-    throw new ParamError(`refund amount ${result.amount} fen does not match the record's ${record.amount} fen`);
+    throw new RefundMismatchError(`refund amount ${result.amount} fen does not match the record's ${record.amount} fen`);
   }
   const key = { out_trade_no: record.out_trade_no, out_refund_no: record.out_refund_no, amount: record.amount };
   const now = ctx.now();

@@ -8,7 +8,7 @@
  *     until a notification, queryRefund or the timer learns the result.
  */
 import { randomBytes } from 'node:crypto';
-import { OrderNotFoundError, ParamError, VkPayError, toVkPayError } from '../../../../../../common/errors';
+import { OrderNotFoundError, ParamError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
 import type { Identity } from '../auth/identity';
 import type { Channel } from '../providers/types';
@@ -17,7 +17,7 @@ import { writePaymentLog } from '../logging/logs';
 import { COLLECTIONS } from '../state/collections';
 import { PAID_STATUSES } from '../state/order';
 import { findOrder, reserveRefund } from '../state/refund-ledger';
-import { applyRefundResult, findRefund, type RefundRecord } from './apply-refund';
+import { applyRefundResult, findRefund, RefundMismatchError, type RefundRecord } from './apply-refund';
 import type { CallerMeta, CoreContext } from './context';
 import { notifyUrlFor } from './context';
 import { parseParams, queryRefundParams, refundParams } from './validate';
@@ -76,7 +76,7 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   } catch (err) {
     const e = toVkPayError(err);
     // A definite refusal frees the reservation; an unknown outcome keeps it (the provider may have refunded).
-    if (!e.retryable && e.code !== 50000 && !(err instanceof VkPayError && /does not match/.test(err.message))) {
+    if (!e.retryable && e.code !== 50000 && !(err instanceof RefundMismatchError)) {
       await applyRefundResult(ctx, record, { state: 'failed', amount: p.amount, fail_reason: `${e.code} ${e.message}` }, 'refund');
     }
     await writePaymentLog(ctx, { type: 'refund', status: 'fail', out_trade_no: order.out_trade_no, provider: order.provider, amount: p.amount, user_id: order.user_id, error_info: `${e.code} ${e.message}`, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { out_refund_no } });
