@@ -2,22 +2,19 @@
  * The cloud-object methods of DESIGN.md section 5 as CloudMethods. Each resolves the caller, runs its service
  * and, on failure, writes one payment_errors row and rethrows a VkPayError (the entry point turns it into the
  * `{code, msg, action}` envelope). Bad input is refused by the service's schema before anything else is written.
+ * The admin's methods (syncOrder, replayHooks, stats, lists) live in admin/ and are merged in createCoreServices.
  */
 import { toVkPayError } from '../../../../../../common/errors';
 import type { CloudMethod, CloudRequest } from '../entry/services';
-import { resolveIdentity, requireAdmin, requireUser, type Identity } from '../auth/identity';
+import { resolveIdentity, requireUser, type Identity } from '../auth/identity';
 import { writePaymentError } from '../logging/logs';
-import { replayHooks } from '../outbox/outbox';
 import { PAY_TYPES, type Channel } from '../providers/types';
 import type { CallerMeta, CoreContext } from '../services/context';
 import { channelOf, isChannelConfigured } from '../services/context';
 import { createPayment } from '../services/create-payment';
 import { closeOrder } from '../services/close-order';
-import { queryPayment, syncOrder, viewOf } from '../services/query-payment';
+import { queryPayment } from '../services/query-payment';
 import { queryRefund, refund } from '../services/refund';
-import { findOrder } from '../state/refund-ledger';
-import { OrderNotFoundError } from '../../../../../../common/errors';
-import { parseParams, queryPaymentParams, replayHooksParams } from '../services/validate';
 
 export type RunHooksNow = (keys: string[]) => Promise<void>;
 
@@ -63,20 +60,6 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
       const r = await queryRefund(ctx, who, params);
       await runHooksNow(r.hookKeys);
       return r.view;
-    }),
-    replayHooks: wrap('replayHooks', async (who, params) => {
-      requireAdmin(who);
-      const p = parseParams(replayHooksParams, params);
-      return replayHooks(ctx, { out_trade_no: p.out_trade_no, includeDone: p.include_done });
-    }),
-    syncOrder: wrap('syncOrder', async (who, params) => {
-      requireAdmin(who);
-      const p = parseParams(queryPaymentParams, params);
-      const order = await findOrder(ctx, p.out_trade_no);
-      if (!order) throw new OrderNotFoundError(p.out_trade_no);
-      const r = await syncOrder(ctx, order, 'admin');
-      await runHooksNow(r.hookKeys);
-      return { ...viewOf(r.order), provider_state: r.provider_state, transition: r.transition };
     }),
     getPayOptions: wrap('getPayOptions', async () => payOptions(ctx)),
   };
