@@ -35,5 +35,14 @@ describe.each([['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['
     const view = await h.call('queryPayment', { out_trade_no: created.out_trade_no }, { uid: 'u1' });
     expect(view).toMatchObject({ status: 'paid', amount: 1234, refunded_amount: 0 });
     expect(h.received.every((r) => r.status < 300)).toBe(true);
+
+    await h.call('closeOrder', { out_trade_no: created.out_trade_no }, { uid: 'u1' }).catch((e) => expect(e.code).toBe(40006));
+    const refund = await h.call('refund', { out_trade_no: created.out_trade_no, amount: 234, reason: 'flow' }, { admin: true });
+    await h.sandbox.control.settled(10_000);
+    await h.call('queryRefund', { out_refund_no: refund.out_refund_no }, { admin: true });
+    expect(await h.call('queryPayment', { out_trade_no: created.out_trade_no }, { uid: 'u1' })).toMatchObject({ status: 'partially_refunded', refunded_amount: 234 });
+    expect(await all(h.t.db, 'vk_pay_points')).toMatchObject([{ points: 1000 }]);
+    const types = new Set((await all(h.t.db, 'payment_logs')).map((l) => l.type));
+    for (const t of ['create', 'notify', 'query', 'refund']) expect(types.has(t)).toBe(true);
   });
 });
