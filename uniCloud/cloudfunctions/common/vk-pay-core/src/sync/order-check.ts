@@ -23,6 +23,8 @@ export interface OrderCheckResult {
   /** what the provider said, when it answered */
   provider_state?: TradeQueryResult['state'];
   error?: { code: number; message: string };
+  /** the business hook this repair enqueued was run right away (config hooks.inline) */
+  hook_ran?: boolean;
 }
 
 export interface OrderCheckOptions {
@@ -58,9 +60,12 @@ export async function checkOrder(ctx: CoreContext, order: OrderDoc, opts: OrderC
   const answer = await provider.queryOrder(order.out_trade_no);
   const response_time = Math.round(performance.now() - started);
   let outcome: OrderOutcome = 'unchanged';
+  let hookRan = false;
 
   if (answer.state === 'paid' || answer.state === 'refunded') {
-    outcome = await applyProviderPaid(ctx, order, answer, opts);
+    const applied = await applyProviderPaid(ctx, order, answer, opts);
+    outcome = applied.outcome;
+    hookRan = applied.hookRan;
   } else if (order.status === 'pending') {
     const expired = order.expires_at <= opts.t0;
     if (answer.state === 'closed') {
@@ -73,7 +78,7 @@ export async function checkOrder(ctx: CoreContext, order: OrderDoc, opts: OrderC
     type: 'query', status: logStatus(outcome), out_trade_no: order.out_trade_no, provider: order.provider, amount: order.amount,
     user_id: order.user_id, response_time, detail: { source: opts.source, provider_state: answer.provider_state ?? answer.state, local_status: order.status },
   });
-  return { outcome, provider_state: answer.state };
+  return hookRan ? { outcome, provider_state: answer.state, hook_ran: true } : { outcome, provider_state: answer.state };
 }
 
 /** Log statuses match the core's query logs (`pay`, `pay_after_close`, `close`, or the provider's state). */
@@ -86,18 +91,19 @@ function logStatus(outcome: OrderOutcome): string {
   }
 }
 
-async function applyProviderPaid(ctx: CoreContext, order: OrderDoc, answer: TradeQueryResult, opts: OrderCheckOptions): Promise<OrderOutcome> {
+async function applyProviderPaid(ctx: CoreContext, order: OrderDoc, answer: TradeQueryResult, opts: OrderCheckOptions): Promise<{ outcome: OrderOutcome; hookRan: boolean }> {
   const r = await applyPaid(ctx, {
     channel: order.channel, out_trade_no: order.out_trade_no, transaction_id: answer.transaction_id ?? '',
     amount: answer.amount ?? -1, paid_at: answer.paid_at ?? ctx.now(), merchant: answer.merchant ?? {},
   }, opts.source, order);
-  if (r.hookKey && ctx.config.hooks.inline) await runHookInline(ctx, r.hookKey);
+  const hookRan = Boolean(r.hookKey && ctx.config.hooks.inline);
+  if (r.hookKey && hookRan) await runHookInline(ctx, r.hookKey);
   if (r.transition === 'pay') {
     await recordAlert(ctx, {
       kind: 'status_mismatch', out_trade_no: order.out_trade_no,
       message: `order ${order.out_trade_no} was pending here but paid at ${order.channel} (${answer.transaction_id ?? '?'}); repaired by ${opts.source}: its notification never arrived`,
     });
-    return 'repaired';
+    return { outcome: 'repaired', hookRan };
   }
   if (r.transition === 'pay_after_close') {
     // applyPaid has raised the paid_after_close alert; an automatic refund is the merchant's choice.
@@ -108,9 +114,9 @@ async function applyProviderPaid(ctx: CoreContext, order: OrderDoc, answer: Trad
         await writePaymentError(ctx, { action: 'sync.autoRefund', error: err, out_trade_no: order.out_trade_no });
       }
     }
-    return 'paid_after_close';
+    return { outcome: 'paid_after_close', hookRan };
   }
-  return 'already_paid';
+  return { outcome: 'already_paid', hookRan };
 }
 
 async function runHookInline(ctx: CoreContext, key: string): Promise<void> {
@@ -137,7 +143,7 @@ async function closeExpired(ctx: CoreContext, order: OrderDoc, opts: OrderCheckO
       // Paid between our query and the close: the payment wins.
       await opts.beforeCall();
       const again = await provider.queryOrder(order.out_trade_no);
-      if (again.state === 'paid' || again.state === 'refunded') return applyProviderPaid(ctx, order, again, opts);
+      if (again.state === 'paid' || again.state === 'refunded') return (await applyProviderPaid(ctx, order, again, opts)).outcome;
       throw err;
     }
     // Unknown at the provider: nothing there can be paid, so the local close is safe. Anything else: not closed.

@@ -105,6 +105,7 @@ async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind):
     await finishDoc(ctx, COLLECTIONS.orders, order._id, claim.token, { nextAt: ctx.now() + errorBackoff(failures - 1, settings.errorBackoffMs, settings.maxErrorBackoffMs), failed: true });
     return;
   }
+  if (result.hook_ran) summary.hooks_run++;
   switch (result.outcome) {
     case 'repaired': summary.repaired++; summary.alerts_raised++; break;
     case 'paid_after_close': summary.paid_after_close++; summary.alerts_raised++; break;
