@@ -109,3 +109,23 @@ describe('refunds the provider does not complete (WeChat)', () => {
     expect(await orderOf(out_trade_no)).toMatchObject({ refunded_amount: 600, refund_in_flight: 400, refundable_remaining: 0 });
   });
 });
+
+describe('a refund made outside vk-pay (merchant platform)', () => {
+  it.each(['wxpay', 'alipay'] as const)('%s: the provider\'s refund notification is adopted into the books once', async (provider) => {
+    h = await startHarness();
+    const out_trade_no = await paidOrder(provider, 800, `outside-${provider}`);
+    const notify_url = `${h.base}/http/vk-pay-notify/${provider}`;
+    // The merchant refunds in the provider's own console: vk-pay never saw the request.
+    await h.core.ctx.provider(provider).refund({ out_trade_no, out_refund_no: `CONSOLE${Date.now()}`, refund_amount: 300, total_amount: 800, notify_url });
+    // WeChat settles the refund a moment later and notifies; Alipay settles at once and notifies the trade.
+    const deadline = Date.now() + 10_000;
+    while ((await all(h.t.db, 'refund_records')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await h.sandbox.control.settled(10_000);
+    const order = await orderOf(out_trade_no);
+    const records = await all(h.t.db, 'refund_records');
+    expect(records).toMatchObject([{ source: 'provider', status: 'success', amount: 300 }]);
+    expect(order).toMatchObject({ status: 'partially_refunded', refunded_amount: 300, refund_in_flight: 0, refundable_remaining: 500 });
+    // and what is left is all that can still be refunded
+    await expect(h.call('refund', { out_trade_no, amount: 501 }, { admin: true })).rejects.toMatchObject({ code: 40001 });
+  });
+});

@@ -12,6 +12,7 @@ import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
 import { applyPaid, recordNotification } from './apply-payment';
 import { applyRefundResult, findRefund } from './apply-refund';
+import { adoptProviderRefund } from './refund';
 import { checkMerchant } from './bind';
 import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
@@ -87,9 +88,11 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
     case 'refund_succeeded':
     case 'refund_failed': {
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
-      const record = await findRefund(ctx, outcome.out_refund_no);
-      if (!record || record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
       const wanted = outcome.kind === 'refund_succeeded' ? 'success' : 'failed';
+      let record = await findRefund(ctx, outcome.out_refund_no);
+      if (!record && wanted === 'failed') return { result: 'ignored', hookKeys: [] }; // nothing of ours to undo
+      record ??= await adoptProviderRefund(ctx, { channel: outcome.channel, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount: outcome.amount });
+      if (record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
       if (record.status === wanted || (wanted === 'failed' && record.abnormal)) return { result: 'duplicate', hookKeys: [] };
       await recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, raw: outcome.raw });
       const providerState = refundStateOf(outcome.raw);

@@ -14,6 +14,7 @@ import type { Identity } from '../auth/identity';
 import type { Channel } from '../providers/types';
 import { requireAdmin, requireOwnerOrAdmin } from '../auth/identity';
 import { writePaymentLog } from '../logging/logs';
+import { raiseAlert } from '../outbox/alerts';
 import { COLLECTIONS } from '../state/collections';
 import { PAID_STATUSES } from '../state/order';
 import { findOrder, reserveRefund } from '../state/refund-ledger';
@@ -112,4 +113,33 @@ export async function queryRefund(ctx: CoreContext, who: Identity | null, rawPar
   requireOwnerOrAdmin(who, record.user_id);
   const synced = await syncRefund(ctx, record, 'query');
   return { view: await refundView(ctx, synced.record), hookKeys: synced.hookKeys };
+}
+
+/**
+ * A refund made outside vk-pay (e.g. in the merchant platform) is reported by the provider: the money has left,
+ * so it is adopted into the books - a record (source "provider") and a reservation like any other refund - and
+ * then settled by the caller. If it does not fit what is left to refund, the books and the provider disagree:
+ * refuse (the provider retries) and alert.
+ */
+export async function adoptProviderRefund(ctx: CoreContext, p: { channel: Channel; out_trade_no: string; out_refund_no: string; amount: number }): Promise<RefundRecord> {
+  const order = await findOrder(ctx, p.out_trade_no);
+  if (!order) throw new OrderNotFoundError(p.out_trade_no);
+  if (order.channel !== p.channel) throw new ParamError(`refund ${p.out_refund_no} came through ${p.channel}, the order through ${order.channel}`);
+  const now = ctx.now();
+  const record: RefundRecord = {
+    out_refund_no: p.out_refund_no, out_trade_no: order.out_trade_no, amount: p.amount, reason: 'made at the provider', status: 'processing',
+    provider: order.provider, channel: order.channel, user_id: order.user_id, type: order.type, source: 'provider', create_date: now, update_date: now,
+  };
+  try {
+    await ctx.dao.add({ dbName: COLLECTIONS.refunds, dataJson: record, cancelAddTime: true });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  const stored = (await findRefund(ctx, p.out_refund_no)) ?? record;
+  const reserved = await reserveRefund(ctx, { out_trade_no: order.out_trade_no, out_refund_no: p.out_refund_no, amount: stored.amount });
+  if (reserved === 'insufficient') {
+    await raiseAlert(ctx, { kind: 'refund_mismatch', out_trade_no: order.out_trade_no, message: `provider refunded ${p.amount} fen (${p.out_refund_no}) but only ${order.refundable_remaining} fen is left to refund` });
+    throw new ParamError(`refund ${p.out_refund_no} exceeds what is left to refund on ${order.out_trade_no}`);
+  }
+  return stored;
 }
