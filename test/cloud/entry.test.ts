@@ -3,10 +3,9 @@
  * URL-ized notify event -> IncomingNotification -> integrated response, the timer event -> one sync run.
  */
 import { describe, expect, it } from 'vitest';
-import { ParamError, VkPayError } from '../../common/errors';
+import { ParamError } from '../../common/errors';
 import { createCloudObject, paramsFromHttp, type CloudObjectThis } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/cloud-object';
 import { channelFromPath, createNotifyFunction, toIncomingNotification } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/notify';
-import { createMinimalServices, payOptions, unverifiableReply } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/minimal-services';
 import type { CloudRequest, CoreServices, HttpInfo } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
 import { createTimerFunction, triggerTime } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/timer';
 import type { IncomingNotification } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
@@ -141,29 +140,6 @@ describe('timer adapter', () => {
     expect(seen.timer).toBe(Date.parse('2026-03-01T08:00:00.000Z'));
     expect(triggerTime({ Time: 'garbage' }, () => 42)).toBe(42);
     expect(triggerTime(undefined, () => 7)).toBe(7);
-  });
-});
-
-describe('minimal services (until the core is wired)', () => {
-  it('list every channel with its pay types', async () => {
-    const s = createMinimalServices();
-    const opts = await s.methods.getPayOptions({}, { method: 'getPayOptions', clientInfo: { clientIP: '', userAgent: '', source: 'http', requestId: '' } });
-    expect(opts).toEqual(payOptions());
-    expect(payOptions().channels).toEqual([
-      { channel: 'wxpay', provider: 'wxpay', pay_types: ['jsapi', 'mp', 'app', 'h5', 'native'] },
-      { channel: 'wxpay-v2', provider: 'wxpay', pay_types: ['jsapi', 'mp', 'app', 'h5', 'native'] },
-      { channel: 'alipay', provider: 'alipay', pay_types: ['mp', 'app', 'wap', 'page', 'qr'] },
-    ]);
-  });
-
-  it('refuse every notification in the form each gateway reads as "not accepted"', async () => {
-    const s = createMinimalServices();
-    const v3 = await s.notify('wxpay', { headers: {}, rawBody: '{}' });
-    expect(v3.statusCode).toBeGreaterThanOrEqual(400);
-    expect(JSON.parse(v3.body).code).toBe('FAIL');
-    expect((await s.notify('wxpay-v2', { headers: {}, rawBody: '' })).body).toContain('<return_code><![CDATA[FAIL]]></return_code>');
-    expect(unverifiableReply('alipay').body).toBe('fail');
-    expect(new VkPayError(40002).code).toBe(40002);
   });
 });
 

@@ -10,7 +10,7 @@ import { lazyServices } from './entry/lazy';
 import type { CoreServices } from './entry/services';
 import { ADMIN_METHOD_NAMES } from './admin/methods';
 import { loadConfig } from './config/load';
-import { createCoreServices } from './core-services';
+import { createCoreServices, uniIdAuth, vkRouterAuth } from './core-services';
 import { createBaseDao } from './dao/base-dao';
 import type { Database } from './platform/database';
 
@@ -18,6 +18,8 @@ export type { CoreServices, CloudMethod, CloudRequest, ClientInfo, HttpInfo } fr
 export { createCloudObject, createNotifyFunction, createTimerFunction, lazyServices };
 // Inside the VK framework: `createCoreServices({ dao: vk.baseDao, db: uniCloud.database(), config: loadConfig() })`.
 export { createCoreServices, loadConfig, createBaseDao };
+// Auth adapters for the config's `auth` hook (uni-config-center/vk-pay/config.example.js).
+export { uniIdAuth, vkRouterAuth };
 
 /**
  * The client-callable methods the cloud object exposes. uniCloud needs the names when the module loads, before
