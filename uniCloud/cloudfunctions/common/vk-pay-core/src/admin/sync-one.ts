@@ -17,7 +17,7 @@ export interface SyncOneResult { out_trade_no: string; outcome: OrderOutcome | '
 export async function syncOneOrder(ctx: CoreContext, order: OrderDoc & { _id?: string }, source: string): Promise<SyncOneResult> {
   if (order.status !== 'pending' && order.status !== 'closed') return { out_trade_no: order.out_trade_no, outcome: 'final', status: order.status };
   const settings = resolveSyncSettings(ctx.config);
-  const claim = await claimDoc<OrderDoc & { _id: string }>(ctx, COLLECTIONS.orders, String(order._id), { status: order.status }, settings.leaseMs);
+  const claim = await claimDoc<OrderDoc & { _id: string; sync_next_at?: number }>(ctx, COLLECTIONS.orders, String(order._id), { status: order.status }, settings.leaseMs, 'lease');
   if (!claim) throw new VkPayError(40010, `order ${order.out_trade_no} is being synced right now (or just changed); retry in a moment`);
   try {
     const r = await checkOrder(ctx, claim.doc, { t0: ctx.now(), source, beforeCall: async () => {} });
@@ -27,7 +27,7 @@ export async function syncOneOrder(ctx: CoreContext, order: OrderDoc & { _id?: s
     if (fresh?.paid_after_close) out.paid_after_close = true;
     return out;
   } catch (err) {
-    if (isOutageError(err)) await releaseDoc(ctx, COLLECTIONS.orders, claim.doc._id, claim.token);
+    if (isOutageError(err)) await releaseDoc(ctx, COLLECTIONS.orders, claim.doc._id, claim.token, (order as { sync_next_at?: number }).sync_next_at);
     else await finishDoc(ctx, COLLECTIONS.orders, claim.doc._id, claim.token, { nextAt: ctx.now() + settings.errorBackoffMs, failed: true });
     await writePaymentError(ctx, { action: `${source}.syncOrder`, error: err, out_trade_no: order.out_trade_no });
     throw toVkPayError(err);

@@ -18,28 +18,29 @@ import { budgetLeft, isOutageError, type RunState } from './run-context';
 
 type SweepKind = 'pending' | 'closed';
 
-interface Cursor { create_date: number; _id: string }
+type ScannedOrder = OrderDoc & { _id: string; sync_errors?: number; sync_next_at?: number };
 
-type ScannedOrder = OrderDoc & { _id: string; sync_errors?: number };
-
-function dueWhere(run: RunState, kind: SweepKind, cursor: Cursor | null): Record<string, unknown> {
+/**
+ * Due orders, oldest first. No cursor is needed for progress: every order a run takes leaves this set (its
+ * claim moves sync_next_at past t0), so the first page is always new work. Orders given back after a network
+ * failure would still match; they are excluded by id for the rest of the run so that no run spins on them.
+ */
+function dueWhere(run: RunState, kind: SweepKind, released: Set<string>): Record<string, unknown> {
   const _ = run.ctx.db.command;
   const { t0, settings } = run;
-  const base: Record<string, unknown> = kind === 'pending'
+  const where: Record<string, unknown> = kind === 'pending'
     ? { status: 'pending', create_date: _.lte(t0 - settings.staleMs) }
     : { status: 'closed', closed_at: _.gte(t0 - settings.closedWindowMs) };
-  base.sync_next_at = freeOrDue(run.ctx, t0);
-  base.sync_lease_until = freeOrDue(run.ctx, run.ctx.now());
-  if (run.breaker.open.size > 0) base.channel = _.nin([...run.breaker.open]);
-  if (!cursor) return base;
-  return _.and(base, _.or({ create_date: _.gt(cursor.create_date) }, { create_date: cursor.create_date, _id: _.gt(cursor._id) }));
+  where.sync_next_at = freeOrDue(run.ctx, t0);
+  if (run.breaker.open.size > 0) where.channel = _.nin([...run.breaker.open]);
+  if (released.size > 0) where._id = _.nin([...released]);
+  return where;
 }
 
 /** Yields due orders one at a time, reading a page whenever the previous one is used up. */
-function orderSource(run: RunState, kind: SweepKind): () => Promise<ScannedOrder | null> {
-  let cursor: Cursor | null = null;
+function orderSource(run: RunState, kind: SweepKind, released: Set<string>): () => Promise<ScannedOrder | null> {
+  const taken = new Set<string>();
   let page: ScannedOrder[] = [];
-  let exhausted = false;
   return async () => {
     for (;;) {
       if (budgetLeft(run) <= 0) {
@@ -49,20 +50,18 @@ function orderSource(run: RunState, kind: SweepKind): () => Promise<ScannedOrder
       const next = page.shift();
       if (next) {
         if (next.channel && run.breaker.isOpen(next.channel)) continue;
+        taken.add(String(next._id));
         return next;
       }
-      if (exhausted) return null;
       // One query per page (the database's own limit; BaseDao.select would add a second query for hasMore).
       const res = await run.ctx.db.collection<ScannedOrder>(COLLECTIONS.orders)
-        .where(dueWhere(run, kind, cursor) as Record<string, unknown>)
-        .orderBy('create_date', 'asc').orderBy('_id', 'asc')
+        .where(dueWhere(run, kind, released))
+        .orderBy('create_date', 'asc')
         .limit(run.settings.pageSize)
         .get();
-      page = res.data;
+      // Orders handed out a moment ago may not be claimed yet and so still match: not twice.
+      page = res.data.filter((o) => !taken.has(String(o._id)));
       run.summary.scanned += page.length;
-      if (page.length < run.settings.pageSize) exhausted = true;
-      const last = page[page.length - 1];
-      if (last) cursor = { create_date: Number(last.create_date), _id: String(last._id) };
       if (page.length === 0) return null;
     }
   };
@@ -70,16 +69,17 @@ function orderSource(run: RunState, kind: SweepKind): () => Promise<ScannedOrder
 
 export async function sweepOrders(run: RunState, kind: SweepKind): Promise<void> {
   let handled = 0;
-  await runPool(run.settings.concurrency, orderSource(run, kind), async (order) => {
-    await handleOne(run, order, kind);
+  const released = new Set<string>();
+  await runPool(run.settings.concurrency, orderSource(run, kind, released), async (order) => {
+    await handleOne(run, order, kind, released);
     run.progress?.({ phase: kind === 'pending' ? 'orders' : 'closed', handled: ++handled });
   });
 }
 
-async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind): Promise<void> {
+async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind, released: Set<string>): Promise<void> {
   const { ctx, settings, summary } = run;
-  // Still due at claim time: an overlapping run may have finished this order since our scan read it.
-  const claim = await claimDoc<ScannedOrder>(ctx, COLLECTIONS.orders, scanned._id, { status: kind, sync_next_at: freeOrDue(ctx, run.t0) }, settings.leaseMs);
+  // Still due at claim time: an overlapping run may have taken or finished this order since our scan read it.
+  const claim = await claimDoc<ScannedOrder>(ctx, COLLECTIONS.orders, scanned._id, { status: kind }, settings.leaseMs, { due: run.t0 });
   if (!claim) return; // another run holds it, or it moved on since the scan
   const order = claim.doc;
   const channel = order.channel as Channel;
@@ -95,7 +95,8 @@ async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind):
     summary.errors++;
     if (isOutageError(err)) {
       // Nothing is known about the order: leave it exactly as it was and let the next run ask again.
-      await releaseDoc(ctx, COLLECTIONS.orders, order._id, claim.token);
+      await releaseDoc(ctx, COLLECTIONS.orders, order._id, claim.token, scanned.sync_next_at);
+      released.add(order._id);
       await writePaymentError(ctx, { action: 'sync', error: err, input: { channel }, out_trade_no: order.out_trade_no });
       await noteOutage(run, channel, err);
       return;

@@ -14,7 +14,7 @@ import { runPool } from './limiter';
 import { noteOutage } from './order-sweep';
 import { budgetLeft, isOutageError, type RunState } from './run-context';
 
-type ScannedRefund = RefundRecord & { _id: string; sync_errors?: number };
+type ScannedRefund = RefundRecord & { _id: string; sync_errors?: number; sync_next_at?: number };
 
 export async function sweepRefunds(run: RunState): Promise<void> {
   const { ctx, settings } = run;
@@ -38,7 +38,6 @@ export async function sweepRefunds(run: RunState): Promise<void> {
         status: 'processing',
         create_date: _.lte(run.t0 - settings.refundStaleMs),
         sync_next_at: freeOrDue(ctx, run.t0),
-        sync_lease_until: freeOrDue(ctx, ctx.now()),
       };
       if (lastId) where._id = _.gt(lastId);
       const res = await ctx.db.collection<ScannedRefund>(COLLECTIONS.refunds).where(where).orderBy('_id', 'asc').limit(settings.pageSize).get();
@@ -58,7 +57,7 @@ export async function sweepRefunds(run: RunState): Promise<void> {
 
 async function handleRefund(run: RunState, scanned: ScannedRefund): Promise<void> {
   const { ctx, settings, summary } = run;
-  const claim = await claimDoc<ScannedRefund>(ctx, COLLECTIONS.refunds, scanned._id, { status: 'processing', sync_next_at: freeOrDue(ctx, run.t0) }, settings.leaseMs);
+  const claim = await claimDoc<ScannedRefund>(ctx, COLLECTIONS.refunds, scanned._id, { status: 'processing' }, settings.leaseMs, { due: run.t0 });
   if (!claim) return;
   const record = claim.doc;
   const channel = record.channel as Channel;
@@ -83,7 +82,7 @@ async function handleRefund(run: RunState, scanned: ScannedRefund): Promise<void
     summary.errors++;
     await writePaymentError(ctx, { action: 'sync.refund', error: err, input: { channel, out_refund_no: record.out_refund_no }, out_trade_no: record.out_trade_no });
     if (isOutageError(err)) {
-      await releaseDoc(ctx, COLLECTIONS.refunds, record._id, claim.token);
+      await releaseDoc(ctx, COLLECTIONS.refunds, record._id, claim.token, scanned.sync_next_at);
       await noteOutage(run, channel, err);
       return;
     }
