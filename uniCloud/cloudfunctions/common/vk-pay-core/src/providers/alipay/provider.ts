@@ -104,6 +104,11 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         amount: optionalFen(d.total_amount, 'total_amount'),
         transaction_id: d.trade_no ? String(d.trade_no) : undefined,
         paid_at: TRADE_STATES[status] === 'paid' ? parseAlipayTimestamp(d.send_pay_date) : undefined,
+        // trade.query answers carry no app_id/seller_id (unlike notifications). The answer is verified with this
+        // app's Alipay key and answers a request signed for this app_id, so that is the merchant it speaks for;
+        // without it the core's bind check refused every Alipay query answer, and a payment whose notification
+        // had not arrived yet read as pending (the person back from the cashier saw "pending" until it came).
+        merchant: { app_id: r.config.appId, merchant_id: d.seller_id ? String(d.seller_id) : undefined },
         provider_state: status,
       };
     },
