@@ -9,7 +9,7 @@ module.exports = {
   env: 'production',
   // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay) is appended.
   notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
-  returnUrl: 'https://www.example.com/#/pages/pay/result',
+  returnUrl: 'https://www.example.com/#/pages/result/result',
   providers: {
     // WeChat Pay API v3 (public-key mode). Add `verifyKeys: [{ serial, publicKeyPem }, ...]` during a rotation.
     wxpay: {

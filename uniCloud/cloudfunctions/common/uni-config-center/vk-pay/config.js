@@ -21,7 +21,7 @@ const creds = readCredentials();
 module.exports = {
   env: 'sandbox',
   notifyUrl: base + '/http/vk-pay-notify',
-  returnUrl: base + '/#/pages/pay/result',
+  returnUrl: base + '/#/pages/result/result',
   providers: {
     wxpay: Object.assign({}, creds.wxpay, { baseUrl: base + '/sandbox/wxpay/' }),
     'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' },
