@@ -170,7 +170,9 @@ describe('alipay notifications', () => {
 
   it('refund fields -> refund_succeeded with out_refund_no = out_biz_no; TRADE_CLOSED -> closed; WAIT_BUYER_PAY -> ignored', async () => {
     const refund = { ...paid, notify_id: 'N2', out_biz_no: 'RF20260101000001', refund_fee: '10.00', gmt_refund: '2026-01-01 12:10:00.123' };
-    expect(await provider().verifyNotification({ headers: {}, rawBody: notifyBody(refund) })).toMatchObject({ kind: 'refund_succeeded', out_refund_no: 'RF20260101000001', amount: 1000, success_at: Date.UTC(2026, 0, 1, 4, 10, 0, 123) });
+    expect(await provider().verifyNotification({ headers: {}, rawBody: notifyBody(refund) })).toMatchObject({ kind: 'refund_succeeded', out_refund_no: 'RF20260101000001', refunded_total: 1000, success_at: Date.UTC(2026, 0, 1, 4, 10, 0, 123) });
+    // refund_fee is the order's cumulative refunded amount, never passed off as this refund's amount
+    expect(await provider().verifyNotification({ headers: {}, rawBody: notifyBody(refund) })).not.toHaveProperty('amount');
     expect(await provider().verifyNotification({ headers: {}, rawBody: notifyBody({ ...paid, notify_id: 'N3', trade_status: 'TRADE_CLOSED' }) })).toMatchObject({ kind: 'closed', event_id: 'N3' });
     expect(await provider().verifyNotification({ headers: {}, rawBody: notifyBody({ ...paid, trade_status: 'WAIT_BUYER_PAY' }) })).toMatchObject({ kind: 'ignored' });
   });

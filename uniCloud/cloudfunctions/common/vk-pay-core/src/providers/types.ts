@@ -97,10 +97,22 @@ export interface MerchantBinding {
 /** A verified notification, mapped onto the fixed set of outcomes. */
 export type NotificationOutcome =
   | ({ kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; amount: number; paid_at: number } & Common)
-  | ({ kind: 'refund_succeeded' | 'refund_failed'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; amount: number; success_at?: number } & Common)
+  | ({ kind: 'refund_succeeded' | 'refund_failed'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
   | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
   /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */
   | ({ kind: 'ignored'; event_id: string; out_trade_no?: string; reason: string } & Common);
+
+/**
+ * What a refund notification says about money - only what the channel really states. WeChat (v3 and v2) names
+ * this refund's amount; Alipay's `refund_fee` is the order's total refunded so far, so its outcome carries
+ * `refunded_total` and no `amount`, and the core asks fastpay.refund.query for the refund's own amount.
+ */
+interface RefundAmounts {
+  /** integer fen: THIS refund's amount, when the channel says it */
+  amount?: number;
+  /** integer fen: the order's cumulative refunded amount including this refund, when the channel says it */
+  refunded_total?: number;
+}
 
 interface Common {
   channel: Channel;

@@ -5,13 +5,13 @@
  * Anything that fails after verification answers with the channel's retry-triggering reply, never a false
  * success: the provider then delivers again and the idempotent steps finish the work.
  */
-import { OrderNotFoundError, ParamError, toVkPayError } from '../../../../../../common/errors';
+import { OrderNotFoundError, ParamError, toVkPayError, VkPayError } from '../../../../../../common/errors';
 import type { Channel, IncomingNotification, NotificationOutcome, NotifyReply, PaymentProvider } from '../providers/types';
 import { writePaymentError, writePaymentLog } from '../logging/logs';
 import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
 import { applyPaid, recordNotification } from './apply-payment';
-import { applyRefundResult, findRefund } from './apply-refund';
+import { applyRefundResult, findRefund, type RefundRecord } from './apply-refund';
 import { adoptProviderRefund } from './refund';
 import { checkMerchant } from './bind';
 import type { CallerMeta, CoreContext } from './context';
@@ -89,14 +89,18 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
     case 'refund_failed': {
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
       const wanted = outcome.kind === 'refund_succeeded' ? 'success' : 'failed';
+      const done = (r: RefundRecord) => r.status === wanted || (wanted === 'failed' && r.abnormal === true);
       let record = await findRefund(ctx, outcome.out_refund_no);
       if (!record && wanted === 'failed') return { result: 'ignored', hookKeys: [] }; // nothing of ours to undo
-      record ??= await adoptProviderRefund(ctx, { channel: outcome.channel, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount: outcome.amount });
+      if (record && record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
+      if (record && done(record)) return { result: 'duplicate', hookKeys: [] }; // no provider call for a redelivery
+      const amount = await ownRefundAmount(ctx, outcome, record);
+      record ??= await adoptProviderRefund(ctx, { channel: outcome.channel, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount });
       if (record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
-      if (record.status === wanted || (wanted === 'failed' && record.abnormal)) return { result: 'duplicate', hookKeys: [] };
+      if (done(record)) return { result: 'duplicate', hookKeys: [] };
       await recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, raw: outcome.raw });
       const providerState = refundStateOf(outcome.raw);
-      const r = await applyRefundResult(ctx, record, { state: wanted, amount: outcome.amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: providerState }, 'notify');
+      const r = await applyRefundResult(ctx, record, { state: wanted, amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: providerState }, 'notify');
       return { result: `refund_${r.status}`, hookKeys: r.hookKey ? [r.hookKey] : [] };
     }
     case 'closed': {
@@ -113,6 +117,27 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
   }
 }
 
+type RefundOutcome = Extract<NotificationOutcome, { kind: 'refund_succeeded' | 'refund_failed' }>;
+
+/**
+ * THIS refund's amount in integer fen. WeChat's notification says it. Alipay's says only the order's cumulative
+ * `refund_fee`, so the refund is confirmed with fastpay.refund.query (it answers refund_amount per
+ * out_request_no): until it confirms a success with an amount, the notification is refused (retryable) and
+ * Alipay delivers it again - never applied or adopted with the cumulative figure. A failure (WeChat only)
+ * without an amount undoes our own record's amount.
+ */
+async function ownRefundAmount(ctx: CoreContext, outcome: RefundOutcome, record: RefundRecord | null): Promise<number> {
+  if (outcome.amount !== undefined) return outcome.amount;
+  if (outcome.kind === 'refund_failed' && record) return record.amount;
+  const answer = await ctx.provider(outcome.channel).queryRefund(outcome.out_refund_no, outcome.out_trade_no);
+  if (answer.state !== 'success' || !Number.isSafeInteger(answer.amount) || answer.amount <= 0) {
+    throw new VkPayError(40010, `refund ${outcome.out_refund_no}: the provider's refund query does not confirm it yet (${answer.provider_state ?? answer.state})`);
+  }
+  if (outcome.refunded_total !== undefined && answer.amount > outcome.refunded_total) {
+    throw new ParamError(`refund ${outcome.out_refund_no}: ${answer.amount} fen exceeds the ${outcome.refunded_total} fen refunded in total`);
+  }
+  return answer.amount;
+}
 
 /** The provider's own refund state word in a refund notification (v3 resource, v2 req_info, or flat). */
 function refundStateOf(raw: Record<string, unknown>): string | undefined {

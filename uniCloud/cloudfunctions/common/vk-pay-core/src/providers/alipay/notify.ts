@@ -32,8 +32,9 @@ export function verifyAlipayNotification(r: ResolvedAlipayConfig, req: IncomingN
   if (form.out_biz_no && form.refund_fee) {
     return {
       kind: 'refund_succeeded', event_id: eventId, out_trade_no: outTradeNo, out_refund_no: form.out_biz_no,
-      // Alipay's refund_fee is the order's TOTAL refunded so far, not this refund's amount
-      amount: fenFromYuan(form.refund_fee, 'refund_fee'),
+      // refund_fee is the order's TOTAL refunded so far, not this refund's amount (the second partial refund of
+      // 3.00 after 2.00 says 5.00): say only that. The refund's own amount comes from fastpay.refund.query.
+      refunded_total: fenFromYuan(form.refund_fee, 'refund_fee'),
       success_at: parseAlipayTimestamp(form.gmt_refund), ...common,
     };
   }

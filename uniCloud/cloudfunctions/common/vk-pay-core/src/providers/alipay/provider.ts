@@ -43,8 +43,8 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
     // a retry with the same out_request_no is safe either way.
     const state: RefundResult['state'] = status === 'REFUND_SUCCESS' ? 'success' : status === 'REFUND_FAIL' ? 'failed' : 'processing';
     return {
+      // no refund_id: Alipay's trade_no names the trade, shared by all its refunds; out_request_no names the refund
       state, out_refund_no: outRefundNo, out_trade_no: String(d.out_trade_no ?? outTradeNo),
-      refund_id: d.trade_no ? String(d.trade_no) : undefined,
       amount: optionalFen(d.refund_amount, 'refund_amount') ?? fallbackAmount ?? 0,
       success_at: state === 'success' ? parseAlipayTimestamp(d.gmt_refund_pay) : undefined,
       provider_state: status || 'REFUND_NOT_FOUND',
@@ -137,7 +137,8 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
       if (d.fund_change === 'Y') {
         return {
           state: 'success', out_refund_no: input.out_refund_no, out_trade_no: input.out_trade_no,
-          refund_id: d.trade_no ? String(d.trade_no) : undefined, amount: input.refund_amount,
+          // no refund_id (see queryRefundInternal): trade_no is the trade's, the same for every refund of it
+          amount: input.refund_amount,
           success_at: parseAlipayTimestamp(d.gmt_refund_pay) ?? now(), provider_state: 'FUND_CHANGE_Y',
         };
       }
