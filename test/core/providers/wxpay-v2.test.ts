@@ -145,6 +145,9 @@ describe('wxpay v2 notifications', () => {
     expect(await provider().verifyNotification({ headers: {}, rawBody: body(encryptReqInfo(info, KEY)) })).toMatchObject({ kind: 'refund_succeeded', out_refund_no: 'RF2', amount: 50, success_at: Date.UTC(2026, 0, 1, 4, 10, 0), event_id: 'refund:50000002:SUCCESS' });
     const closed = info.replace('<refund_status><![CDATA[SUCCESS]]>', '<refund_status><![CDATA[REFUNDCLOSE]]>');
     expect(await provider().verifyNotification({ headers: {}, rawBody: body(encryptReqInfo(closed, KEY)) })).toMatchObject({ kind: 'refund_failed' });
+    // CHANGE: the money left the merchant but could not reach the person - held, not failed
+    const change = info.replace('<refund_status><![CDATA[SUCCESS]]>', '<refund_status><![CDATA[CHANGE]]>');
+    expect(await provider().verifyNotification({ headers: {}, rawBody: body(encryptReqInfo(change, KEY)) })).toMatchObject({ kind: 'refund_held', amount: 50 });
     await expect(provider().verifyNotification({ headers: {}, rawBody: body(encryptReqInfo(info, 'e'.repeat(32))) })).rejects.toBeInstanceOf(SignatureError);
     const ct = Buffer.from(encryptReqInfo(info, KEY), 'base64');
     ct[ct.length - 1] ^= 0xff;

@@ -190,7 +190,8 @@ describe('wxpay v3 notifications', () => {
   it('refund events map onto refund outcomes', async () => {
     const refund = { mchid: MCHID, out_trade_no: 'VK20260101000001', transaction_id: '42', refund_id: '50', out_refund_no: 'RF1', refund_status: 'SUCCESS', success_time: '2026-01-01T12:10:00+08:00', amount: { total: 1234, refund: 500, payer_total: 1234, payer_refund: 500 } };
     expect(await p().verifyNotification(notification('REFUND.SUCCESS', refund))).toMatchObject({ kind: 'refund_succeeded', out_refund_no: 'RF1', amount: 500, refund_id: '50' });
-    expect(await p().verifyNotification(notification('REFUND.ABNORMAL', { ...refund, refund_status: 'ABNORMAL' }))).toMatchObject({ kind: 'refund_failed' });
+    expect(await p().verifyNotification(notification('REFUND.ABNORMAL', { ...refund, refund_status: 'ABNORMAL' }))).toMatchObject({ kind: 'refund_held', amount: 500 });
+    expect(await p().verifyNotification(notification('REFUND.CLOSED', { ...refund, refund_status: 'CLOSED' }))).toMatchObject({ kind: 'refund_failed', amount: 500 });
     expect(await p().verifyNotification(notification('REFUND.CLOSED', { ...refund, refund_status: 'CLOSED' }))).toMatchObject({ kind: 'refund_failed' });
   });
 

@@ -75,7 +75,11 @@ export interface RefundInput {
 }
 
 export interface RefundResult {
-  state: 'processing' | 'success' | 'failed';
+  /**
+   * `held`: the money left the merchant but could not reach the person (WeChat v3 ABNORMAL, v2 CHANGE - e.g. a
+   * closed bank card). Neither refunded nor refundable again: a person settles it in the merchant platform.
+   */
+  state: 'processing' | 'success' | 'failed' | 'held';
   out_refund_no: string;
   out_trade_no: string;
   refund_id?: string;
@@ -97,7 +101,7 @@ export interface MerchantBinding {
 /** A verified notification, mapped onto the fixed set of outcomes. */
 export type NotificationOutcome =
   | ({ kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; amount: number; paid_at: number } & Common)
-  | ({ kind: 'refund_succeeded' | 'refund_failed'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
+  | ({ kind: 'refund_succeeded' | 'refund_failed' | 'refund_held'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
   | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
   /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */
   | ({ kind: 'ignored'; event_id: string; out_trade_no?: string; reason: string } & Common);

@@ -43,9 +43,6 @@ export function findRefund(ctx: CoreContext, out_refund_no: string): Promise<Ref
   return ctx.dao.findByWhereJson<RefundRecord>({ dbName: COLLECTIONS.refunds, whereJson: { out_refund_no } });
 }
 
-/** Provider refund states meaning "failed, but the money is not back with the merchant". */
-const MONEY_HELD_STATES = new Set(['ABNORMAL', 'CHANGE']);
-
 export interface RefundApplyResult { status: RefundRecord['status']; settled: boolean; hookKey?: string }
 
 export async function applyRefundResult(
@@ -78,7 +75,7 @@ export async function applyRefundResult(
     const enq = await enqueueHook(ctx, { out_trade_no: record.out_trade_no, event: 'refunded', type: record.type, amount: record.amount, out_refund_no: record.out_refund_no });
     return { status: 'success', settled, hookKey: enq.added ? enq.key : undefined };
   }
-  if (result.state === 'failed' && result.provider_state && MONEY_HELD_STATES.has(result.provider_state)) {
+  if (result.state === 'held') {
     // WeChat ABNORMAL (v2 CHANGE): the money left the merchant but could not reach the person (card closed...).
     // It is not refundable again - releasing it would invite a second refund - so it stays reserved and a
     // person settles it in the merchant platform. Alert once.
@@ -86,9 +83,9 @@ export async function applyRefundResult(
     const flagged = await ctx.dao.update({
       dbName: COLLECTIONS.refunds,
       whereJson: { out_refund_no: record.out_refund_no, status: 'processing', abnormal: _.neq(true) },
-      dataJson: { abnormal: true, fail_reason: `provider reports ${result.provider_state}: handle it in the merchant platform`, update_date: now },
+      dataJson: { abnormal: true, fail_reason: `provider reports ${result.provider_state ?? 'the refund held'}: handle it in the merchant platform`, update_date: now },
     });
-    if (flagged === 1) await raiseAlert(ctx, { kind: 'refund_mismatch', out_trade_no: record.out_trade_no, message: `refund ${record.out_refund_no} is ${result.provider_state}: the money is held at the provider; handle it manually` });
+    if (flagged === 1) await raiseAlert(ctx, { kind: 'refund_mismatch', out_trade_no: record.out_trade_no, message: `refund ${record.out_refund_no} is ${result.provider_state ?? 'held'}: the money is held at the provider; handle it manually` });
     return { status: 'processing', settled: false };
   }
   if (result.state === 'failed') {

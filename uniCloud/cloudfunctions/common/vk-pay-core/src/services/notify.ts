@@ -86,12 +86,16 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
       return { result: r.transition ?? 'duplicate', hookKeys: r.hookKey ? [r.hookKey] : [] };
     }
     case 'refund_succeeded':
-    case 'refund_failed': {
+    case 'refund_failed':
+    case 'refund_held': {
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
-      const wanted = outcome.kind === 'refund_succeeded' ? 'success' : 'failed';
-      const done = (r: RefundRecord) => r.status === wanted || (wanted === 'failed' && r.abnormal === true);
+      const wanted = REFUND_STATE_OF[outcome.kind];
+      // held (WeChat ABNORMAL/CHANGE) is final for us until a person acts; a failure cannot undo a held refund
+      const done = (r: RefundRecord) => wanted === 'held'
+        ? r.abnormal === true || r.status !== 'processing'
+        : r.status === wanted || (wanted === 'failed' && r.abnormal === true);
       let record = await findRefund(ctx, outcome.out_refund_no);
-      if (!record && wanted === 'failed') return { result: 'ignored', hookKeys: [] }; // nothing of ours to undo
+      if (!record && wanted !== 'success') return { result: 'ignored', hookKeys: [] }; // nothing of ours to undo
       if (record && record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
       if (record && done(record)) return { result: 'duplicate', hookKeys: [] }; // no provider call for a redelivery
       const amount = await ownRefundAmount(ctx, outcome, record);
@@ -117,18 +121,20 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Pro
   }
 }
 
-type RefundOutcome = Extract<NotificationOutcome, { kind: 'refund_succeeded' | 'refund_failed' }>;
+type RefundOutcome = Extract<NotificationOutcome, { kind: 'refund_succeeded' | 'refund_failed' | 'refund_held' }>;
+
+const REFUND_STATE_OF = { refund_succeeded: 'success', refund_failed: 'failed', refund_held: 'held' } as const;
 
 /**
  * THIS refund's amount in integer fen. WeChat's notification says it. Alipay's says only the order's cumulative
  * `refund_fee`, so the refund is confirmed with fastpay.refund.query (it answers refund_amount per
  * out_request_no): until it confirms a success with an amount, the notification is refused (retryable) and
- * Alipay delivers it again - never applied or adopted with the cumulative figure. A failure (WeChat only)
- * without an amount undoes our own record's amount.
+ * Alipay delivers it again - never applied or adopted with the cumulative figure. A failed or held refund
+ * (WeChat only) without an amount concerns our own record's amount.
  */
 async function ownRefundAmount(ctx: CoreContext, outcome: RefundOutcome, record: RefundRecord | null): Promise<number> {
   if (outcome.amount !== undefined) return outcome.amount;
-  if (outcome.kind === 'refund_failed' && record) return record.amount;
+  if (outcome.kind !== 'refund_succeeded' && record) return record.amount;
   const answer = await ctx.provider(outcome.channel).queryRefund(outcome.out_refund_no, outcome.out_trade_no);
   if (answer.state !== 'success' || !Number.isSafeInteger(answer.amount) || answer.amount <= 0) {
     throw new VkPayError(40010, `refund ${outcome.out_refund_no}: the provider's refund query does not confirm it yet (${answer.provider_state ?? answer.state})`);

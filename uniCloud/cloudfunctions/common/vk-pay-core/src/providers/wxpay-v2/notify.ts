@@ -33,7 +33,7 @@ export function verifyWxpayV2Notification(r: ResolvedWxpayV2Config, req: Incomin
       return { kind: 'ignored', event_id: eventId, out_trade_no: info.out_trade_no, reason: `refund_status ${status}`, channel: 'wxpay-v2', merchant, raw };
     }
     return {
-      kind: status === 'SUCCESS' ? 'refund_succeeded' : 'refund_failed', event_id: eventId, channel: 'wxpay-v2', merchant, raw,
+      kind: status === 'SUCCESS' ? 'refund_succeeded' : status === 'CHANGE' ? 'refund_held' : 'refund_failed', event_id: eventId, channel: 'wxpay-v2', merchant, raw,
       out_trade_no: info.out_trade_no, out_refund_no: info.out_refund_no, refund_id: info.refund_id || undefined,
       amount: fenFromDigits(info.refund_fee, 'refund_fee'), success_at: parseDashedBeijing(info.success_time),
     };

@@ -23,7 +23,7 @@ const TRADE_STATES: Record<string, TradeState> = {
   SUCCESS: 'paid', REFUND: 'refunded', NOTPAY: 'pending', USERPAYING: 'pending', CLOSED: 'closed', REVOKED: 'closed', PAYERROR: 'closed',
 };
 
-const REFUND_STATES: Record<string, RefundResult['state']> = { SUCCESS: 'success', PROCESSING: 'processing', REFUNDCLOSE: 'failed', CHANGE: 'failed' };
+const REFUND_STATES: Record<string, RefundResult['state']> = { SUCCESS: 'success', PROCESSING: 'processing', REFUNDCLOSE: 'failed', CHANGE: 'held' };
 
 function isCode(err: unknown, ...codes: string[]): err is ProviderError {
   return err instanceof ProviderError && codes.includes(err.providerCode);

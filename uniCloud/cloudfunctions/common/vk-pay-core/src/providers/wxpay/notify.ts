@@ -66,7 +66,7 @@ export function verifyWxpayNotification(r: ResolvedWxpayConfig, req: IncomingNot
   }
   if (eventType === 'REFUND.SUCCESS' || eventType === 'REFUND.ABNORMAL' || eventType === 'REFUND.CLOSED') {
     return {
-      kind: eventType === 'REFUND.SUCCESS' ? 'refund_succeeded' : 'refund_failed', channel: 'wxpay', event_id: eventId,
+      kind: eventType === 'REFUND.SUCCESS' ? 'refund_succeeded' : eventType === 'REFUND.ABNORMAL' ? 'refund_held' : 'refund_failed', channel: 'wxpay', event_id: eventId,
       out_trade_no: str(data.out_trade_no, 'out_trade_no'),
       out_refund_no: str(data.out_refund_no, 'out_refund_no'),
       refund_id: data.refund_id,

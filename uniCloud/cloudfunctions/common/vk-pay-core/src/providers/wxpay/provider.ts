@@ -28,7 +28,7 @@ const TRADE_STATES: Record<string, TradeState> = {
 };
 
 const REFUND_STATES: Record<string, RefundResult['state']> = {
-  SUCCESS: 'success', PROCESSING: 'processing', CLOSED: 'failed', ABNORMAL: 'failed',
+  SUCCESS: 'success', PROCESSING: 'processing', CLOSED: 'failed', ABNORMAL: 'held',
 };
 
 function parseBody(text: string): Record<string, any> {
