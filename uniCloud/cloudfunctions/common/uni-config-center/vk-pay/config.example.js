@@ -3,7 +3,13 @@
 // or missing field is named in the error. Outside `env: 'sandbox'` the notify URL must be public https
 // (no http, localhost, private or link-local addresses, no query string).
 'use strict';
+const fs = require('fs');
+const path = require('path');
 const { uniIdAuth } = require('vk-pay-core'); // or vkRouterAuth() inside the VK framework
+
+// Keys live as PEM files beside this config (uni-config-center uploads its whole folder, as uni-pay does with
+// its certificates), so they stay out of the code; add the keys/ folder to your .gitignore.
+const key = (file) => fs.readFileSync(path.join(__dirname, 'keys', file), 'utf8');
 
 module.exports = {
   env: 'production',
@@ -16,8 +22,8 @@ module.exports = {
       appId: 'wx0000000000000000',
       mchId: '1900000000',
       apiV3Key: 'REPLACE_WITH_32_CHAR_API_V3_KEY_',
-      merchant: { serialNo: 'REPLACE_WITH_MERCHANT_CERT_SERIAL', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nREPLACE\n-----END PRIVATE KEY-----\n' },
-      platform: { publicKeyId: 'PUB_KEY_ID_REPLACE', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nREPLACE\n-----END PUBLIC KEY-----\n' },
+      merchant: { serialNo: 'REPLACE_WITH_MERCHANT_CERT_SERIAL', privateKeyPem: key('wxpay_apiclient_key.pem') },
+      platform: { publicKeyId: 'PUB_KEY_ID_REPLACE', publicKeyPem: key('wxpay_pub_key.pem') },
       baseUrl: 'https://api.mch.weixin.qq.com/',
     },
     // WeChat Pay API v2 (only if you set wxpayChannel: 'wxpay-v2')
@@ -25,8 +31,8 @@ module.exports = {
     alipay: {
       appId: '2021000000000000',
       sellerId: '2088000000000000',
-      app: { privateKeyPem: '-----BEGIN PRIVATE KEY-----\nREPLACE\n-----END PRIVATE KEY-----\n' },
-      alipay: { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nREPLACE\n-----END PUBLIC KEY-----\n' },
+      app: { privateKeyPem: key('alipay_app_private_key.pem') },
+      alipay: { publicKeyPem: key('alipay_public_key.pem') },
       gatewayUrl: 'https://openapi.alipay.com/gateway.do',
     },
   },
