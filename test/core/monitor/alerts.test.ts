@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../support/db';
-import { createAlertMonitor, recordAlert } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor';
+import { createAlertMonitor, raiseAlert } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor';
 import type { VkPayConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
 import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
 import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
@@ -33,7 +33,7 @@ async function setup(answer?: Parameters<typeof startReceiver>[0]) {
 describe('alerts: delivery', () => {
   it('sends one message per kind to each webhook in its own format, and stores the outcome', async () => {
     const { ctx, monitor } = await setup();
-    await recordAlert(ctx, { kind: 'status_mismatch', out_trade_no: 'NO123456', message: 'order NO123456 repaired' });
+    await raiseAlert(ctx, { kind: 'status_mismatch', out_trade_no: 'NO123456', message: 'order NO123456 repaired' });
     expect(await monitor.deliver(T0)).toBe(1);
     expect(receiver!.hits.map((h) => h.path).sort()).toEqual(['/cgi-bin/webhook/send', '/generic', '/robot/send']);
 
@@ -55,15 +55,15 @@ describe('alerts: delivery', () => {
 
   it('rate limit: two alerts of a kind in one 10-minute window make one delivery; the second rides in the next', async () => {
     const { ctx, monitor } = await setup();
-    await recordAlert(ctx, { kind: 'paid_after_close', message: 'first' });
+    await raiseAlert(ctx, { kind: 'paid_after_close', message: 'first' });
     expect(await monitor.deliver(T0)).toBe(1);
-    await recordAlert(ctx, { kind: 'paid_after_close', message: 'second' });
+    await raiseAlert(ctx, { kind: 'paid_after_close', message: 'second' });
     expect(await monitor.deliver(T0 + 60_000)).toBe(0);
     expect(await monitor.deliver(T0 + 9 * 60_000)).toBe(0);
     const generic = () => receiver!.hits.filter((h) => h.path === '/generic');
     expect(generic()).toHaveLength(1);
     // Another kind is not held back by this one.
-    await recordAlert(ctx, { kind: 'hook_dead_letter', message: 'hook failed 8 times' });
+    await raiseAlert(ctx, { kind: 'hook_dead_letter', message: 'hook failed 8 times' });
     expect(await monitor.deliver(T0 + 9 * 60_000)).toBe(1);
     // After the window the held alert goes out.
     expect(await monitor.deliver(T0 + 10 * 60_000 + 1)).toBe(1);
@@ -74,7 +74,7 @@ describe('alerts: delivery', () => {
 
   it('two concurrent deliveries (two timer instances) send the kind once', async () => {
     const { ctx, monitor } = await setup();
-    await recordAlert(ctx, { kind: 'provider_outage', message: 'wxpay down' });
+    await raiseAlert(ctx, { kind: 'provider_outage', message: 'wxpay down' });
     const sent = await Promise.all([monitor.deliver(T0), monitor.deliver(T0), monitor.deliver(T0)]);
     expect(sent.reduce((a, b) => a + b, 0)).toBe(1);
     expect(receiver!.hits.filter((h) => h.path === '/generic')).toHaveLength(1);
@@ -84,7 +84,7 @@ describe('alerts: delivery', () => {
     let up = false;
     // A robot answers 200 with an error code when it refuses a message: that is not a delivery.
     const { ctx } = await setup(() => (up ? { status: 200, body: { errcode: 0 } } : { status: 200, body: { errcode: 310000, errmsg: 'keywords not in content' } }));
-    await recordAlert(ctx, { kind: 'double_payment', message: 'paid twice' });
+    await raiseAlert(ctx, { kind: 'double_payment', message: 'paid twice' });
     const robotOnly = createAlertMonitor(ctx, { http: createFetchHttpClient(), config: { env: 'sandbox', alerts: { webhooks: [{ kind: 'wecom', url: `${receiver!.base}/w` }] } } as unknown as VkPayConfig });
     expect(await robotOnly.deliver(T0)).toBe(0);
     up = true;
@@ -133,5 +133,36 @@ describe('alerts: thresholds', () => {
     expect(await monitor.evaluate(T0)).toBe(2);
     const kinds = (await t.dao.select<{ kind: string }>({ dbName: COLLECTIONS.alerts, pageSize: -1 })).rows.map((r) => r.kind).sort();
     expect(kinds).toEqual(['refund_success_rate', 'success_rate']);
+  });
+});
+
+describe('alerts: robot formats from the parsed config', () => {
+  it('a WeCom or DingTalk webhook configured for markdown gets markdown; text keeps its mentions', async () => {
+    const { parseConfig } = await import('../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const kp = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    t = await openTestDb();
+    receiver = await startReceiver();
+    const config = parseConfig({
+      env: 'sandbox', notifyUrl: 'https://pay.example.com/n', orderTypes: { recharge: { amount: 'client' } },
+      providers: { alipay: { appId: '2021', app: { privateKeyPem: kp.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, alipay: { publicKeyPem: kp.publicKey.export({ type: 'spki', format: 'pem' }).toString() } } },
+      alerts: { webhooks: [
+        { kind: 'wecom', url: `${receiver.base}/wecom-md`, msgtype: 'markdown' },
+        { kind: 'wecom', url: `${receiver.base}/wecom-text`, mentioned_list: ['@all'] },
+        { kind: 'dingtalk', url: `${receiver.base}/ding-md`, msgtype: 'markdown', atMobiles: ['13900000000'] },
+      ] },
+    });
+    const ctx = { dao: t.dao, db: t.db, now: () => T0 };
+    await raiseAlert(ctx, { kind: 'notify_late', out_trade_no: 'NO7', message: 'notification 45 s late' });
+    const monitor = createAlertMonitor(ctx, { http: createFetchHttpClient(), config });
+    expect(await monitor.deliver(T0)).toBe(1);
+    const body = (p: string) => receiver!.hits.find((h) => h.path === p)!.body as any;
+    expect(body('/wecom-md')).toEqual({ msgtype: 'markdown', markdown: { content: expect.stringMatching(/^### vk-pay sandbox: notify_late\n\*\*1\*\* alert\n- notification 45 s late$/) } });
+    expect(body('/wecom-text')).toEqual({ msgtype: 'text', text: { content: expect.stringContaining('notification 45 s late'), mentioned_list: ['@all'] } });
+    expect(body('/ding-md')).toEqual({
+      msgtype: 'markdown',
+      markdown: { title: 'vk-pay sandbox: notify_late', text: expect.stringContaining('@13900000000') },
+      at: { atMobiles: ['13900000000'], isAtAll: false },
+    });
   });
 });

@@ -4,6 +4,7 @@
  * instead of a signature error at the first payment.
  */
 import { z } from 'zod';
+import { alertsSchema, syncSchema } from './operations-schema';
 
 const pem = (what: string) => z.string().refine((s) => /-----BEGIN [A-Z ]+-----/.test(s), { message: `${what} must be a PEM string` });
 const nonEmpty = z.string().min(1, 'required');
@@ -66,8 +67,6 @@ export const orderTypeSchema = z.discriminatedUnion('amount', [
   }),
 ]);
 
-const webhook = z.object({ kind: z.enum(['generic', 'dingtalk', 'wecom']), url: z.string().url(), secret: z.string().optional() });
-
 export const configSchema = z.object({
   env: z.enum(['sandbox', 'production']),
   /** URL of the URL-ized `vk-pay-notify` function; `/<channel>` is appended per channel */
@@ -96,7 +95,10 @@ export const configSchema = z.object({
       leaseMs: z.number().int().positive().default(60_000),
     })
     .default({}),
-  alerts: z.object({ webhooks: z.array(webhook).default([]) }).passthrough().default({}),
+  /** alert webhooks and thresholds (operations-schema.ts) */
+  alerts: alertsSchema.default({}),
+  /** the timer's tuning (operations-schema.ts) */
+  sync: syncSchema.default({}),
   /** 64 hex chars (32 bytes): when set, user_info stored on orders is AES-256-GCM encrypted */
   userInfoKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'userInfoKey must be 64 hex characters').optional(),
   /** (req) => ({ uid, role }) | null : the merchant's own identity resolver (see auth/ for uni-id and VK adapters) */
@@ -111,3 +113,4 @@ export type OrderTypeConfig = z.output<typeof orderTypeSchema>;
 export type WxpayV3Config = z.output<typeof wxpayV3Schema>;
 export type WxpayV2Config = z.output<typeof wxpayV2Schema>;
 export type AlipayConfig = z.output<typeof alipaySchema>;
+export type { SyncConfig, AlertThresholdsConfig, WebhookConfig, AlertsConfig } from './operations-schema';

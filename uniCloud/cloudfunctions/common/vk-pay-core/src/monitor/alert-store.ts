@@ -1,18 +1,13 @@
 /**
- * Alerts as stored rows (`vk_pay_alerts`, the collection the core's `raiseAlert` writes, same shape), plus a
+ * Alerts as stored rows (`vk_pay_alerts`, written only by outbox/alerts.ts `raiseAlert`), plus a
  * per-kind state document (`vk_pay_alert_kinds`, `_id` = kind) whose timestamps are moved by conditional
  * updates: that is how "at most one per kind per window" holds across concurrent timer runs and instances.
  */
 import { isDuplicateKeyError } from '../platform/database';
-import { COLLECTIONS } from '../state/collections';
+import { raiseAlert, type AlertInput } from '../outbox/alerts';
 import type { StoreContext } from '../state/transition';
 
 export const ALERT_KINDS_COLLECTION = 'vk_pay_alert_kinds';
-
-/** The core's kinds (outbox/alerts.ts) and the monitor's own. */
-export type MonitorAlertKind =
-  | 'hook_dead_letter' | 'paid_after_close' | 'amount_mismatch' | 'double_payment' | 'refund_mismatch'
-  | 'status_mismatch' | 'provider_outage' | 'error_rate' | 'success_rate' | 'notify_late' | 'refund_success_rate';
 
 export interface AlertDoc {
   _id?: string;
@@ -24,18 +19,6 @@ export interface AlertDoc {
   delivered_at?: number;
   /** per-target outcome of the delivery that carried this alert */
   delivery?: Array<{ target: string; ok: boolean; status?: number; error?: string }>;
-}
-
-export async function recordAlert(ctx: StoreContext, a: { kind: MonitorAlertKind; message: string; out_trade_no?: string }): Promise<boolean> {
-  try {
-    const row: Record<string, unknown> = { kind: a.kind, message: a.message, delivered: false, create_date: ctx.now() };
-    if (a.out_trade_no) row.out_trade_no = a.out_trade_no;
-    await ctx.dao.add({ dbName: COLLECTIONS.alerts, dataJson: row, cancelAddTime: true });
-    return true;
-  } catch (err) {
-    console.error('[vk-pay] alert write failed:', (err as Error).message);
-    return false;
-  }
 }
 
 /**
@@ -66,8 +49,8 @@ export async function returnKindSlot(ctx: StoreContext, kind: string, field: 'la
   await ctx.dao.update({ dbName: ALERT_KINDS_COLLECTION, whereJson: { _id: kind, [field]: takenAt }, dataJson: { [field]: 0 } });
 }
 
-/** Raises an alert of a condition that persists (outage, thresholds) at most once per window. */
-export async function raiseThrottled(ctx: StoreContext, a: { kind: MonitorAlertKind; message: string }, windowMs: number, now = ctx.now()): Promise<boolean> {
+/** Raises an alert of a condition that persists (outage, thresholds) at most once per window, through raiseAlert. */
+export async function raiseThrottled(ctx: StoreContext, a: AlertInput, windowMs: number, now = ctx.now()): Promise<boolean> {
   if (!(await takeKindSlot(ctx, a.kind, 'last_raised_at', windowMs, now))) return false;
-  return recordAlert(ctx, a);
+  return raiseAlert(ctx, a);
 }

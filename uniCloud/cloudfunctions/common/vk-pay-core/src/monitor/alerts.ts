@@ -6,16 +6,17 @@
  * so none is lost and nobody is paged every minute. Delivery goes through the injectable HttpClient.
  */
 import { createHmac } from 'node:crypto';
-import type { VkPayConfig } from '../config/schema';
+import type { VkPayConfig, WebhookConfig } from '../config/schema';
 import type { HttpClient } from '../platform/http';
 import { COLLECTIONS } from '../state/collections';
 import type { StoreContext } from '../state/transition';
 import { returnKindSlot, takeKindSlot, type AlertDoc } from './alert-store';
 import { evaluateThresholds, resolveThresholds, type AlertThresholds } from './thresholds';
 
-export type WebhookTarget = { kind: 'generic' | 'dingtalk' | 'wecom'; url: string; secret?: string };
+/** A configured webhook (config `alerts.webhooks[]`, validated by config/operations-schema.ts). */
+export type WebhookTarget = Omit<WebhookConfig, 'msgtype'> & { msgtype?: WebhookConfig['msgtype'] };
 
-export interface AlertMessage { kind: string; count: number; text: string; alerts: Array<Pick<AlertDoc, 'kind' | 'message' | 'out_trade_no' | 'create_date'>> }
+export interface AlertMessage { kind: string; env: string; count: number; text: string; alerts: Array<Pick<AlertDoc, 'kind' | 'message' | 'out_trade_no' | 'create_date'>> }
 
 const MAX_LINES = 10;
 
@@ -24,9 +25,44 @@ export function composeMessage(kind: string, alerts: AlertDoc[], env: string): A
   if (alerts.length > MAX_LINES) lines.push(`- ... and ${alerts.length - MAX_LINES} more`);
   const text = `[vk-pay ${env}] ${kind}: ${alerts.length} alert${alerts.length === 1 ? '' : 's'}\n${lines.join('\n')}`;
   return {
-    kind, count: alerts.length, text,
+    kind, env, count: alerts.length, text,
     alerts: alerts.map((a) => ({ kind: a.kind, message: a.message, out_trade_no: a.out_trade_no, create_date: a.create_date })),
   };
+}
+
+/** The alert as markdown: a heading and one bullet per alert (both robots render this subset). */
+export function markdownOf(msg: AlertMessage, env: string): { title: string; text: string } {
+  const title = `vk-pay ${env}: ${msg.kind}`;
+  const [, ...lines] = msg.text.split('\n');
+  return { title, text: [`### ${title}`, `**${msg.count}** alert${msg.count === 1 ? '' : 's'}`, ...lines].join('\n') };
+}
+
+/** WeCom group robot: `text` with mentioned_list / mentioned_mobile_list, or `markdown` (content at most 4096 bytes). */
+function wecomBody(target: WebhookTarget, msg: AlertMessage): Record<string, unknown> {
+  if (target.msgtype === 'markdown') return { msgtype: 'markdown', markdown: { content: truncateBytes(markdownOf(msg, msg.env).text, 4096) } };
+  const text: Record<string, unknown> = { content: msg.text };
+  if (target.mentioned_list?.length) text.mentioned_list = target.mentioned_list;
+  if (target.mentioned_mobile_list?.length) text.mentioned_mobile_list = target.mentioned_mobile_list;
+  return { msgtype: 'text', text };
+}
+
+/** DingTalk custom robot: `text` or `markdown` (title + text), mentions in `at`. */
+function dingtalkBody(target: WebhookTarget, msg: AlertMessage): Record<string, unknown> {
+  const at = target.atMobiles?.length || target.isAtAll ? { at: { atMobiles: target.atMobiles ?? [], isAtAll: target.isAtAll === true } } : {};
+  if (target.msgtype === 'markdown') {
+    const md = markdownOf(msg, msg.env);
+    // DingTalk only notifies a mentioned phone number when it also appears in a markdown text.
+    const mentions = (target.atMobiles ?? []).map((m) => `@${m}`).join(' ');
+    return { msgtype: 'markdown', markdown: { title: md.title, text: mentions ? `${md.text}\n\n${mentions}` : md.text }, ...at };
+  }
+  return { msgtype: 'text', text: { content: msg.text }, ...at };
+}
+
+function truncateBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= max) return s;
+  let out = s;
+  while (Buffer.byteLength(`${out}\n...`, 'utf8') > max) out = out.slice(0, -16);
+  return `${out}\n...`;
 }
 
 /** The request each target expects. DingTalk robots with a secret need `timestamp` and `sign` in the URL. */
@@ -38,10 +74,10 @@ export function webhookRequest(target: WebhookTarget, msg: AlertMessage, now: nu
       const sign = createHmac('sha256', target.secret).update(`${now}\n${target.secret}`).digest('base64');
       url += `${url.includes('?') ? '&' : '?'}timestamp=${now}&sign=${encodeURIComponent(sign)}`;
     }
-    return { url, headers, body: JSON.stringify({ msgtype: 'text', text: { content: msg.text } }) };
+    return { url, headers, body: JSON.stringify(dingtalkBody(target, msg)) };
   }
   if (target.kind === 'wecom') {
-    return { url: target.url, headers, body: JSON.stringify({ msgtype: 'text', text: { content: msg.text } }) };
+    return { url: target.url, headers, body: JSON.stringify(wecomBody(target, msg)) };
   }
   const body = JSON.stringify({ source: 'vk-pay', kind: msg.kind, count: msg.count, text: msg.text, alerts: msg.alerts, sent_at: now });
   if (target.secret) {
@@ -82,7 +118,7 @@ export interface AlertMonitor {
 
 export function createAlertMonitor(ctx: StoreContext, opts: AlertMonitorOptions): AlertMonitor {
   const thresholds = resolveThresholds(opts.config, opts.thresholds);
-  const targets = (opts.config.alerts?.webhooks ?? []) as WebhookTarget[];
+  const targets: WebhookTarget[] = opts.config.alerts?.webhooks ?? [];
 
   async function send(msg: AlertMessage, now: number): Promise<AlertDoc['delivery']> {
     return Promise.all(targets.map(async (target) => {

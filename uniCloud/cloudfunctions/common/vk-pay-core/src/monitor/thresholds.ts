@@ -1,52 +1,33 @@
 /**
- * Alert thresholds (config `alerts.thresholds`, read defensively: the alerts section passes unknown keys
- * through) and their evaluation from the stored logs. A violated threshold raises one alert row per kind per
- * window; delivery (alerts.ts) then sends at most one message per kind per window.
+ * Alert thresholds (config `alerts.thresholds`, validated and defaulted by the config schema in
+ * config/operations-schema.ts) and their evaluation from the stored logs. A violated threshold raises one alert
+ * row per kind per window; delivery (alerts.ts) then sends at most one message per kind per window.
  */
+import { ParamError } from '../../../../../../common/errors';
+import { alertThresholdsSchema, type AlertThresholdsConfig } from '../config/operations-schema';
 import type { VkPayConfig } from '../config/schema';
 import { COLLECTIONS } from '../state/collections';
 import type { StoreContext } from '../state/transition';
-import { raiseThrottled, type MonitorAlertKind } from './alert-store';
+import type { AlertKind } from '../outbox/alerts';
+import { raiseThrottled } from './alert-store';
 import { PROVIDER_CALL_TYPES } from './stats';
 
-export interface AlertThresholds {
-  /** payment_errors / operations over errorWindowMs above this raises `error_rate` (default 10 % in 5 min) */
-  errorRate: number;
-  errorWindowMs: number;
-  /** share of provider calls and notifications not failed, over successWindowMs, below this raises `success_rate` */
-  successRate: number;
-  successWindowMs: number;
-  /** a payment notification received more than this after the payment raises `notify_late` */
-  notifyLateMs: number;
-  /** refunds succeeded / refunds finished over refundWindowMs below this raises `refund_success_rate` */
-  refundSuccessRate: number;
-  refundWindowMs: number;
-  /** rates are judged only on at least this many operations (two failures of three calls are not an incident) */
-  minSample: number;
-  /** at most one alert (and one message) per kind per this long */
-  windowMs: number;
-}
+/** The thresholds; each field is documented on the schema (config/operations-schema.ts). */
+export type AlertThresholds = AlertThresholdsConfig;
 
-export const DEFAULT_THRESHOLDS: AlertThresholds = {
-  errorRate: 0.1, errorWindowMs: 5 * 60_000,
-  successRate: 0.95, successWindowMs: 60 * 60_000,
-  notifyLateMs: 30_000,
-  refundSuccessRate: 0.9, refundWindowMs: 24 * 3600_000,
-  minSample: 10,
-  windowMs: 10 * 60_000,
-};
+export const DEFAULT_THRESHOLDS: AlertThresholds = Object.freeze(alertThresholdsSchema.parse({}));
 
+/** Config (`alerts.thresholds`) then code overrides, held to the same schema. Throws ParamError naming each bad field. */
 export function resolveThresholds(config: VkPayConfig | undefined, overrides: Partial<AlertThresholds> = {}): AlertThresholds {
-  const raw = { ...((config?.alerts as { thresholds?: Record<string, unknown> } | undefined)?.thresholds ?? {}), ...overrides } as Record<string, unknown>;
-  const out = { ...DEFAULT_THRESHOLDS };
-  for (const key of Object.keys(DEFAULT_THRESHOLDS) as Array<keyof AlertThresholds>) {
-    const v = raw[key];
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const result = alertThresholdsSchema.safeParse({ ...(config?.alerts?.thresholds ?? {}), ...given });
+  if (!result.success) {
+    throw new ParamError(`vk-pay alert thresholds: ${result.error.issues.map((i) => `alerts.thresholds.${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return out;
+  return result.data;
 }
 
-export interface ThresholdReading { kind: MonitorAlertKind; value: number; limit: number; sample: number; message: string }
+export interface ThresholdReading { kind: AlertKind; value: number; limit: number; sample: number; message: string }
 
 /** Reads the current figures and returns the thresholds they break (nothing is written). */
 export async function readThresholds(ctx: StoreContext, t: AlertThresholds, now: number): Promise<ThresholdReading[]> {

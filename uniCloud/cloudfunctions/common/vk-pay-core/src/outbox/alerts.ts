@@ -1,17 +1,40 @@
 /**
- * Alerts the core raises (a dead-lettered hook, money received for a closed order, a provider answer that does
- * not match the order). Stored in `vk_pay_alerts`; delivery to webhooks and rate limiting belong to the
- * monitoring part, which reads this collection.
+ * The one way anything in vk-pay raises an alert: the core (a dead-lettered hook, money received for a closed
+ * order, a provider answer that does not match the order), the timer (a repaired status mismatch, a provider
+ * outage) and the thresholds (error, success, late-notification and refund rates). Every alert is one row of
+ * `vk_pay_alerts` in one shape; delivery to webhooks and the one-per-kind-per-window limit belong to monitor/.
  */
 import { COLLECTIONS } from '../state/collections';
 import type { StoreContext } from '../state/transition';
 
-export type AlertKind = 'hook_dead_letter' | 'paid_after_close' | 'amount_mismatch' | 'double_payment' | 'refund_mismatch';
+export const ALERT_KINDS = [
+  // raised by the core
+  'hook_dead_letter', 'paid_after_close', 'amount_mismatch', 'double_payment', 'refund_mismatch',
+  // raised by the timer
+  'status_mismatch', 'provider_outage',
+  // raised by the thresholds (monitor/thresholds.ts)
+  'error_rate', 'success_rate', 'notify_late', 'refund_success_rate',
+] as const;
 
-export async function raiseAlert(ctx: StoreContext, a: { kind: AlertKind; out_trade_no?: string; message: string }): Promise<void> {
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export interface AlertInput { kind: AlertKind; message: string; out_trade_no?: string }
+
+/** The stored row (`vk_pay_alerts`); `delivered*` fields are set by the delivery in monitor/alerts.ts. */
+export interface AlertRow { kind: AlertKind; message: string; out_trade_no?: string; delivered: false; create_date: number }
+
+/**
+ * Stores the alert. Never throws: an alert is a side effect of work that must not fail because of it (the
+ * failure is logged). Returns whether the row was written.
+ */
+export async function raiseAlert(ctx: StoreContext, a: AlertInput): Promise<boolean> {
+  const row: AlertRow = { kind: a.kind, message: a.message, delivered: false, create_date: ctx.now() };
+  if (a.out_trade_no) row.out_trade_no = a.out_trade_no;
   try {
-    await ctx.dao.add({ dbName: COLLECTIONS.alerts, dataJson: { ...a, delivered: false, create_date: ctx.now() }, cancelAddTime: true });
+    await ctx.dao.add({ dbName: COLLECTIONS.alerts, dataJson: row, cancelAddTime: true });
+    return true;
   } catch (err) {
     console.error('[vk-pay] alert write failed:', (err as Error).message);
+    return false;
   }
 }

@@ -7,7 +7,7 @@
 import { ORDER_STATUSES } from '../../../../../../common/status';
 import { toVkPayError, VkPayError } from '../../../../../../common/errors';
 import { writePaymentError, writePaymentLog } from '../logging/logs';
-import { recordAlert } from '../monitor/alert-store';
+import { raiseAlert } from '../outbox/alerts';
 import { runHookEntry } from '../outbox';
 import { PAY_TYPES, type Channel, type TradeQueryResult } from '../providers/types';
 import { applyPaid } from '../services/apply-payment';
@@ -99,7 +99,7 @@ async function applyProviderPaid(ctx: CoreContext, order: OrderDoc, answer: Trad
   const hookRan = Boolean(r.hookKey && ctx.config.hooks.inline);
   if (r.hookKey && hookRan) await runHookInline(ctx, r.hookKey);
   if (r.transition === 'pay') {
-    await recordAlert(ctx, {
+    await raiseAlert(ctx, {
       kind: 'status_mismatch', out_trade_no: order.out_trade_no,
       message: `order ${order.out_trade_no} was pending here but paid at ${order.channel} (${answer.transaction_id ?? '?'}); repaired by ${opts.source}: its notification never arrived`,
     });
