@@ -1,15 +1,22 @@
 /**
- * The embedded database (local/db) per operation: 5,000 inserts and 5,000 conditional updates
+ * Part 1, writes. The embedded database (local/db) per operation: 5,000 inserts and 5,000 conditional updates
  * (`where({_id, status: 'pending'}).update({status: 'paid'})` and the same through the unique `out_trade_no`
  * index), issued 100 at a time as concurrent requests would be. Baselines measured in the same run:
  * raw lmdb puts of the same documents (the store's floor: durable batched commits, no query, no index) and
  * mingo over an in-memory Map through the same entry points as the store (the semantics, no persistence).
+ *
+ * Part 2, the planner on 10,000 documents: a where() with two `_.or` conditions (compiled to `$and` of `$or`s,
+ * the shape the timer's sweeps used to write) read through the planner ("after": a union of unique-index reads),
+ * and the same filter hidden from the planner inside `$nor` of `$nor` ("before": the full scan the planner did
+ * when only top-level equalities counted), each against a top-level `out_trade_no` equality measured in the
+ * same round.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { openLocalDatabase } from '../local/db/index';
+import { createCommand } from '../local/db/command';
 import { applyModifier, compileQuery } from '../local/db/mingo';
 import { median, printRow } from './stats';
 
@@ -88,6 +95,53 @@ async function mingoMemory(): Promise<Figures> {
   return { insert, updateById, updateByIndex };
 }
 
+const QUERY_DOCS = 10_000;
+interface QueryFigures { equality: number; andOfOrs: number; andOfOrsScan: number }
+
+/** Microseconds per query: `reps` queries, one after another, each built by `q(i)`. */
+async function perQuery(reps: number, q: (i: number) => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < reps; i++) await q(i);
+  return Number(process.hrtime.bigint() - start) / 1e3 / reps;
+}
+
+async function queries(): Promise<QueryFigures> {
+  const dir = tempDir();
+  const indexDir = join(dir, 'indexes');
+  mkdirSync(indexDir);
+  writeFileSync(join(indexDir, 'orders.index.json'), JSON.stringify([
+    { IndexName: 'out_trade_no', MgoKeySchema: { MgoIndexKeys: [{ Name: 'out_trade_no', Direction: '1' }], MgoIsUnique: true } },
+    { IndexName: 'status', MgoKeySchema: { MgoIndexKeys: [{ Name: 'status', Direction: '1' }], MgoIsUnique: false } },
+  ]));
+  const db = await openLocalDatabase({ path: join(dir, 'db'), indexDir });
+  try {
+    const c = db.collection('orders');
+    for (let i = 0; i < QUERY_DOCS; i += 500) {
+      await c.add(Array.from({ length: 500 }, (_x, j) => ({ ...makeDoc(i + j), status: ['pending', 'paid', 'closed'][(i + j) % 3] })));
+    }
+    const _ = createCommand();
+    const no = (i: number) => `B${(i * 7919) % QUERY_DOCS}`;
+    const andOfOrs = (i: number) => ({ out_trade_no: _.or(_.eq(no(i)), _.eq(no(i + 1))), status: _.or(_.eq('pending'), _.eq('paid')) });
+    const hidden = (i: number) => ({ $nor: [{ $nor: [{ $and: [
+      { $or: [{ out_trade_no: no(i) }, { out_trade_no: no(i + 1) }] }, { $or: [{ status: 'pending' }, { status: 'paid' }] },
+    ] }] }] });
+    // sanity: both forms find the same documents
+    for (let i = 0; i < 5; i++) {
+      const a = (await c.where(andOfOrs(i)).get()).data.map((d) => d._id);
+      const b = (await c.where(hidden(i)).get()).data.map((d) => d._id);
+      if (JSON.stringify(a) !== JSON.stringify(b) || a.length === 0) throw new Error(`bench sanity: planner and scan disagree on query ${i}`);
+    }
+    return {
+      equality: await perQuery(500, (i) => c.where({ out_trade_no: no(i) }).get()),
+      andOfOrs: await perQuery(500, (i) => c.where(andOfOrs(i)).get()),
+      andOfOrsScan: await perQuery(20, (i) => c.where(hidden(i)).get()),
+    };
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export default async function run(): Promise<void> {
   console.log(`${N} operations, ${WINDOW} in flight, median of ${ROUNDS} rounds (each on a fresh database)`);
   // Rounds interleave the three so that machine noise lands on the baseline and on local/db alike.
@@ -106,5 +160,19 @@ export default async function run(): Promise<void> {
   for (const [label, value, ratio] of rows) {
     // printRow's ratio is value/baseline; passing value/ratio as the baseline prints the median per-round ratio.
     printRow(label, value, 'µs/op', ratio === undefined ? undefined : { label: 'raw lmdb (median per-round ratio)', value: value / ratio });
+  }
+
+  console.log(`\nqueries on ${QUERY_DOCS} documents, median of ${ROUNDS} rounds (each on a fresh database)`);
+  const q: QueryFigures[] = [];
+  for (let r = 0; r < ROUNDS; r++) q.push(await queries());
+  const qmed = (pick: (x: QueryFigures) => number) => median(q.map(pick));
+  const base = { label: 'top-level equality (median per-round ratio)' };
+  printRow('where({out_trade_no}) top-level equality', qmed((x) => x.equality), 'µs/query');
+  for (const [label, pick] of [
+    ['$and of two $or, planner (after)', (x: QueryFigures) => x.andOfOrs],
+    ['$and of two $or, full scan (before)', (x: QueryFigures) => x.andOfOrsScan],
+  ] as const) {
+    const value = qmed(pick);
+    printRow(label, value, 'µs/query', { ...base, value: value / qmed((x) => pick(x) / x.equality) });
   }
 }

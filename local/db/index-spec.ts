@@ -6,7 +6,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParamError } from '../../common/errors';
-import { isPlainObject } from './command';
 
 export interface IndexSpec {
   name: string;
@@ -103,20 +102,4 @@ export function indexKeysOf(spec: IndexSpec, doc: Record<string, unknown>): KeyP
 /** A value usable for an index equality lookup: a scalar whose index key is exactly the value itself. */
 export function isIndexableScalar(v: unknown): boolean {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-}
-
-/**
- * The top-level equality conditions of a compiled filter (`{a: 1}`, `{a: {$eq: 1}}`, inside `$and`), by path.
- * Used only to choose candidates; every candidate is still tested against the full filter.
- */
-export function equalityConditions(filter: Record<string, unknown>, out = new Map<string, unknown>()): Map<string, unknown> {
-  for (const [key, value] of Object.entries(filter)) {
-    if (key === '$and' && Array.isArray(value)) {
-      for (const sub of value) if (isPlainObject(sub)) equalityConditions(sub, out);
-    } else if (!key.startsWith('$')) {
-      if (isIndexableScalar(value)) out.set(key, value);
-      else if (isPlainObject(value) && Object.keys(value).length === 1 && isIndexableScalar(value.$eq)) out.set(key, value.$eq);
-    }
-  }
-  return out;
 }

@@ -8,7 +8,8 @@
 import { open, type Database as LmdbDatabase, type Key, type RootDatabase } from 'lmdb';
 import { Aggregator, applyModifier, compileQuery } from './mingo';
 import { DuplicateKeyError } from './errors';
-import { equalityConditions, indexKeysOf, type IndexSpec, type KeyPart } from './index-spec';
+import { indexKeysOf, type IndexSpec, type KeyPart } from './index-spec';
+import { planQuery, type Plan } from './planner';
 
 export type StoredDoc = Record<string, any> & { _id: string | number };
 type Filter = Record<string, any>;
@@ -80,38 +81,27 @@ export class DocumentStore {
   }
 
   /**
-   * How a filter's candidates are found: by `_id`, by the index whose leading fields have the most equality
-   * conditions, or by scanning the collection. Exposed so tests can prove indexed lookups do not scan.
+   * How a filter's candidates are found (planner.ts): by `_id`, by index key ranges, by the union of an `$or`'s
+   * branches, or by scanning the collection. Exposed so tests can prove indexed lookups do not scan.
    */
-  plan(coll: string, filter: Filter): { kind: 'id'; ids: unknown[] } | { kind: 'index'; spec: IndexSpec; values: KeyPart[] } | { kind: 'scan' } {
-    const idCond = filter._id;
-    if (idCond !== undefined) {
-      if (typeof idCond !== 'object' || idCond === null) return { kind: 'id', ids: [idCond] };
-      if (Object.keys(idCond).length === 1 && Array.isArray(idCond.$in)) return { kind: 'id', ids: idCond.$in };
-      if (Object.keys(idCond).length === 1 && '$eq' in idCond) return { kind: 'id', ids: [idCond.$eq] };
-    }
-    const eq = equalityConditions(filter);
-    let best: { kind: 'index'; spec: IndexSpec; values: KeyPart[] } | undefined;
-    for (const spec of this.specsOf(coll)) {
-      const values: KeyPart[] = [];
-      for (const f of spec.fields) { if (!eq.has(f)) break; values.push(eq.get(f) as KeyPart); }
-      if (values.length > 0 && (!best || values.length > best.values.length)) best = { kind: 'index', spec, values };
-    }
-    return best ?? { kind: 'scan' };
+  plan(coll: string, filter: Filter): Plan {
+    return planQuery(filter, this.specsOf(coll));
+  }
+
+  /** The `_id`s a plan reads (with repeats; a union's branches may overlap). */
+  private idsOf(coll: string, plan: Exclude<Plan, { kind: 'scan' }>): unknown[] {
+    if (plan.kind === 'id') return plan.ids;
+    if (plan.kind === 'union') return plan.branches.flatMap((b) => (b.kind === 'scan' ? [] : this.idsOf(coll, b)));
+    const prefix = [coll, plan.spec.name, ...plan.values];
+    return Array.from(this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) }), (k) => (k as any[])[(k as any[]).length - 1]);
   }
 
   /** A superset of the documents matching `filter`, found as `plan` says. */
   private candidates(coll: string, filter: Filter): StoredDoc[] {
     const plan = this.plan(coll, filter);
     if (plan.kind === 'scan') return this.scan(coll);
-    let ids: unknown[];
-    if (plan.kind === 'id') ids = plan.ids;
-    else {
-      const prefix = [coll, plan.spec.name, ...plan.values];
-      ids = Array.from(this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) }), (k) => (k as any[])[(k as any[]).length - 1]);
-    }
     // Natural order (by _id), as a scan gives, whichever way the candidates were found.
-    const unique = [...new Set(ids)].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+    const unique = [...new Set(this.idsOf(coll, plan))].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
     return unique.map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
   }
 

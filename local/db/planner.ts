@@ -1,0 +1,98 @@
+/**
+ * The query planner of the embedded store: which documents to read for a filter. A plan only chooses a SUPERSET
+ * of the matching documents; mingo still tests every candidate against the whole filter, so a plan can be
+ * imprecise but never wrong.
+ *
+ * Conditions that are ANDed - the top level, and the items of `$and` at any depth (a where() with two `_.or`
+ * conditions compiles to `$and` of `$or`s, and uniCloud-style merging puts plain equalities in there too) - are
+ * pooled. From the pool, a field's candidate values come from an equality (`a: 1`, `a: {$eq: 1}`) or an `$in` of
+ * scalars; `_id` gives direct reads, an index gives a key-range read per value tuple of its leading fields, and
+ * an `$or` whose every branch plans without a scan gives the union of its branches. The cheapest one wins.
+ */
+import { isPlainObject } from './command';
+import { isIndexableScalar, type IndexSpec, type KeyPart } from './index-spec';
+
+export type Plan =
+  | { kind: 'id'; ids: unknown[] }
+  | { kind: 'index'; spec: IndexSpec; values: KeyPart[] }
+  /** the candidates of every branch: an `$or`, or an `$in` over an indexed field */
+  | { kind: 'union'; branches: Plan[] }
+  | { kind: 'scan' };
+
+type Filter = Record<string, unknown>;
+
+/** An index lookup may expand an `$in` (or several) into at most this many key ranges before a scan is cheaper. */
+const MAX_TUPLES = 256;
+
+/** The values a field may take under one condition, or undefined when the condition does not pin it down. */
+function allowedValues(field: string, cond: unknown): unknown[] | undefined {
+  const usable = (v: unknown) => (field === '_id' ? typeof v === 'string' || typeof v === 'number' : isIndexableScalar(v));
+  if (!isPlainObject(cond)) return usable(cond) ? [cond] : undefined;
+  if ('$eq' in cond) return usable(cond.$eq) ? [cond.$eq] : undefined;
+  if (Array.isArray(cond.$in) && cond.$in.every(usable)) return cond.$in;
+  return undefined;
+}
+
+/** Pools the ANDed conditions of `filter` (top level and nested `$and`): pinned values by field, and the `$or`s. */
+function pool(filter: Filter, values: Map<string, unknown[]>, ors: Filter[][]): void {
+  for (const [key, cond] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(cond)) {
+      for (const sub of cond) if (isPlainObject(sub)) pool(sub, values, ors);
+    } else if (key === '$or' && Array.isArray(cond)) {
+      ors.push(cond as Filter[]);
+    } else if (!key.startsWith('$')) {
+      const allowed = allowedValues(key, cond);
+      if (!allowed) continue;
+      const prev = values.get(key);
+      // Two conditions on one field: either one's values give a superset. Not their intersection: on an array
+      // (multikey) field `tags: 'a'` AND `tags: 'b'` both hold for ['a', 'b'].
+      if (!prev || allowed.length < prev.length) values.set(key, [...new Set(allowed)]);
+    }
+  }
+}
+
+/** Rough cost: documents or key ranges read. Reads by _id and by a fully given unique key cost about one each. */
+export function planCost(plan: Plan): number {
+  switch (plan.kind) {
+    case 'id': return plan.ids.length;
+    case 'index': return plan.spec.unique && plan.values.length === plan.spec.fields.length ? 1.5 : 50 / plan.values.length;
+    case 'union': return plan.branches.reduce((n, b) => n + planCost(b), 0);
+    default: return Infinity;
+  }
+}
+
+function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>): Plan | undefined {
+  let tuples: KeyPart[][] = [[]];
+  for (const f of spec.fields) {
+    const allowed = values.get(f);
+    if (!allowed || tuples.length * allowed.length > MAX_TUPLES) break;
+    tuples = tuples.flatMap((t) => allowed.map((v) => [...t, v as KeyPart]));
+  }
+  if (tuples[0].length === 0) return undefined;
+  const plans: Plan[] = tuples.map((values) => ({ kind: 'index', spec, values }));
+  return plans.length === 1 ? plans[0] : { kind: 'union', branches: plans };
+}
+
+/** The cheapest way to find a superset of the documents matching `filter` in a collection with `specs`. */
+export function planQuery(filter: Filter, specs: IndexSpec[]): Plan {
+  const values = new Map<string, unknown[]>();
+  const ors: Filter[][] = [];
+  pool(filter, values, ors);
+  // `$in: []` matches nothing at all: no candidates.
+  for (const allowed of values.values()) if (allowed.length === 0) return { kind: 'union', branches: [] };
+  const options: Plan[] = [];
+  const ids = values.get('_id');
+  if (ids) options.push({ kind: 'id', ids });
+  for (const spec of specs) {
+    const p = indexPlan(spec, values);
+    if (p) options.push(p);
+  }
+  for (const branches of ors) {
+    const planned = branches.map((b) => (isPlainObject(b) ? planQuery(b, specs) : ({ kind: 'scan' } as Plan)));
+    if (planned.every((p) => p.kind !== 'scan')) options.push({ kind: 'union', branches: planned });
+  }
+  let best: Plan = { kind: 'scan' };
+  // Ties keep the earlier option: _id first, then indexes in declaration order (the old planner's choice).
+  for (const p of options) if (planCost(p) < planCost(best)) best = p;
+  return best;
+}
