@@ -48,7 +48,18 @@ module.exports = {
   ttlMs: 2 * 60 * 60 * 1000,   // unpaid orders expire after 2 h (sent as time_expire)
   rateLimit: { perMinute: 10 },
   hooks: { maxAttempts: 8 },
-  alerts: { webhooks: [{ kind: 'dingtalk', url: 'https://oapi.dingtalk.com/robot/send?access_token=REPLACE', secret: 'REPLACE' }] },
+  alerts: {
+    webhooks: [
+      { kind: 'dingtalk', url: 'https://oapi.dingtalk.com/robot/send?access_token=REPLACE', secret: 'REPLACE', msgtype: 'markdown' },
+      // { kind: 'wecom', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=REPLACE', msgtype: 'markdown', mentioned_mobile_list: ['138...'] },
+      // { kind: 'generic', url: 'https://ops.example.com/vk-pay-alerts' },
+    ],
+    // defaults shown; each alert kind is delivered at most once per windowMs
+    thresholds: { errorRate: 0.1, errorWindowMs: 5 * 60_000, successRate: 0.95, notifyLateMs: 30_000, refundSuccessRate: 0.9, windowMs: 10 * 60_000 },
+  },
+  // the vk-pay-sync timer (defaults shown): stop new work after budgetMs of the 60 s timeout, ask the provider
+  // about pending orders older than staleMs, at most `concurrency` provider calls at once and ratePerSecond
+  sync: { budgetMs: 50_000, staleMs: 2 * 60_000, concurrency: 4, ratePerSecond: 50, autoRefundPaidAfterClose: false },
   userInfoKey: undefined,      // 64 hex chars to store user_info AES-256-GCM encrypted
   auth: uniIdAuth(),           // identity from uni-id tokens
   adminToken: undefined,       // or a long random string for the admin dashboard's bearer token

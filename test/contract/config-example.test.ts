@@ -1,0 +1,39 @@
+/**
+ * config.example.js is what a user copies to go live: it must pass the real config schema as written (with its
+ * key files in place), so a copy only needs real values, never a structural fix.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { uniIdAuth, vkRouterAuth } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/auth/adapters';
+
+const EXAMPLE = path.resolve(__dirname, '../../uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.example.js');
+
+describe('uni-config-center/vk-pay/config.example.js', () => {
+  it('passes the config schema once its key files exist', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vkpay-example-'));
+    mkdirSync(path.join(dir, 'keys'));
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const pub = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    for (const f of ['wxpay_apiclient_key.pem', 'alipay_app_private_key.pem']) writeFileSync(path.join(dir, 'keys', f), priv);
+    for (const f of ['wxpay_pub_key.pem', 'alipay_public_key.pem']) writeFileSync(path.join(dir, 'keys', f), pub);
+    // The example takes its auth adapter from the built bundle; here it gets the same functions from the source.
+    const source = readFileSync(EXAMPLE, 'utf8');
+    expect(source).toContain("require('vk-pay-core')");
+    (globalThis as Record<string, unknown>).__vkPayCoreForTest = { uniIdAuth, vkRouterAuth };
+    writeFileSync(path.join(dir, 'config.js'), source.replace("require('vk-pay-core')", 'globalThis.__vkPayCoreForTest'));
+
+    const raw = createRequire(path.join(dir, 'index.js'))('./config.js');
+    const config = parseConfig(raw);
+    expect(config.env).toBe('production');
+    expect(config.notifyUrl.startsWith('https://')).toBe(true);
+    expect(config.sync.budgetMs).toBe(50_000);
+    expect(config.alerts.webhooks.map((w) => w.kind)).toEqual(['dingtalk']);
+    expect(Object.keys(config.orderTypes).sort()).toEqual(['custom', 'goods', 'recharge', 'vip']);
+  });
+});
