@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { describeError } from '../../common/errors';
+import { qrDataUrl } from '../../components/vk-pay/qr';
 import { hasMethod, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -75,6 +76,70 @@ describe('checkout page (H5 build)', () => {
     await expect(modal.locator('.vk-pay__modal-code').innerText()).resolves.toContain('40001');
     await modal.getByText('OK').click();
     await expect(modal.count()).resolves.toBe(0);
+  });
+});
+
+describe('QR payments at a desktop (needs createPayment)', () => {
+  /** Creates a QR payment on checkout and returns the page and the code_url the server answered. */
+  async function showQr(providerLabel: string, payTypeLabel: string): Promise<{ page: Page; codeUrl: string; outTradeNo: string }> {
+    const page = await h.newPage({ width: 1100, height: 900 });
+    await page.goto(`${h.host.url}/#/pages/checkout/checkout`);
+    await page.locator('.title', { hasText: 'vk-pay demo checkout' }).waitFor();
+    await page.getByText(providerLabel, { exact: true }).click();
+    await page.getByText(payTypeLabel, { exact: true }).click();
+    const created = page.waitForResponse((r) => r.url().endsWith('/http/vk-pay-co/createPayment'));
+    await page.locator('.vk-pay__button').click();
+    const envelope = (await (await created).json()) as { code: number; data?: { out_trade_no: string; payment: { kind: string; code_url?: string } } };
+    expect(envelope.code).toBe(0);
+    expect(envelope.data?.payment.kind).toBe('code_url');
+    return { page, codeUrl: envelope.data!.payment.code_url!, outTradeNo: envelope.data!.out_trade_no };
+  }
+
+  /** The QR image is on screen, square, not empty, above the code_url text, and shows this exact code_url. */
+  async function expectQr(page: Page, codeUrl: string): Promise<void> {
+    /** the <img> as this node-side tsconfig (no DOM lib) can name it */
+    type Img = { complete: boolean; naturalWidth: number; naturalHeight: number };
+    const qr = page.locator('.vk-pay__qr');
+    await qr.waitFor();
+    // uni-app's <image> is a <uni-image> holding an <img> (and the same picture as a background)
+    const img = qr.locator('img');
+    await expect(img.getAttribute('src')).resolves.toBe(qrDataUrl(codeUrl));
+    await expect.poll(() => img.evaluate((el) => ((el as unknown as Img).complete ? (el as unknown as Img).naturalWidth : 0))).toBeGreaterThan(0);
+    const box = (await qr.boundingBox())!;
+    expect(box.width).toBeGreaterThan(100);
+    expect(box.height).toBe(box.width);
+    const text = (await page.locator('.vk-pay__code').boundingBox())!;
+    expect(text.y).toBeGreaterThanOrEqual(box.y + box.height);
+    await expect(page.locator('.vk-pay__code').innerText()).resolves.toBe(codeUrl);
+    await expect(page.getByText('Open payment page').isVisible()).resolves.toBe(true);
+    console.log(`QR for ${codeUrl}: ${box.width}x${box.height} px, GIF ${await img.evaluate((el) => `${(el as unknown as Img).naturalWidth}x${(el as unknown as Img).naturalHeight}`)}`);
+  }
+
+  it('WeChat Native shows the code_url as a QR image; the code_url it holds is the cashier, and paying there ends on Paid', async (ctx) => {
+    if (!(await hasMethod(h.host, 'createPayment'))) ctx.skip();
+    const { page, codeUrl, outTradeNo } = await showQr('WeChat Pay', 'QR code (Native)');
+    await expectQr(page, codeUrl);
+    shots.push(await h.screenshot(page, 'checkout-qr-wxpay-native'));
+
+    // what the phone opens after scanning: the sandbox's cashier for this order
+    const phone = await h.newPage();
+    await phone.goto(codeUrl);
+    expect(phone.url()).toContain('/sandbox/');
+    await phone.getByRole('button', { name: /^(pay|confirm|确认支付|支付)/i }).first().click();
+    paidInThisRun += 1;
+    await page.waitForURL(/pages\/result\/result/, { timeout: 60_000 });
+    await page.locator('.status--paid').waitFor({ timeout: 30_000 });
+    await expect(page.locator('.order-no').innerText()).resolves.toBe(outTradeNo);
+    lastPaidOrder = outTradeNo;
+  });
+
+  it('Alipay QR shows its qr_code as a QR image, and Cancel takes it away', async (ctx) => {
+    if (!(await hasMethod(h.host, 'createPayment'))) ctx.skip();
+    const { page, codeUrl } = await showQr('Alipay', 'QR code');
+    await expectQr(page, codeUrl);
+    shots.push(await h.screenshot(page, 'checkout-qr-alipay'));
+    await page.getByText('Cancel', { exact: true }).click();
+    await expect(page.locator('.vk-pay__qr').count()).resolves.toBe(0);
   });
 });
 

@@ -15,6 +15,7 @@ import VkPay from '../../components/vk-pay/vk-pay.vue';
 import { PLATFORM_KEY, documentVisibility, type PaymentOutcome, type PlatformBridge } from '../../components/vk-pay/platform';
 import type { ClientPayment } from '../../components/vk-pay/api-types';
 import { usePaymentStore } from '../../store/payment';
+import { qrDataUrl } from '../../components/vk-pay/qr';
 
 type Envelope = Record<string, unknown>;
 interface Call { method: string; at: number; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }
@@ -144,6 +145,14 @@ describe('<vk-pay> polling', () => {
     expect(calls[0]).toMatchObject({ method: 'createPayment', body: { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 100 } });
     expect(calls[0].headers['x-vkpay-dev-uid']).toBe('buyer-1');
     expect(w.text()).toContain('weixin://wxpay/bizpayurl?pr=abc');
+    // the code_url as a QR image to scan, above the text and the button that stay for a person on the phone
+    const box = w.find('.vk-pay__box');
+    const qr = box.find('image.vk-pay__qr');
+    expect(qr.exists()).toBe(true);
+    expect(qr.attributes('src')).toBe(qrDataUrl('weixin://wxpay/bizpayurl?pr=abc'));
+    const order = box.element.innerHTML;
+    expect(order.indexOf('vk-pay__qr')).toBeLessThan(order.indexOf('vk-pay__code'));
+    expect(box.find('.vk-pay__link').exists()).toBe(true);
 
     for (const d of [1000, 2000, 3000, 5000, 8000, 8000]) await expectQueryAfter(d);
     const at = queriesOf().map((c) => c.at - t0);
@@ -182,6 +191,8 @@ describe('<vk-pay> polling', () => {
     expect(w.emitted('success')).toHaveLength(1);
     // the H5 payment page is offered as a button; clicking it opens it
     expect(bridge.redirected).toEqual([]);
+    // a payment page is a link, not something to scan
+    expect(w.find('.vk-pay__qr').exists()).toBe(false);
   });
 
   it('a closed order ends polling with fail(reason closed) and the modal says so', async () => {
@@ -189,11 +200,14 @@ describe('<vk-pay> polling', () => {
     script.queries = [pending('T-CLOSED'), final('T-CLOSED', 'closed')];
     const w = mountPay();
     await clickPay(w);
+    expect(w.find('.vk-pay__qr').attributes('src')).toBe(qrDataUrl('weixin://x'));
     await vi.advanceTimersByTimeAsync(1000);
     await settle(2);
     await vi.advanceTimersByTimeAsync(2000);
     await settle(3);
     expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'closed', out_trade_no: 'T-CLOSED' });
+    // the order is over: nothing left to scan
+    expect(w.find('.vk-pay__qr').exists()).toBe(false);
     expect(w.find('.vk-pay__modal').text()).toContain('the order was closed without payment');
     await vi.advanceTimersByTimeAsync(60_000);
     await settle();
