@@ -5,7 +5,7 @@
  * are the table's retryable entries, which are exactly the failures worth another attempt.
  */
 import { GatewayNetworkError, VkPayError, type ErrorCode } from '../../../../../../common/errors';
-import type { Channel } from './types';
+import type { Channel, TradeQueryResult } from './types';
 
 type Code = Exclude<ErrorCode, 0>;
 
@@ -124,10 +124,28 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof VkPayError && err.retryable;
 }
 
+/** The gateway refused with one of these provider codes (SYSTEMERROR, ORDERPAID, ...). */
+export function hasProviderCode(err: unknown, ...codes: string[]): err is ProviderError {
+  return err instanceof ProviderError && codes.includes(err.providerCode);
+}
+
 /** A close refused because the order turned out paid (found by the follow-up query): 40006. */
 export function paidOnClose(channel: Channel, refused: ProviderError, providerState: string | undefined): ProviderError {
   const code = channel === 'alipay' ? 'ACQ.TRADE_HAS_SUCCESS' : 'ORDERPAID';
   return new ProviderError(40006, channel, code, `close refused (${refused.providerCode}); order is ${providerState ?? 'paid'}`, refused.httpStatus);
+}
+
+/**
+ * A close the gateway refused says little by itself (ORDERPAID is v2-only; Alipay answers several codes): the
+ * order's state at the provider decides (PROTOCOLS 1.8). Closed or unknown there -> the close stands; paid (or
+ * refunded, so once paid) -> 40006; anything else, or a refusal a retry could fix -> the refusal itself.
+ */
+export async function resolveRefusedClose(channel: Channel, refused: unknown, query: () => Promise<TradeQueryResult>): Promise<void> {
+  if (!(refused instanceof ProviderError) || refused.retryable) throw refused;
+  const q = await query();
+  if (q.state === 'closed' || q.state === 'not_found') return;
+  if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose(channel, refused, q.provider_state);
+  throw refused;
 }
 
 /** A refund query answer that does not list the refund asked for: 40005. */

@@ -5,7 +5,7 @@
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
 import { fenToYuan } from '../../../../../../../common/money';
-import { paidOnClose, ProviderError } from '../error-map';
+import { ProviderError, resolveRefusedClose } from '../error-map';
 import { checkCreateInput, checkRefundInput, clockOf } from '../shared';
 import type {
   AlipayPayType, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
@@ -120,11 +120,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
       } catch (err) {
         // never created at Alipay (the buyer never opened the cashier): nothing to close (PROTOCOLS 3.6)
         if (isNotExist(err)) return;
-        if (!(err instanceof ProviderError) || err.retryable) throw err;
-        const q = await provider.queryOrder(outTradeNo);
-        if (q.state === 'closed' || q.state === 'not_found') return;
-        if (q.state === 'paid') throw paidOnClose('alipay', err, q.provider_state);
-        throw err;
+        await resolveRefusedClose('alipay', err, () => provider.queryOrder(outTradeNo));
       }
     },
 

@@ -5,7 +5,7 @@
  * interface does not carry yet; the sandbox does not require it.
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
-import { paidOnClose, ProviderError, refundNotListed } from '../error-map';
+import { hasProviderCode, refundNotListed, resolveRefusedClose } from '../error-map';
 import { checkCreateInput, checkRefundInput, clockOf, fenFromDigits, parseCompactBeijing, parseDashedBeijing, toCompactBeijing } from '../shared';
 import type {
   ClientPayment, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
@@ -24,10 +24,6 @@ const TRADE_STATES: Record<string, TradeState> = {
 };
 
 const REFUND_STATES: Record<string, RefundResult['state']> = { SUCCESS: 'success', PROCESSING: 'processing', REFUNDCLOSE: 'failed', CHANGE: 'held' };
-
-function isCode(err: unknown, ...codes: string[]): err is ProviderError {
-  return err instanceof ProviderError && codes.includes(err.providerCode);
-}
 
 export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContext): PaymentProvider {
   const r = resolveWxpayV2Config(config);
@@ -86,7 +82,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       try {
         a = await call('/pay/orderquery', { ...base(), out_trade_no: outTradeNo });
       } catch (err) {
-        if (isCode(err, 'ORDERNOTEXIST')) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
+        if (hasProviderCode(err, 'ORDERNOTEXIST')) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
         throw err;
       }
       const state = a.trade_state ?? '';
@@ -102,13 +98,9 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       try {
         await call('/pay/closeorder', { ...base(), out_trade_no: outTradeNo });
       } catch (err) {
-        if (isCode(err, 'ORDERCLOSED')) return;
-        if (isCode(err, 'ORDERPAID')) throw err;
-        if (!(err instanceof ProviderError) || err.retryable) throw err;
-        const q = await provider.queryOrder(outTradeNo);
-        if (q.state === 'closed' || q.state === 'not_found') return;
-        if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose('wxpay-v2', err, q.provider_state);
-        throw err;
+        if (hasProviderCode(err, 'ORDERCLOSED')) return;
+        if (hasProviderCode(err, 'ORDERPAID')) throw err;
+        await resolveRefusedClose('wxpay-v2', err, () => provider.queryOrder(outTradeNo));
       }
     },
 

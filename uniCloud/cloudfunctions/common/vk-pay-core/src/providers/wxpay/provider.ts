@@ -3,7 +3,7 @@
  * refund and refund query; notifications. Amounts are integer fen on both sides (WeChat speaks fen).
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
-import { paidOnClose, ProviderError } from '../error-map';
+import { hasProviderCode, resolveRefusedClose } from '../error-map';
 import { checkCreateInput, checkRefundInput, clockOf, parseRfc3339, toRfc3339Beijing } from '../shared';
 import type {
   ClientPayment, CreateOrderInput, CreateOrderResult, PaymentProvider, ProviderContext, RefundInput, RefundResult,
@@ -37,10 +37,6 @@ function parseBody(text: string): Record<string, any> {
   } catch {
     throw new VkPayError(50000, 'wxpay answered 2xx with a body that is not JSON');
   }
-}
-
-function isProviderCode(err: unknown, ...codes: string[]): err is ProviderError {
-  return err instanceof ProviderError && codes.includes(err.providerCode);
 }
 
 export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): PaymentProvider {
@@ -122,7 +118,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
       try {
         res = await call('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(mchid)}`);
       } catch (err) {
-        if (isProviderCode(err, 'ORDER_NOT_EXIST', 'ORDERNOTEXIST')) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
+        if (hasProviderCode(err, 'ORDER_NOT_EXIST', 'ORDERNOTEXIST')) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
         throw err;
       }
       const t = parseBody(res.body);
@@ -143,12 +139,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
         await call('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, { mchid });
         return;
       } catch (err) {
-        if (!(err instanceof ProviderError) || err.retryable) throw err;
-        // A refused close says little by itself (ORDERPAID is v2-only): the order's state decides (PROTOCOLS 1.8).
-        const q = await provider.queryOrder(outTradeNo);
-        if (q.state === 'closed' || q.state === 'not_found') return;
-        if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose('wxpay', err, q.provider_state);
-        throw err;
+        await resolveRefusedClose('wxpay', err, () => provider.queryOrder(outTradeNo));
       }
     },
 
