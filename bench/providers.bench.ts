@@ -3,9 +3,9 @@
  * provider does) against parsing the PEM on every notification (the baseline), measured in the same run.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { loadPublicKey } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/keys';
-import { createWxpayProvider } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/provider';
-import { encryptAeadAes256Gcm, signV3Response, verifyV3Signed, decryptAeadAes256Gcm } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { loadPublicKey } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/keys';
+import { createWxpayProvider } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/provider';
+import { encryptAeadAes256Gcm, signV3Response, verifyV3Signed, decryptAeadAes256Gcm } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 import { median } from './stats';
 
 const ROUNDS = 7;

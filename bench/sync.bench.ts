@@ -16,14 +16,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { openLocalDatabase } from '../local/db/index';
-import { parseConfig } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import { createCoreContext } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
-import { createBaseDao } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/dao';
-import { COLLECTIONS } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
-import type { OrderDoc } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/state/order';
-import type { CoreContext } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/services/context';
-import { createSyncTimer, type SyncSettings } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
-import { runPool } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/sync/limiter';
+import { parseConfig } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { createCoreContext } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import { createBaseDao } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/dao';
+import { COLLECTIONS } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import type { OrderDoc } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/order';
+import type { CoreContext } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/context';
+import { createSyncTimer, type SyncSettings } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
+import { runPool } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/limiter';
 import { printRow } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -158,7 +158,7 @@ export default async function run(): Promise<void> {
   const budgetMs = Number(process.env.VKPAY_BENCH_SYNC_BUDGET_MS ?? 8_000);
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-bench-sync-'));
   const { base, child } = await startSandboxChild(home);
-  const db = await openLocalDatabase({ path: path.join(home, 'db'), indexDir: path.join(ROOT, 'uniCloud/database') });
+  const db = await openLocalDatabase({ path: path.join(home, 'db'), indexDir: path.join(ROOT, 'uni_modules/vk-pay/uniCloud/database') });
   try {
     const creds = JSON.parse(await readFile(path.join(home, 'sandbox', 'credentials.json'), 'utf8'));
     const config = parseConfig({

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { ensureAdminToken } from './admin-token';
 import { openLocalDatabase, type LocalDatabase } from './db';
 import { createSandboxIfPresent, ensureSandboxCredentialsIfPresent, type SandboxInstance } from './optional-parts';
-import { COMMON_MODULES_DIR, DATABASE_DIR, H5_DIST_DIR, REPO_ROOT } from './paths';
+import { H5_DIST_DIR, REPO_ROOT, databaseDirs, findCommonModule } from './paths';
 import { loadFunctions, type LoadedFunction } from './runtime/functions';
 import { invokeTimer } from './runtime/invoke';
 import { scheduleTimers, timerTriggerOf } from './runtime/timers';
@@ -37,6 +37,13 @@ export interface StartHostOptions {
   quiet?: boolean;
   /** schedule the functions' cron triggers (default true); `runTimer` works either way */
   timers?: boolean;
+  /**
+   * The uni-app project whose cloud code runs (its `uniCloud/` and `uni_modules/<plugin>/uniCloud/`); default this
+   * repository's demo. Another project brings its own built vk-pay (from `npm run pack`).
+   */
+  projectDir?: string;
+  /** the H5 build served at `/` (default the demo's `dist/build/h5`) */
+  h5Dir?: string;
 }
 
 export interface Host {
@@ -57,10 +64,12 @@ export function ensureCloudBundle(): void {
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-cloud.mjs'), '--if-stale'], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
-/** The plugin's `env` from its config (uni-config-center/vk-pay); a checkout without config is local = sandbox. */
-function readConfiguredEnv(): string | undefined {
-  const req = createRequire(path.join(COMMON_MODULES_DIR, 'package.json'));
-  const createConfig = req(path.join(COMMON_MODULES_DIR, 'uni-config-center')) as (o: { pluginId: string }) => { config(p: string): unknown };
+/** The plugin's `env` from its config (uni-config-center/vk-pay); a project without config is local = sandbox. */
+function readConfiguredEnv(projectDir: string): string | undefined {
+  const dir = findCommonModule('uni-config-center', projectDir);
+  if (!dir) return undefined;
+  const req = createRequire(path.join(dir, 'package.json'));
+  const createConfig = req(dir) as (o: { pluginId: string }) => { config(p: string): unknown };
   const env = createConfig({ pluginId: 'vk-pay' }).config('env');
   return typeof env === 'string' ? env : undefined;
 }
@@ -78,10 +87,12 @@ function listen(server: http.Server, port: number): Promise<number> {
 export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
   const home = path.resolve(opts.home ?? USER_VKPAY_HOME ?? path.join(REPO_ROOT, '.vkpay'));
   const log = opts.quiet ? () => {} : (...args: unknown[]) => console.error(...args);
+  const projectDir = path.resolve(opts.projectDir ?? REPO_ROOT);
   fs.mkdirSync(home, { recursive: true });
   const adminToken = ensureAdminToken(home);
-  ensureCloudBundle();
-  const db = await openLocalDatabase({ path: path.join(home, 'db'), indexDir: DATABASE_DIR });
+  // The demo builds its bundle from source; another project brings the built one inside its uni_modules/vk-pay.
+  if (projectDir === REPO_ROOT) ensureCloudBundle();
+  const db = await openLocalDatabase({ path: path.join(home, 'db'), indexDir: databaseDirs(projectDir) });
 
   let functions = new Map<string, LoadedFunction>();
   let sandbox: SandboxInstance | undefined;
@@ -90,11 +101,11 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
   const router = createRouter({
     get host() { return ctx as HostContext; },
     get functions() { return functions; },
-    h5Dir: H5_DIST_DIR,
+    h5Dir: opts.h5Dir ?? H5_DIST_DIR,
     sandbox: () => sandbox,
     isSandboxEnv: () => {
       try {
-        return (readConfiguredEnv() ?? 'sandbox') === 'sandbox';
+        return (readConfiguredEnv(projectDir) ?? 'sandbox') === 'sandbox';
       } catch (err) {
         log('[host] cannot read the vk-pay config', err);
         return false;
@@ -148,7 +159,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
 
   try {
     await ensureSandboxCredentialsIfPresent(home);
-    functions = loadFunctions();
+    functions = loadFunctions(projectDir);
     sandbox = await createSandboxIfPresent({ home, publicBaseUrl: url });
     if (opts.timers !== false) {
       stopTimers = scheduleTimers(functions.values(), async (fn, trigger) => {

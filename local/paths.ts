@@ -1,12 +1,46 @@
-/** Where things are, relative to the repository root (the folder holding package.json). */
+/**
+ * Where things are. A uni-app project keeps cloud code in two kinds of places, and HBuilderX treats them as one
+ * space: the project's own `uniCloud/` and each plugin's `uni_modules/<plugin>/uniCloud/`. The local host reads
+ * both, for whatever project it is pointed at (this repository's demo by default).
+ */
+import fs from 'node:fs';
 import path from 'node:path';
 
 // `__dirname`: this package is CommonJS (no "type" in package.json), which is how tsx runs these files for
 // `npm start`; vitest provides `__dirname` too.
 export const REPO_ROOT = path.resolve(__dirname, '..');
-export const CLOUDFUNCTIONS_DIR = path.join(REPO_ROOT, 'uniCloud', 'cloudfunctions');
-export const COMMON_MODULES_DIR = path.join(CLOUDFUNCTIONS_DIR, 'common');
-export const CORE_DIR = path.join(COMMON_MODULES_DIR, 'vk-pay-core');
+export const PLUGIN_DIR = path.join(REPO_ROOT, 'uni_modules', 'vk-pay');
+export const CORE_DIR = path.join(PLUGIN_DIR, 'uniCloud', 'cloudfunctions', 'common', 'vk-pay-core');
 export const CORE_BUNDLE = path.join(CORE_DIR, 'index.js');
-export const DATABASE_DIR = path.join(REPO_ROOT, 'uniCloud', 'database');
 export const H5_DIST_DIR = path.join(REPO_ROOT, 'dist', 'build', 'h5');
+
+/** The `uniCloud/` folders of a project: its own first, then each uni_modules plugin's, sorted by plugin id. */
+export function uniCloudRoots(projectDir: string = REPO_ROOT): string[] {
+  const roots = [path.join(projectDir, 'uniCloud')];
+  const modules = path.join(projectDir, 'uni_modules');
+  if (fs.existsSync(modules)) {
+    for (const d of fs.readdirSync(modules, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+      roots.push(path.join(modules, d, 'uniCloud'));
+    }
+  }
+  return roots.filter((r) => fs.existsSync(r));
+}
+
+/** Every `cloudfunctions/` folder of a project (functions and their `common/` modules). */
+export function cloudFunctionRoots(projectDir: string = REPO_ROOT): string[] {
+  return uniCloudRoots(projectDir).map((r) => path.join(r, 'cloudfunctions')).filter((d) => fs.existsSync(d));
+}
+
+/** Every `database/` folder of a project (schema and index files). */
+export function databaseDirs(projectDir: string = REPO_ROOT): string[] {
+  return uniCloudRoots(projectDir).map((r) => path.join(r, 'database')).filter((d) => fs.existsSync(d));
+}
+
+/** A common module by name, wherever the project keeps it (`<root>/cloudfunctions/common/<name>`). */
+export function findCommonModule(name: string, projectDir: string = REPO_ROOT): string | undefined {
+  for (const root of cloudFunctionRoots(projectDir)) {
+    const dir = path.join(root, 'common', name);
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@
  * (any sandbox order can be opened). Plain server-rendered HTML: amount in yuan, subject, Pay and Cancel.
  * Pay marks the order paid (which raises its notification) and returns the person to the order's return URL.
  */
-import { fenToYuan } from '../common/money';
+import { fenToYuan } from '../uni_modules/vk-pay/common/money';
 import { type GatewayContext, type GatewayRequest } from './context';
 import type { SandboxCredentials } from './credentials';
 import { dateTimeChina, redirect, send } from './http-io';

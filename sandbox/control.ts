@@ -2,7 +2,7 @@
  * Test control: what a person does at the cashier, done by a test (`pay`), fault injection (`faults`),
  * `reset`, and read-only views of orders and notification deliveries for assertions and debugging.
  */
-import { ParamError } from '../common/errors';
+import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import type { GatewayRequest } from './context';
 import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';

@@ -7,7 +7,7 @@ import { generateKeyPair as generateKeyPairCb, randomBytes, randomInt } from 'no
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KeyConfigError } from '../common/errors';
+import { KeyConfigError } from '../uni_modules/vk-pay/common/errors';
 
 const generateKeyPair = promisify(generateKeyPairCb);
 

@@ -4,7 +4,7 @@
  * delivery already under way.
  */
 import { z } from 'zod';
-import { ParamError } from '../common/errors';
+import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import { isSandboxChannel, type SandboxChannel } from './state';
 
 export interface FaultSettings {

@@ -3,7 +3,7 @@
  * the exact bytes), replying, and the China-time formats each gateway prints.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ParamError } from '../common/errors';
+import { ParamError } from '../uni_modules/vk-pay/common/errors';
 
 /** A request body larger than this is refused: no real gateway request comes near it. */
 const MAX_BODY_BYTES = 1 << 20;

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { ParamError } from '../common/errors';
+import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import { handleAlipay } from './alipay/gateway';
 import { buildAlipayNotification } from './alipay/objects';
 import { handleCashier, handleIndex } from './cashier';

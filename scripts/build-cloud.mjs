@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build:cloud`: esbuild bundles the TypeScript core (vk-pay-core/src/index.ts plus everything it
-// imports, npm packages included) into one CommonJS file, uniCloud/cloudfunctions/common/vk-pay-core/index.js,
+// imports, npm packages included) into one CommonJS file, uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/index.js,
 // that runs on uniCloud's default Node 16 runtime with nothing installed. Only the sibling common modules stay
 // external (see CLOUD_EXTERNALS): uniCloud installs them beside the bundle from each function's `file:`
 // dependencies, and they read files next to themselves (uni-config-center/vk-pay/config.js, vk-pay-hooks/<type>.js).
@@ -14,12 +14,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CORE_DIR = path.join(ROOT, 'uniCloud', 'cloudfunctions', 'common', 'vk-pay-core');
+const PLUGIN_DIR = path.join(ROOT, 'uni_modules', 'vk-pay');
+const CORE_DIR = path.join(PLUGIN_DIR, 'uniCloud', 'cloudfunctions', 'common', 'vk-pay-core');
 export const CORE_BUNDLE = path.join(CORE_DIR, 'index.js');
 // Common modules resolved at run time from the function's node_modules, never bundled: vk-pay's own siblings,
 // and DCloud's uni-id modules, which a project using uni-id already has (the auth adapter requires them only then).
 export const CLOUD_EXTERNALS = ['uni-config-center', 'uni-config-center/*', 'vk-pay-hooks', 'vk-pay-hooks/*', 'uni-id-common', 'uni-id'];
-const SOURCE_DIRS = [path.join(CORE_DIR, 'src'), path.join(ROOT, 'common')];
+const SOURCE_DIRS = [path.join(CORE_DIR, 'src'), path.join(PLUGIN_DIR, 'common')];
 
 export async function buildCloud(outfile = CORE_BUNDLE) {
   const started = Date.now();

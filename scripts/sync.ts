@@ -16,12 +16,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { startHost } from '../local/host';
-import { COMMON_MODULES_DIR, REPO_ROOT } from '../local/paths';
-import { parseConfig } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import { createCoreContext } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
-import { createBaseDao } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/dao';
-import { COLLECTIONS } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
-import { createSyncTimerForCore, type SyncProgress } from '../uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
+import { REPO_ROOT, findCommonModule } from '../local/paths';
+import { parseConfig } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { createCoreContext } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import { createBaseDao } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/dao';
+import { COLLECTIONS } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { createSyncTimerForCore, type SyncProgress } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -52,10 +52,13 @@ async function inProcess(home: string): Promise<unknown> {
   const host = await startHost({ port: 0, home, quiet: true, timers: false });
   try {
     // The config module reads VKPAY_HOME / VKPAY_PUBLIC_URL, which startHost has just set.
-    const req = createRequire(path.join(COMMON_MODULES_DIR, 'package.json'));
-    const createConfig = req(path.join(COMMON_MODULES_DIR, 'uni-config-center')) as (o: { pluginId: string }) => { config(): unknown };
+    const configCenter = findCommonModule('uni-config-center');
+    const hooksDir = findCommonModule('vk-pay-hooks');
+    if (!configCenter || !hooksDir) throw new Error('uni-config-center or vk-pay-hooks is missing from the project');
+    const req = createRequire(path.join(configCenter, 'package.json'));
+    const createConfig = req(configCenter) as (o: { pluginId: string }) => { config(): unknown };
     const config = parseConfig(createConfig({ pluginId: 'vk-pay' }).config());
-    const ctx = createCoreContext({ dao: createBaseDao(host.db), db: host.db, config, hooks: { dir: path.join(COMMON_MODULES_DIR, 'vk-pay-hooks') } });
+    const ctx = createCoreContext({ dao: createBaseDao(host.db), db: host.db, config, hooks: { dir: hooksDir } });
     const all = process.argv.includes('--all');
     const timer = createSyncTimerForCore(ctx, { settings: all ? { staleMs: 0 } : {} });
     const _ = host.db.command;

@@ -2,10 +2,10 @@
  * The uniCloud query builders over the store: `collection()`, `where()`, `doc()`, `aggregate()`.
  * Builders are immutable (each call returns a new one), as in uniCloud's SDK, so a shared base query is safe.
  */
-import { ParamError } from '../../common/errors';
+import { ParamError } from '../../uni_modules/vk-pay/common/errors';
 import type {
   AddManyResult, AddResult, Aggregate, Collection, Doc, DocRef, Query, QueryResult, RemoveResult, UpdateResult,
-} from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+} from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { assertNoCommands, compileUpdate, compileWhere, isPlainObject } from './command';
 import { newObjectId } from './object-id';
 import type { DocumentStore, StoredDoc } from './store';

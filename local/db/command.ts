@@ -3,8 +3,8 @@
  * objects, plus the two compilers that turn a uniCloud `where`/`update` argument into the MongoDB filter and
  * modifier that mingo evaluates. uniCloud's own SDK does the same translation before its request reaches MongoDB.
  */
-import { ParamError } from '../../common/errors';
-import type { DbCommand } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import { ParamError } from '../../uni_modules/vk-pay/common/errors';
+import type { DbCommand } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 
 type Filter = Record<string, unknown>;
 export type Modifier = Record<string, Record<string, unknown>>;

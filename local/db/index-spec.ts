@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ParamError } from '../../common/errors';
+import { ParamError } from '../../uni_modules/vk-pay/common/errors';
 
 export interface IndexSpec {
   name: string;
@@ -45,12 +45,20 @@ function parseIndexFile(file: string): IndexSpec[] {
 }
 
 /** Every `<collection>.index.json` in `dir`, by collection name. A missing directory means no indexes. */
-export function loadIndexSpecs(dir: string): Map<string, IndexSpec[]> {
+/**
+ * The `<collection>.index.json` files of one folder or of several (a project's own `uniCloud/database` and each
+ * `uni_modules/<plugin>/uniCloud/database`, which HBuilderX initialises together); a later folder's file for the
+ * same collection adds its indexes.
+ */
+export function loadIndexSpecs(dirs: string | readonly string[]): Map<string, IndexSpec[]> {
   const out = new Map<string, IndexSpec[]>();
-  if (!existsSync(dir)) return out;
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith(INDEX_SUFFIX)) continue;
-    out.set(file.slice(0, -INDEX_SUFFIX.length), parseIndexFile(join(dir, file)));
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)) {
+      if (!file.endsWith(INDEX_SUFFIX)) continue;
+      const name = file.slice(0, -INDEX_SUFFIX.length);
+      out.set(name, [...(out.get(name) ?? []), ...parseIndexFile(join(dir, file))]);
+    }
   }
   return out;
 }

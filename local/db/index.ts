@@ -11,8 +11,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database, Doc } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
-import { ParamError } from '../../common/errors';
+import type { Database, Doc } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import { ParamError } from '../../uni_modules/vk-pay/common/errors';
 import { LocalCollection } from './collection';
 import { createCommand } from './command';
 import { loadIndexSpecs } from './index-spec';
@@ -28,13 +28,13 @@ export interface LocalDatabase extends Database {
 export interface OpenLocalDatabaseOptions {
   /** Directory of the lmdb environment (created if missing), e.g. `${VKPAY_HOME}/db`. */
   path: string;
-  /** Directory of `<collection>.index.json` files; defaults to the repository's `uniCloud/database`. */
-  indexDir?: string;
+  /** Folder(s) of `<collection>.index.json` files; defaults to vk-pay's `uni_modules/vk-pay/uniCloud/database`. */
+  indexDir?: string | readonly string[];
 }
 
 // Works whether this file runs as ESM (vitest) or is transpiled to CommonJS (tsx without "type": "module").
 const HERE = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_INDEX_DIR = resolve(HERE, '../../uniCloud/database');
+export const DEFAULT_INDEX_DIR = resolve(HERE, '../../uni_modules/vk-pay/uniCloud/database');
 
 export async function openLocalDatabase(opts: OpenLocalDatabaseOptions): Promise<LocalDatabase> {
   mkdirSync(opts.path, { recursive: true });

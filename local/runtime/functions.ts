@@ -1,11 +1,13 @@
 /**
- * The cloud functions of `uniCloud/cloudfunctions/`: discovered from their package.json, loaded from their
- * built files (`index.obj.js` for a cloud object, `index.js` otherwise) as uniCloud loads them.
+ * The cloud functions of a project, from `uniCloud/cloudfunctions/` and every `uni_modules/<plugin>/uniCloud/cloudfunctions/`
+ * as HBuilderX lists them: discovered from their package.json, loaded from their built files (`index.obj.js` for
+ * a cloud object, `index.js` otherwise) as uniCloud loads them. Two functions of one name are an error, as they
+ * would be in one space.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CLOUDFUNCTIONS_DIR } from '../paths';
+import { REPO_ROOT, cloudFunctionRoots } from '../paths';
 import { installCommonModuleResolution } from './common-modules';
 
 export interface TriggerConfig {
@@ -34,25 +36,34 @@ export interface LoadedFunction {
   main?: FunctionMain;
 }
 
-export function discoverFunctionDirs(root: string = CLOUDFUNCTIONS_DIR): string[] {
-  if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'common' && fs.existsSync(path.join(root, d.name, 'package.json')))
-    .map((d) => path.join(root, d.name))
-    .sort();
+export function discoverFunctionDirs(projectDir: string = REPO_ROOT): string[] {
+  const dirs: string[] = [];
+  const seen = new Map<string, string>();
+  for (const root of cloudFunctionRoots(projectDir)) {
+    for (const d of fs.readdirSync(root, { withFileTypes: true })) {
+      if (!d.isDirectory() || d.name === 'common' || !fs.existsSync(path.join(root, d.name, 'package.json'))) continue;
+      const dir = path.join(root, d.name);
+      const twin = seen.get(d.name);
+      if (twin) throw new Error(`two cloud functions named ${d.name}: ${twin} and ${dir}`);
+      seen.set(d.name, dir);
+      dirs.push(dir);
+    }
+  }
+  return dirs.sort((a, b) => path.basename(a).localeCompare(path.basename(b)));
 }
 
 /** Forget previously loaded cloud code, so this host gets its own module instances (fresh config, fresh state). */
-function clearCloudModuleCache(root: string): void {
+function clearCloudModuleCache(projectDir: string): void {
   const req = createRequire(__filename);
-  for (const key of Object.keys(req.cache)) if (key.startsWith(root + path.sep)) delete req.cache[key];
+  const roots = cloudFunctionRoots(projectDir);
+  for (const key of Object.keys(req.cache)) if (roots.some((root) => key.startsWith(root + path.sep))) delete req.cache[key];
 }
 
-export function loadFunctions(root: string = CLOUDFUNCTIONS_DIR): Map<string, LoadedFunction> {
-  installCommonModuleResolution();
-  clearCloudModuleCache(root);
+export function loadFunctions(projectDir: string = REPO_ROOT): Map<string, LoadedFunction> {
+  installCommonModuleResolution(projectDir);
+  clearCloudModuleCache(projectDir);
   const out = new Map<string, LoadedFunction>();
-  for (const dir of discoverFunctionDirs(root)) {
+  for (const dir of discoverFunctionDirs(projectDir)) {
     const name = path.basename(dir);
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { 'cloudfunction-config'?: CloudFunctionConfig };
     const config = pkg['cloudfunction-config'] ?? {};

@@ -5,7 +5,7 @@
  * process never see each other's data.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Database } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import type { Database } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { httpclientRequest, type HttpclientOptions } from './httpclient';
 
 export interface HostContext {

@@ -1,6 +1,6 @@
 /** Small HTTP helpers of the host: bounded body reading and the JSON envelope replies. */
 import type http from 'node:http';
-import { ERROR_TABLE, type ErrorEnvelope } from '../../common/errors';
+import { ERROR_TABLE, type ErrorEnvelope } from '../../uni_modules/vk-pay/common/errors';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 

@@ -7,7 +7,7 @@
 import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context';
 import { dateTimeChina, parseDateTimeChina, redirect, send } from '../http-io';
 import { alipaySignContent, rsaVerify } from '../protocol/crypto';
-import { fenToYuan, yuanToFen } from '../../common/money';
+import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects';
 
 const SERVER_METHODS = new Set(['alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query']);

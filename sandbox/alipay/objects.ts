@@ -3,7 +3,7 @@
  * the response object (slashes escaped as `\/`, as Alipay's JSON does), and the form-encoded asynchronous
  * notification signed over every field except sign and sign_type (PROTOCOLS.md 3.2, 3.4).
  */
-import { fenToYuan } from '../../common/money';
+import { fenToYuan } from '../../uni_modules/vk-pay/common/money';
 import type { SandboxCredentials } from '../credentials';
 import { corruptSignature } from '../context';
 import type { FaultSettings } from '../faults';

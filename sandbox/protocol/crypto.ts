@@ -3,12 +3,12 @@
  * providers' own pure signing modules (one implementation for both sides of the wire); this file only adapts
  * them to PEM text with cached KeyObjects, which is what the sandbox holds.
  */
-import { loadPrivateKey, loadPublicKey } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/keys';
+import { loadPrivateKey, loadPublicKey } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/keys';
 import {
   buildV3RequestMessage, buildV3ResponseMessage, encryptAeadAes256Gcm, signSha256Rsa, verifySha256Rsa,
-} from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
-import { encryptReqInfo, signV2, verifyV2, type V2SignType } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
-import { buildAlipaySignContent } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+} from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { encryptReqInfo, signV2, verifyV2, type V2SignType } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+import { buildAlipaySignContent } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 
 export type { V2SignType };
 

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { randomAlnum, type SandboxCredentials } from '../credentials';
 import { send } from '../http-io';
 import { rsaSign, rsaVerify, v3RequestMessage, v3ResponseMessage } from '../protocol/crypto';
-import { parseAuthorization } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { parseAuthorization } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 
 /** The gateway refuses requests whose timestamp is more than five minutes off. */
 const MAX_SKEW_S = 300;

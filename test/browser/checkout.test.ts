@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { describeError } from '../../common/errors';
-import { qrDataUrl } from '../../components/vk-pay/qr';
+import { describeError } from '../../uni_modules/vk-pay/common/errors';
+import { qrDataUrl } from '../../uni_modules/vk-pay/components/vk-pay/qr';
 import { hasMethod, startHarness, type Harness } from './harness';
 
 let h: Harness;

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
-const SOURCE = path.join(ROOT, 'uniCloud', 'cloudfunctions');
+const SOURCE = path.join(ROOT, 'uni_modules', 'vk-pay', 'uniCloud', 'cloudfunctions');
 const HARNESS = path.join(__dirname, 'bundle-harness.cjs');
 const FUNCTIONS = ['vk-pay-co', 'vk-pay-notify', 'vk-pay-sync'];
 
@@ -31,8 +31,11 @@ function fileDeps(dir: string): Record<string, string> {
 /** uniCloud's install: every declared `file:` common module copied into the function's node_modules. */
 function installCommonModules(fnDir: string): string[] {
   const installed: string[] = [];
+  const sourceDir = path.join(SOURCE, path.basename(fnDir));
   for (const [name, rel] of Object.entries(fileDeps(fnDir))) {
-    const from = path.resolve(fnDir, rel);
+    const from = path.resolve(sourceDir, rel);
+    // DCloud's uni-id-common comes with a project that uses uni-id; this repository does not carry it.
+    if (name === 'uni-id-common' && !fs.existsSync(from)) continue;
     expect(fs.existsSync(path.join(from, 'package.json')), `${path.basename(fnDir)} depends on ${rel}, which does not exist`).toBe(true);
     copyTree(from, path.join(fnDir, 'node_modules', name));
     installed.push(name);
@@ -48,7 +51,7 @@ function runHarness(fn: string, mode: string, payload: unknown): Promise<{ resul
     VKPAY_HOME: home, VKPAY_PUBLIC_URL: 'http://127.0.0.1:9',
     HARNESS_DB_MODULE: path.join(ROOT, 'local', 'db', 'index.ts'),
     HARNESS_DB_PATH: path.join(home, 'db'),
-    HARNESS_DB_INDEX_DIR: path.join(ROOT, 'uniCloud', 'database'),
+    HARNESS_DB_INDEX_DIR: path.join(ROOT, 'uni_modules', 'vk-pay', 'uniCloud', 'database'),
   };
   const tsx = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const args = ['--import', tsx, path.join(workDir, 'harness.cjs'), path.join(cloudfunctions, fn), mode, JSON.stringify(payload)];

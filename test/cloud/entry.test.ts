@@ -3,12 +3,12 @@
  * URL-ized notify event -> IncomingNotification -> integrated response, the timer event -> one sync run.
  */
 import { describe, expect, it } from 'vitest';
-import { ParamError } from '../../common/errors';
-import { createCloudObject, paramsFromHttp, type CloudObjectThis } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/cloud-object';
-import { channelFromPath, createNotifyFunction, toIncomingNotification } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/notify';
-import type { CloudRequest, CoreServices, HttpInfo } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
-import { createTimerFunction, triggerTime } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/timer';
-import type { IncomingNotification } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import { ParamError } from '../../uni_modules/vk-pay/common/errors';
+import { createCloudObject, paramsFromHttp, type CloudObjectThis } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/cloud-object';
+import { channelFromPath, createNotifyFunction, toIncomingNotification } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/notify';
+import type { CloudRequest, CoreServices, HttpInfo } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
+import { createTimerFunction, triggerTime } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/timer';
+import type { IncomingNotification } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 
 /** A CoreServices that remembers what it was given. */
 function recordingServices() {
@@ -145,7 +145,7 @@ describe('timer adapter', () => {
 
 describe('lazy services', () => {
   it('create the services on the first call only, and a creation error is that call\'s error', async () => {
-    const { lazyServices } = await import('../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/lazy');
+    const { lazyServices } = await import('../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/lazy');
     let created = 0;
     const lazy = lazyServices(['remember'], () => { created += 1; return recordingServices().services; });
     expect(Object.keys(lazy.methods)).toEqual(['remember']);

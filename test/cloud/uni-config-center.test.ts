@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SOURCE = path.resolve(__dirname, '../../uniCloud/cloudfunctions/common/uni-config-center/index.js');
+const SOURCE = path.resolve(__dirname, '../../uni_modules/uni-config-center/uniCloud/cloudfunctions/common/uni-config-center/index.js');
 let dir: string;
 type Cfg = { config(p?: string, d?: unknown): any; resolve(f: string): string; requireFile(f: string): any; hasFile(f: string): boolean };
 let createConfig: (o: { pluginId: string; defaultConfig?: unknown; customMerge?: (a: any, b: any) => any }) => Cfg;

@@ -3,7 +3,7 @@
  * the methods createCoreServices provides (a name missing here would be unreachable; an extra one would 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOUD_METHOD_NAMES } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/index';
+import { CLOUD_METHOD_NAMES } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/index';
 import { startHarness, type Harness } from '../core/support/harness';
 
 describe('bundle entry wiring', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, ERROR_TABLE, VkPayError, describeError, toVkPayError } from '../../common/errors';
-import { fenToYuan, yuanToFen } from '../../common/money';
+import { ERROR_CODES, ERROR_TABLE, VkPayError, describeError, toVkPayError } from '../../uni_modules/vk-pay/common/errors';
+import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 
 describe('error table', () => {
   it('holds exactly the codes of DESIGN.md section 6, each with zh, en and an action', () => {

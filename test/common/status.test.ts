@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_TRANSITIONS, assertTransitionTable, canTransition } from '../../common/status';
+import { ORDER_TRANSITIONS, assertTransitionTable, canTransition } from '../../uni_modules/vk-pay/common/status';
 
 describe('order transition table', () => {
   it('passes its own start-up check', () => {

@@ -4,7 +4,7 @@
  * the error-correction level), byte-mode capacities at level M, UTF-8 input, and the GIF's size.
  */
 import { describe, expect, it } from 'vitest';
-import { CELL_PIXELS, QUIET_ZONE_MODULES, qrDataUrl, qrMatrix, qrVersion } from '../../components/vk-pay/qr';
+import { CELL_PIXELS, QUIET_ZONE_MODULES, qrDataUrl, qrMatrix, qrVersion } from '../../uni_modules/vk-pay/components/vk-pay/qr';
 
 const WECHAT = 'weixin://wxpay/bizpayurl?pr=Dq8Bz4Mzz';
 const ALIPAY = 'https://qr.alipay.com/bax03431ljhokirwl38f00a7';

@@ -2,7 +2,7 @@
 /** The dashboard's readers of admin answers, and which pay_type each platform offers on the checkout page. */
 import { describe, expect, it } from 'vitest';
 import { cellText, columnsOf, readPage, readStats, toPercent } from '../../pages/admin/stats-view';
-import { payTypesFor, providersFor } from '../../components/vk-pay/pay-types';
+import { payTypesFor, providersFor } from '../../uni_modules/vk-pay/components/vk-pay/pay-types';
 
 describe('readStats', () => {
   it('reads rates as 0..1 or 0..100, counts, lists and latency by provider, and keeps unknown numbers', () => {

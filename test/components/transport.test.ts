@@ -5,8 +5,8 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VkPayError } from '../../common/errors';
-import { EnvelopeError, createTransport, fetchRequester, methodUrl, unwrapEnvelope } from '../../components/vk-pay/transport';
+import { VkPayError } from '../../uni_modules/vk-pay/common/errors';
+import { EnvelopeError, createTransport, fetchRequester, methodUrl, unwrapEnvelope } from '../../uni_modules/vk-pay/components/vk-pay/transport';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
 

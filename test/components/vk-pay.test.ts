@@ -10,12 +10,12 @@ import { setImmediate as realImmediate } from 'node:timers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { describeError } from '../../common/errors';
-import VkPay from '../../components/vk-pay/vk-pay.vue';
-import { PLATFORM_KEY, documentVisibility, type PaymentOutcome, type PlatformBridge } from '../../components/vk-pay/platform';
-import type { ClientPayment } from '../../components/vk-pay/api-types';
-import { usePaymentStore } from '../../store/payment';
-import { qrDataUrl } from '../../components/vk-pay/qr';
+import { describeError } from '../../uni_modules/vk-pay/common/errors';
+import VkPay from '../../uni_modules/vk-pay/components/vk-pay/vk-pay.vue';
+import { PLATFORM_KEY, documentVisibility, type PaymentOutcome, type PlatformBridge } from '../../uni_modules/vk-pay/components/vk-pay/platform';
+import type { ClientPayment } from '../../uni_modules/vk-pay/components/vk-pay/api-types';
+import { usePaymentStore } from '../../uni_modules/vk-pay/components/vk-pay/store';
+import { qrDataUrl } from '../../uni_modules/vk-pay/components/vk-pay/qr';
 
 type Envelope = Record<string, unknown>;
 interface Call { method: string; at: number; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }

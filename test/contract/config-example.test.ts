@@ -8,10 +8,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import { uniIdAuth, vkRouterAuth } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/auth/adapters';
+import { parseConfig } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { uniIdAuth, vkRouterAuth } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/auth/adapters';
 
-const EXAMPLE = path.resolve(__dirname, '../../uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.example.js');
+const EXAMPLE = path.resolve(__dirname, '../../uni_modules/uni-config-center/uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.example.js');
 
 describe('uni-config-center/vk-pay/config.example.js', () => {
   it('passes the config schema once its key files exist', () => {

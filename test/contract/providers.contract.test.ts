@@ -12,8 +12,8 @@ import type { SandboxChannel } from '../../sandbox/index';
 import {
   alipayConfigFromCredentials, createProvider, wxpayConfigFromCredentials, wxpayV2ConfigFromCredentials,
   type CreateOrderInput, type NotificationOutcome, type PaymentProvider, type PayType,
-} from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/index';
-import { createFetchHttpClient } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+} from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/index';
+import { createFetchHttpClient } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
 import { control, startSandbox, tradeNo, waitFor, type RunningSandbox } from '../sandbox/helpers';
 import { providerFor } from '../sandbox/providers';
 

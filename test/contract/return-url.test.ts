@@ -11,7 +11,7 @@ const pages = (JSON.parse(readFileSync(path.join(root, 'pages.json'), 'utf8')).p
 
 describe.each(['config.js', 'config.example.js'])('uni-config-center/vk-pay/%s', (file) => {
   it('returnUrl routes to a page of pages.json (the payment result page)', () => {
-    const text = readFileSync(path.join(root, 'uniCloud/cloudfunctions/common/uni-config-center/vk-pay', file), 'utf8');
+    const text = readFileSync(path.join(root, 'uni_modules/uni-config-center/uniCloud/cloudfunctions/common/uni-config-center/vk-pay', file), 'utf8');
     const m = /returnUrl:\s*[^\n]*?#\/([A-Za-z0-9_/-]+)['"]/.exec(text);
     expect(m, 'a returnUrl with a hash route').not.toBeNull();
     expect(pages).toContain(m![1]);

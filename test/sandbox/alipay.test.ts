@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractJsonObjectText, verifyAlipayResponse } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+import { extractJsonObjectText, verifyAlipayResponse } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 import { alipayCall, control, startSandbox, tradeNo, type RawResponse, type RunningSandbox } from './helpers';
 
 let s: RunningSandbox;

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../sandbox/credentials';
 import { buildFlatXml, parseFlatXml } from '../../sandbox/protocol/xml';
-import { createNonce, signV3Request } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
-import { signV2, type V2SignType } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
-import { formatAlipayTimestamp, signAlipayParams } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+import { createNonce, signV3Request } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { signV2, type V2SignType } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+import { formatAlipayTimestamp, signAlipayParams } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 
 export interface RunningSandbox {
   base: string;

@@ -1,8 +1,8 @@
 /** The merchant-side providers pointed at a running sandbox (used by the notifier tests and the contract suite). */
 import {
   alipayConfigFromCredentials, createProvider, wxpayConfigFromCredentials, wxpayV2ConfigFromCredentials, type Channel, type PaymentProvider,
-} from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/index';
-import { createFetchHttpClient } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+} from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/index';
+import { createFetchHttpClient } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
 import type { RunningSandbox } from './helpers';
 
 export function providerFor(s: RunningSandbox, channel: Channel, opts: { v2SignType?: 'MD5' | 'HMAC-SHA256' } = {}): PaymentProvider {

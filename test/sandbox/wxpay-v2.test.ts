@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyV2 } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+import { verifyV2 } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
 import { control, startSandbox, tradeNo, v2Call, type RunningSandbox } from './helpers';
 
 let s: RunningSandbox;

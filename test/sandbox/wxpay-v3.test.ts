@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildV3ResponseMessage, verifySha256Rsa } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { buildV3ResponseMessage, verifySha256Rsa } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 import { control, startSandbox, tradeNo, v3Call, type RawResponse, type RunningSandbox } from './helpers';
 
 let s: RunningSandbox;

@@ -5,17 +5,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPrivateKey, loadPublicKey } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/keys';
+import { loadPrivateKey, loadPublicKey } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/keys';
 import {
   buildAppPaySignMessage, buildPaySignMessage, buildV3RequestMessage, decryptAeadAes256Gcm, encryptAeadAes256Gcm,
   signSha256Rsa, verifyV3Signed, signV3Request, parseAuthorization,
-} from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
-import { buildV2SignString, decryptReqInfo, encryptReqInfo, reqInfoKey, signV2, verifyV2 } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
-import { parseV2Xml } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
+} from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { buildV2SignString, decryptReqInfo, encryptReqInfo, reqInfoKey, signV2, verifyV2 } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+import { parseV2Xml } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
 import {
   buildAlipayNotifySignContent, buildAlipaySignContent, extractJsonObjectText, verifyAlipayNotify, verifyAlipayResponse, verifyRsa2,
-} from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
-import { SignatureError } from '../../common/errors';
+} from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+import { SignatureError } from '../../uni_modules/vk-pay/common/errors';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const vectorsDir = path.resolve(repoRoot, '../shared/vectors');

@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Harness } from '../support/harness';
-import { createAdminMethods } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/admin';
-import type { CloudRequest } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
-import { createSyncTimer } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { createAdminMethods } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/admin';
+import type { CloudRequest } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
+import { createSyncTimer } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 import { age, createOrder, getOrder, newCounts, payWithLostNotification, rows, startSyncHarness } from '../sync/sync-harness';
 
 let h: Harness | undefined;

@@ -1,8 +1,8 @@
 /** Identity: admin bearer token (constant-time), the config hook with uni-id / VK adapters, the sandbox-only dev header. */
 import { describe, expect, it } from 'vitest';
-import { resolveIdentity, requireAdmin, requireOwnerOrAdmin, safeEqual } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/auth/identity';
-import { uniIdAuth, vkRouterAuth } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/auth/adapters';
-import type { VkPayConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
+import { resolveIdentity, requireAdmin, requireOwnerOrAdmin, safeEqual } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/auth/identity';
+import { uniIdAuth, vkRouterAuth } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/auth/adapters';
+import type { VkPayConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
 
 const TOKEN = 'admin-token-abcdefghijklmnopqrstuvwxyz';
 const cfg = (over: Partial<VkPayConfig> = {}) => ({ env: 'sandbox', adminToken: TOKEN, ...over }) as VkPayConfig;

@@ -1,8 +1,8 @@
 /** The vk-pay config: validated once, each wrong field named, notify URLs a provider cannot reach refused outside the sandbox. */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig, resetConfigCache } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import { notifyUrlProblem } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/notify-url';
+import { loadConfig, parseConfig, resetConfigCache } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { notifyUrlProblem } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/notify-url';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -89,7 +89,7 @@ describe('config', () => {
     await mkdir(path.join(home, 'sandbox'), { recursive: true });
     await writeFile(path.join(home, 'sandbox', 'credentials.json'), JSON.stringify(await generateSandboxCredentials()));
     await writeFile(path.join(home, 'admin-token'), 'a'.repeat(40));
-    const file = path.resolve(__dirname, '../../../uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.js');
+    const file = path.resolve(__dirname, '../../../uni_modules/uni-config-center/uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.js');
     const prev = { home: process.env.VKPAY_HOME, port: process.env.PORT };
     process.env.VKPAY_HOME = home; process.env.PORT = '9999';
     try {

@@ -5,9 +5,9 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import { resolveSyncSettings } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/sync/settings';
-import { resolveThresholds } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/thresholds';
+import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { resolveSyncSettings } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/settings';
+import { resolveThresholds } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/thresholds';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

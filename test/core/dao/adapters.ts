@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openLocalDatabase } from '../../../local/db/index';
-import type { Database } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import type { Database } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 
 export interface StoreAdapter {
   name: string;

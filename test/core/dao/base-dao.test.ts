@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBaseDao, formatAddTime, type BaseDao } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/dao/index';
-import { isDuplicateKeyError, type Database } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import { createBaseDao, formatAddTime, type BaseDao } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/dao/index';
+import { isDuplicateKeyError, type Database } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { adapters } from './adapters';
 
 describe.each(adapters)('baseDao over $name', (adapter) => {

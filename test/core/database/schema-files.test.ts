@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadIndexSpecs } from '../../../local/db/index-spec';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 import { INDEX_DIR } from '../support/db';
 
 const read = (f: string) => JSON.parse(readFileSync(path.join(INDEX_DIR, f), 'utf8'));

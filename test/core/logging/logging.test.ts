@@ -1,8 +1,8 @@
 /** Sanitising (no keys, no card data, masked openid and phone) and the optional AES-256-GCM user_info encryption. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sanitize } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/logging/sanitize';
-import { decryptUserInfo, encryptUserInfo, protectUserInfo } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/logging/user-info-crypto';
+import { sanitize } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/logging/sanitize';
+import { decryptUserInfo, encryptUserInfo, protectUserInfo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/logging/user-info-crypto';
 
 // A fake PEM (no key inside), assembled at run time so the repository's check for committed key material
 // keeps flagging only real keys.

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../support/db';
-import { createAlertMonitor, raiseAlert } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor';
-import type { VkPayConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { createAlertMonitor, raiseAlert } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/monitor';
+import type { VkPayConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 import { startReceiver } from './receiver';
 
 let t: TestDb | undefined;
@@ -138,7 +138,7 @@ describe('alerts: thresholds', () => {
 
 describe('alerts: robot formats from the parsed config', () => {
   it('a WeCom or DingTalk webhook configured for markdown gets markdown; text keeps its mentions', async () => {
-    const { parseConfig } = await import('../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load');
+    const { parseConfig } = await import('../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load');
     const { generateKeyPairSync } = await import('node:crypto');
     const kp = generateKeyPairSync('rsa', { modulusLength: 2048 });
     t = await openTestDb();

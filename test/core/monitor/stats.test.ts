@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../support/db';
-import { getStats } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { getStats } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/monitor';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 
 let t: TestDb | undefined;
 afterEach(async () => { await t?.close(); t = undefined; });

@@ -1,6 +1,6 @@
 /** Order numbers: layout, and the MOD 97-10 check digits catching every single-digit error and adjacent swap. */
 import { describe, expect, it } from 'vitest';
-import { datePartUtc8, isValidOrderNo, makeOrderNo, mod97CheckDigits, orderChannelOf, userHash6 } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/orders/order-no';
+import { datePartUtc8, isValidOrderNo, makeOrderNo, mod97CheckDigits, orderChannelOf, userHash6 } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/orders/order-no';
 
 const samples = [
   makeOrderNo({ now: Date.UTC(2026, 10, 22, 16, 30), channel: 'h5', uid: 'user-1', sequence: 42 }),

@@ -6,11 +6,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDb, REPO, type TestDb } from '../support/db';
-import { ALERT_KINDS, raiseAlert } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/alerts';
-import { raiseThrottled } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/alert-store';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { ALERT_KINDS, raiseAlert } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/alerts';
+import { raiseThrottled } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/alert-store';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 
-const SRC = path.join(REPO, 'uniCloud/cloudfunctions/common/vk-pay-core/src');
+const SRC = path.join(REPO, 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src');
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

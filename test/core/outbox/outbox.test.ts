@@ -7,7 +7,7 @@ import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { countingHooks } from '../support/hooks';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
-import { runDueHooks, runHookEntry } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
+import { runDueHooks, runHookEntry } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });

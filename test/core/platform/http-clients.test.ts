@@ -5,9 +5,9 @@
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayNetworkError } from '../../../common/errors';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { createUniCloudHttpClient, type UniCloudHttpClientLike } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-unicloud';
+import { GatewayNetworkError } from '../../../uni_modules/vk-pay/common/errors';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { createUniCloudHttpClient, type UniCloudHttpClientLike } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-unicloud';
 import { deadPort, startFixture, type Fixture } from '../providers/gateway-fixture';
 
 const urllibLike: UniCloudHttpClientLike = {

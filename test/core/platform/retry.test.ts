@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, withRetry } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/retry';
+import { backoffDelay, withRetry } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/retry';
 
 /** A virtual clock: sleep advances it, so budgets are checked without real waiting. */
 function virtualTime() {

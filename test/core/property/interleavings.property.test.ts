@@ -6,13 +6,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_RANK, type OrderStatus } from '../../../common/status';
-import { VkPayError } from '../../../common/errors';
+import { STATUS_RANK, type OrderStatus } from '../../../uni_modules/vk-pay/common/status';
+import { VkPayError } from '../../../uni_modules/vk-pay/common/errors';
 import { all } from '../support/db';
 import { startHarness, timerNow, type Harness } from '../support/harness';
 import { countingHooks, type CountingHooks } from '../support/hooks';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
-import type { IncomingNotification } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 
 type Cmd =
   | { k: 'pay' } | { k: 'notify' } | { k: 'dup' } | { k: 'query' } | { k: 'close' } | { k: 'timer' }

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlipaySdk } from 'alipay-sdk';
-import { KeyConfigError } from '../../../common/errors';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { createAlipayProvider } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
-import { alipayCertSn, alipayRootCertSn } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/cert';
+import { KeyConfigError } from '../../../uni_modules/vk-pay/common/errors';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { createAlipayProvider } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { alipayCertSn, alipayRootCertSn } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/cert';
 import { startFixture, type Fixture } from './gateway-fixture';
 import { alipayKeys, answer, APP_ID, appKeys, paramsOf, requestVerifies } from './alipay-fixture';
 

@@ -1,7 +1,7 @@
 /** Gateway-side helpers for the Alipay tests: verify requests like gateway.do, sign answers and notifications. */
 import {
   buildAlipayNotifySignContent, responseKeyOf, signRsa2, verifyAlipayParams,
-} from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+} from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 import type { FixtureAnswer, SeenRequest } from './gateway-fixture';
 import { rsaPair } from './gateway-fixture';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { KeyConfigError, SignatureError } from '../../../common/errors';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { alipayConfigFromCredentials, createAlipayProvider, createProvider, ProviderError, type AlipayConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
-import { verifyAlipayParams } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+import { KeyConfigError, SignatureError } from '../../../uni_modules/vk-pay/common/errors';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { alipayConfigFromCredentials, createAlipayProvider, createProvider, ProviderError, type AlipayConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { verifyAlipayParams } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 import { deadPort, rsaPair, startFixture, type Fixture } from './gateway-fixture';
 import { alipayKeys, answer, APP_ID, appKeys, biz, notifyBody, paramsOf, requestVerifies, SELLER_ID } from './alipay-fixture';
 

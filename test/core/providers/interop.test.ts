@@ -8,11 +8,11 @@ import { AlipaySdk } from 'alipay-sdk';
 import * as wxplugin from 'wechatpay-axios-plugin';
 import {
   buildV3RequestMessage, decryptAeadAes256Gcm, encryptAeadAes256Gcm, parseAuthorization, signSha256Rsa, signV3Request, verifyV3Signed,
-} from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
-import { decryptReqInfo, signV2 } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+} from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { decryptReqInfo, signV2 } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
 import {
   buildAlipayNotifySignContent, buildSignedAlipayResponse, signRsa2, verifyAlipayParams,
-} from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+} from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 import { rsaPair } from './gateway-fixture';
 
 const { Rsa, Formatter, Aes, Hash } = wxplugin as unknown as {

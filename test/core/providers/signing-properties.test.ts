@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildAlipaySignContent, extractJsonObjectText } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
-import { buildV2SignString } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
-import { buildV2Xml, parseV2Xml } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
+import { buildAlipaySignContent, extractJsonObjectText } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
+import { buildV2SignString } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+import { buildV2Xml, parseV2Xml } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
 
 const jsonObject = fc.dictionary(fc.string(), fc.jsonValue());
 

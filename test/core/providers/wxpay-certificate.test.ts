@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate } from 'node:crypto';
-import { SignatureError } from '../../../common/errors';
-import { createWxpayProvider, fetchWxpayPlatformCertificates } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
-import { encryptAeadAes256Gcm } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { SignatureError } from '../../../uni_modules/vk-pay/common/errors';
+import { createWxpayProvider, fetchWxpayPlatformCertificates } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { encryptAeadAes256Gcm } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
 import { rsaPair, startFixture, type Fixture } from './gateway-fixture';
 import { API_V3_KEY, APPID, MCHID, merchant, MERCHANT_SERIAL, notification, platform, PUB_KEY_ID, requestVerifies, signedAnswer, errorAnswer } from './wxpay-fixture';
 

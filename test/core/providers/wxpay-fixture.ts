@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   buildV3RequestMessage, encryptAeadAes256Gcm, parseAuthorization, signV3Response, verifySha256Rsa,
-} from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+} from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 import type { FixtureAnswer, SeenRequest } from './gateway-fixture';
 import { rsaPair } from './gateway-fixture';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KeyConfigError, SignatureError } from '../../../common/errors';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { createProvider, createWxpayV2Provider, ProviderError, type WxpayV2Config } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
-import { encryptReqInfo, signV2, verifyV2, type V2SignType } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
-import { buildV2Xml, parseV2Xml } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
+import { KeyConfigError, SignatureError } from '../../../uni_modules/vk-pay/common/errors';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { createProvider, createWxpayV2Provider, ProviderError, type WxpayV2Config } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { encryptReqInfo, signV2, verifyV2, type V2SignType } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
+import { buildV2Xml, parseV2Xml } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
 import { startFixture, type Fixture, type SeenRequest } from './gateway-fixture';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';

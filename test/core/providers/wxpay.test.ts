@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPrivateKey } from 'node:crypto';
-import { KeyConfigError, SignatureError, VkPayError } from '../../../common/errors';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { createProvider, createWxpayProvider, ProviderError, type WxpayConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { KeyConfigError, SignatureError, VkPayError } from '../../../uni_modules/vk-pay/common/errors';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { createProvider, createWxpayProvider, ProviderError, type WxpayConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
 import {
   buildAppPaySignMessage, buildPaySignMessage, SIGNTEST_PREFIX, verifySha256Rsa,
-} from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
+} from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 import { deadPort, rsaPair, startFixture, type Fixture } from './gateway-fixture';
 import {
   API_V3_KEY, APPID, errorAnswer, MCHID, merchant, MERCHANT_SERIAL, notification, platform, PUB_KEY_ID, requestVerifies, signedAnswer,

@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
-import { makeOrderNo, nextSequence, isValidOrderNo } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/orders/order-no';
-import { createCoreServices } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
-import { decryptUserInfo } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/logging/user-info-crypto';
+import { makeOrderNo, nextSequence, isValidOrderNo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/orders/order-no';
+import { createCoreServices } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import { decryptUserInfo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/logging/user-info-crypto';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });

@@ -6,8 +6,8 @@ import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { countingHooks } from '../support/hooks';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
-import { handleNotification } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/services/notify';
-import { runDueHooks } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
+import { handleNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/notify';
+import { runDueHooks } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });

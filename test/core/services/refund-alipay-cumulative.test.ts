@@ -6,8 +6,8 @@
  * cumulative figure. Everything below goes over HTTP through the real sandbox.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { countingHooks } from '../support/hooks';

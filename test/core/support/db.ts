@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openLocalDatabase, type LocalDatabase } from '../../../local/db/index';
-import { createBaseDao } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/dao/index';
-import type { BaseDao } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/dao/types';
+import { createBaseDao } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/dao/index';
+import type { BaseDao } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/dao/types';
 
 export const REPO = path.resolve(__dirname, '../../..');
-export const INDEX_DIR = path.join(REPO, 'uniCloud/database');
-export const HOOKS_DIR = path.join(REPO, 'uniCloud/cloudfunctions/common/vk-pay-hooks');
+export const INDEX_DIR = path.join(REPO, 'uni_modules/vk-pay/uniCloud/database');
+export const HOOKS_DIR = path.join(REPO, 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-hooks');
 
 export interface CountingDao {
   dao: BaseDao;

@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, type Sandbox } from '../../../sandbox/index';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
-import { parseConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import type { VkPayConfigInput } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
-import { createCoreServices, type CoreDeps, type VkPayCore } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
-import type { CloudRequest } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
-import type { Channel, IncomingNotification } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
+import { createCoreServices, type CoreDeps, type VkPayCore } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import type { CloudRequest } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
+import type { Channel, IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 import { HOOKS_DIR, openTestDb, type TestDb } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -122,7 +122,7 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
 
 /** One run of the real timer (sync/) that treats every pending order and processing refund as due now. */
 export async function timerNow(h: Harness): Promise<Record<string, unknown>> {
-  const { createSyncTimerForCore } = await import('../../../uniCloud/cloudfunctions/common/vk-pay-core/src/sync/for-core');
+  const { createSyncTimerForCore } = await import('../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/for-core');
   const timer = createSyncTimerForCore(h.core.ctx, { settings: { staleMs: 0, refundStaleMs: 0, recheckMs: 0, closedRecheckMs: 0 } });
   return { ...(await timer.runSync()) };
 }

@@ -1,6 +1,6 @@
 /** The real demo hooks (vk-pay-hooks/recharge.js), wrapped to count runs and optionally fail the first N. */
 import path from 'node:path';
-import type { BusinessHook, HookContext } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/hooks/registry';
+import type { BusinessHook, HookContext } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/hooks/registry';
 import { HOOKS_DIR } from './db';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires

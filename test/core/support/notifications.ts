@@ -9,7 +9,7 @@ import type { SandboxCredentials } from '../../../sandbox/credentials';
 import type { FaultSettings } from '../../../sandbox/faults';
 import type { SandboxOrder } from '../../../sandbox/state';
 import { buildV3Notification } from '../../../sandbox/wxpay/v3-objects';
-import type { Channel, IncomingNotification } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { Channel, IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 import type { Harness } from './harness';
 
 function lower(headers: Record<string, string>): Record<string, string> {

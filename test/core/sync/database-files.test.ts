@@ -11,14 +11,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HOOKS_DIR, INDEX_DIR, REPO } from '../support/db';
 import type { Harness } from '../support/harness';
 import { loadIndexSpecs } from '../../../local/db/index-spec';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
-import { ALERT_KINDS_COLLECTION } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/alert-store';
-import { createSyncTimerForCore } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/sync/for-core';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { ALERT_KINDS_COLLECTION } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/alert-store';
+import { createSyncTimerForCore } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/for-core';
 import { startReceiver } from '../monitor/receiver';
 import { age, createOrder, payWithLostNotification, rows, startSyncHarness } from './sync-harness';
 
-const SRC = path.join(REPO, 'uniCloud/cloudfunctions/common/vk-pay-core/src');
-const HOOKS = path.join(REPO, 'uniCloud/cloudfunctions/common/vk-pay-hooks');
+const SRC = path.join(REPO, 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src');
+const HOOKS = path.join(REPO, 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-hooks');
 const read = (f: string) => JSON.parse(readFileSync(path.join(INDEX_DIR, f), 'utf8'));
 const SYNC_FIELDS = ['sync_lease', 'sync_lease_until', 'sync_next_at', 'sync_checked_at', 'sync_errors'];
 

@@ -3,12 +3,12 @@
  * make orders whose notification is lost, and a provider source that counts the calls each order receives.
  */
 import { startHarness, type Harness } from '../support/harness';
-import type { CoreDeps } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
-import { providersFromConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/services/provider-source';
-import type { Channel, PaymentProvider } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
-import type { OrderDoc } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/order';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
-import type { VkPayConfigInput } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
+import type { CoreDeps } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import { providersFromConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/provider-source';
+import type { Channel, PaymentProvider } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { OrderDoc } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/order';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
 
 export interface CallCounts { query: Map<string, number>; close: Map<string, number>; queryRefund: Map<string, number>; inFlight: number; maxInFlight: number; starts: number[] }
 

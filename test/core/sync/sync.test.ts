@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseConfig, type Harness } from '../support/harness';
-import { parseConfig } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
-import { createCoreContext } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
-import { createProvider } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
-import { createFetchHttpClient } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { createSyncTimer } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
-import { COLLECTIONS } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
-import { transitionOrder } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/state/transition';
+import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
+import { createCoreContext } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
+import { createProvider } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
+import { createSyncTimer } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
+import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
+import { transitionOrder } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/transition';
 import { age, createOrder, getOrder, newCounts, payWithLostNotification, rows, startSyncHarness } from './sync-harness';
 
 let h: Harness | undefined;

@@ -3,7 +3,7 @@
  * between, so they are queued together and interleave in lmdb's batched transactions), then awaits them all.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDuplicateKeyError } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import { isDuplicateKeyError } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { openTempDb, type TempDb } from './helpers';
 
 let t: TempDb;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDuplicateKeyError } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import { isDuplicateKeyError } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../../../local/db/index';
 import { openTempDb, type TempDb } from './helpers';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDuplicateKeyError } from '../../../uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
+import { isDuplicateKeyError } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { openLocalDatabase } from '../../../local/db/index';
 import { compileWhere } from '../../../local/db/command';
 import { loadIndexSpecs } from '../../../local/db/index-spec';

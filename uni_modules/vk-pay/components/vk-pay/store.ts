@@ -5,8 +5,8 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import { createTransport, type Requester, type Transport } from '../components/vk-pay/transport';
-import type { CreatePaymentParams, CreatePaymentResult, PayFailure, QueryPaymentResult } from '../components/vk-pay/api-types';
+import { createTransport, type Requester, type Transport } from './transport';
+import type { CreatePaymentParams, CreatePaymentResult, PayFailure, QueryPaymentResult } from './api-types';
 
 const STORAGE_DEV_UID = 'vkpay:devUid';
 const STORAGE_ADMIN_TOKEN = 'vkpay:adminToken';
