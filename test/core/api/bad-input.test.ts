@@ -7,7 +7,7 @@ import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
-const COLLECTIONS = ['payment_orders', 'payment_transactions', 'refund_records', 'payment_notifications', 'payment_logs', 'vk_pay_outbox', 'vk_pay_rate_limits', 'vk_pay_points', 'vk_pay_alerts'];
+const COLLECTIONS = ['payment_orders', 'payment_transactions', 'refund_records', 'payment_notifications', 'payment_logs', 'vk_pay_notify_rejections', 'vk_pay_rate_limits', 'vk_pay_points', 'vk_pay_alerts'];
 beforeAll(async () => { h = await startHarness({ config: { maxAmount: 1_000_000 } }); });
 afterAll(async () => { await h.close(); });
 

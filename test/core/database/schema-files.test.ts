@@ -28,17 +28,22 @@ describe('database files', () => {
 
   it('clients read only their own orders, refunds and points; logs, errors and inboxes are admin-only', () => {
     for (const name of ['payment_orders', 'refund_records', 'vk_pay_points']) expect(read(`${name}.schema.json`).permission.read).toBe('doc.user_id == auth.uid');
-    for (const name of ['payment_logs', 'payment_errors', 'payment_notifications', 'payment_transactions', 'vk_pay_outbox']) expect(read(`${name}.schema.json`).permission.read).toBe(false);
+    for (const name of ['payment_logs', 'payment_errors', 'payment_notifications', 'payment_transactions', 'vk_pay_notify_rejections']) expect(read(`${name}.schema.json`).permission.read).toBe(false);
   });
 
   it('declares the unique keys of DESIGN.md section 7', () => {
     const specs = loadIndexSpecs(INDEX_DIR);
     const unique = (c: string) => (specs.get(c) ?? []).filter((s) => s.unique).map((s) => s.fields.join('+'));
-    expect(unique('payment_orders')).toEqual(expect.arrayContaining(['out_trade_no', 'dedupe_key']));
+    // transaction_id (sparse: pending orders have none) - one provider payment pays at most one order
+    expect(unique('payment_orders')).toEqual(expect.arrayContaining(['out_trade_no', 'dedupe_key', 'transaction_id']));
+    expect((specs.get('payment_orders') ?? []).find((s) => s.name === 'transaction_id')).toMatchObject({ unique: true, sparse: true });
     expect(unique('payment_transactions')).toEqual(['provider+transaction_id+action']);
     expect(unique('refund_records')).toEqual(['out_refund_no']);
     expect(unique('payment_notifications')).toEqual(['event_key']);
-    expect(unique('vk_pay_outbox')).toEqual(['key']);
+    // hooks ride on orders and refund records (docs/EXACTLY-ONCE.md); the timer finds due ones by this index
+    for (const c of ['payment_orders', 'refund_records']) expect((specs.get(c) ?? []).map((s) => s.fields.join('+'))).toContain('hook_status+hook_next_at');
+    expect(unique('vk_pay_notify_rejections')).toEqual(['key']);
+    expect(unique('vk_pay_alerts')).toEqual(['dedupe_key']);
     const orderIndexes = (specs.get('payment_orders') ?? []).map((s) => s.fields.join('+'));
     expect(orderIndexes).toEqual(expect.arrayContaining(['user_id+create_date', 'status+create_date', 'transaction_id']));
     expect((specs.get('refund_records') ?? []).map((s) => s.fields.join('+'))).toContain('out_trade_no');

@@ -1,13 +1,14 @@
 /**
  * Business hooks through the outbox: retried with backoff until they succeed (credited once), dead-lettered with
- * an alert after the last try, replayed by an admin; a lease stops two runners from running one entry at once.
+ * an alert after the last try, replayed by an admin; a lease stops two runners from running one hook at once,
+ * and is renewed while a slow hook runs. The hook rides on the order (hook_* fields written by the pay move).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { countingHooks } from '../support/hooks';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
-import { runDueHooks, runHookEntry } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
+import { runDueHooks, runHook } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/outbox/outbox';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
@@ -25,9 +26,9 @@ describe('outbox', () => {
     let clock = Date.now();
     h = await startHarness({ deps: { hooks: { modules: hooks.modules }, now: () => clock }, config: { hooks: { backoffMs: [15_000, 30_000, 60_000] } } });
     const out_trade_no = await paid('retry', 640); // inline run: failure 1
-    const [entry1] = await all(h.t.db, 'vk_pay_outbox');
-    expect(entry1).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(entry1.next_run_at - clock).toBe(15_000);
+    const [entry1] = await all(h.t.db, 'payment_orders');
+    expect(entry1).toMatchObject({ hook_status: 'pending', hook_attempts: 1 });
+    expect(entry1.hook_next_at - clock).toBe(15_000);
 
     expect((await runDueHooks(h.core.ctx)).claimed).toBe(0); // not due yet: the backoff holds
     const delays = [15_000, 30_000, 60_000];
@@ -37,11 +38,11 @@ describe('outbox', () => {
     }
     clock += 3_600_000;
     await runDueHooks(h.core.ctx); // nothing left to run
-    const [entry] = await all(h.t.db, 'vk_pay_outbox');
+    const [entry] = await all(h.t.db, 'payment_orders');
     const points = await all(h.t.db, 'vk_pay_points');
-    console.log(`[figures] fail x3 then succeed: hook runs=${hooks.paidRuns} failures=${hooks.failures} outbox=${entry.status}/${entry.attempts} points=${points[0]?.points}`);
+    console.log(`[figures] fail x3 then succeed: hook runs=${hooks.paidRuns} failures=${hooks.failures} hook=${entry.hook_status}/${entry.hook_attempts} points=${points[0]?.points}`);
     expect(hooks.paidRuns).toBe(4);
-    expect(entry).toMatchObject({ status: 'done', attempts: 4, out_trade_no });
+    expect(entry).toMatchObject({ hook_status: 'done', hook_attempts: 4, out_trade_no });
     expect(points).toMatchObject([{ user_id: 'retry', points: 640, credited_orders: [out_trade_no] }]);
   });
 
@@ -52,8 +53,8 @@ describe('outbox', () => {
     await runDueHooks(h.core.ctx);
     await runDueHooks(h.core.ctx);
     await runDueHooks(h.core.ctx);
-    const [entry] = await all(h.t.db, 'vk_pay_outbox');
-    expect(entry).toMatchObject({ status: 'dead', attempts: 3 });
+    const [entry] = await all(h.t.db, 'payment_orders');
+    expect(entry).toMatchObject({ hook_status: 'dead', hook_attempts: 3 });
     expect(hooks.paidRuns).toBe(3);
     expect((await all(h.t.db, 'vk_pay_alerts')).filter((a) => a.kind === 'hook_dead_letter')).toHaveLength(1);
 
@@ -63,15 +64,15 @@ describe('outbox', () => {
     expect(replay.replayed).toBe(1);
     await h.call('replayHooks', { out_trade_no, include_done: true }, { admin: true }); // runs again: idempotent
     expect(await all(h.t.db, 'vk_pay_points')).toMatchObject([{ points: 120 }]);
-    expect((await all(h.t.db, 'vk_pay_outbox'))[0]).toMatchObject({ status: 'done' });
+    expect((await all(h.t.db, 'payment_orders'))[0]).toMatchObject({ hook_status: 'done' });
   });
 
-  it('two runners racing for one entry: only one runs it', async () => {
+  it('two runners racing for one hook: only one runs it', async () => {
     const hooks = countingHooks();
     h = await startHarness({ deps: { hooks: { modules: hooks.modules } }, config: { hooks: { inline: false } } });
-    await paid('lease', 50);
-    const [entry] = await all(h.t.db, 'vk_pay_outbox');
-    const results = await Promise.all(Array.from({ length: 20 }, () => runHookEntry(h.core.ctx, entry.key)));
+    const out_trade_no = await paid('lease', 50);
+    expect((await all(h.t.db, 'payment_orders'))[0]).toMatchObject({ hook_status: 'pending', hook_attempts: 0 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => runHook(h.core.ctx, { event: 'paid', out_trade_no })));
     expect(results.filter((r) => r === 'done')).toHaveLength(1);
     expect(results.filter((r) => r === 'not_claimed')).toHaveLength(19);
     expect(hooks.paidRuns).toBe(1);
@@ -81,6 +82,23 @@ describe('outbox', () => {
     h = await startHarness();
     const { out_trade_no } = await h.call('createPayment', { provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'cup' }, { uid: 'g' });
     await h.notify('wxpay', signedNotification(h.creds, 'wxpay', paidSandboxOrder(h, 'wxpay', out_trade_no)));
-    expect((await all(h.t.db, 'vk_pay_outbox'))[0]).toMatchObject({ status: 'done', type: 'goods' });
+    expect((await all(h.t.db, 'payment_orders'))[0]).toMatchObject({ hook_status: 'done', hook_attempts: 0, type: 'goods' });
+  });
+
+  it('a slow hook keeps its claim: the lease is renewed while it runs, so no second runner starts it', async () => {
+    let runs = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const modules = { recharge: { async onPaid() { runs++; await gate; } } };
+    h = await startHarness({ deps: { hooks: { modules } }, config: { hooks: { inline: false, leaseMs: 300 } } });
+    const out_trade_no = await paid('slow', 70);
+    const first = runHook(h.core.ctx, { event: 'paid', out_trade_no });
+    await new Promise((r) => setTimeout(r, 900)); // three leases: only renewals keep the claim
+    expect(await runHook(h.core.ctx, { event: 'paid', out_trade_no })).toBe('not_claimed');
+    expect((await runDueHooks(h.core.ctx)).claimed).toBe(0);
+    release();
+    expect(await first).toBe('done');
+    expect(runs).toBe(1);
+    expect((await all(h.t.db, 'payment_orders'))[0]).toMatchObject({ hook_status: 'done', hook_attempts: 1 });
   });
 });

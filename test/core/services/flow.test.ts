@@ -25,12 +25,14 @@ describe.each([['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['
     expect(order.status).toBe('paid');
     expect(order.transaction_id).toBeTruthy();
     expect(order.refundable_remaining).toBe(1234);
-    expect((await all(h.t.db, 'payment_transactions')).length).toBe(1);
+    // The pay transition itself carries the transaction id (unique across orders) and the owed hook: no
+    // payment_transactions row (that collection keeps only money that is not an order's own payment).
+    expect((await all(h.t.db, 'payment_transactions')).length).toBe(0);
     expect((await all(h.t.db, 'payment_notifications')).length).toBe(1);
     const points = await all(h.t.db, 'vk_pay_points');
     expect(points).toMatchObject([{ user_id: 'u1', points: 1234, credited_orders: [created.out_trade_no] }]);
-    const [hook] = await all(h.t.db, 'vk_pay_outbox');
-    expect(hook).toMatchObject({ status: 'done', attempts: 1 });
+    const [paid] = await all(h.t.db, 'payment_orders');
+    expect(paid).toMatchObject({ hook_status: 'done', hook_attempts: 1 });
 
     const view = await h.call('queryPayment', { out_trade_no: created.out_trade_no }, { uid: 'u1' });
     expect(view).toMatchObject({ status: 'paid', amount: 1234, refunded_amount: 0 });

@@ -55,7 +55,9 @@ describe('races', () => {
       const paid = order.history.filter((e: { to: string }) => e.to === 'paid').length;
       expect(paid).toBe(1);
       transitions += paid;
-      expect((await all(h.t.db, 'payment_transactions')).filter((t) => t.out_trade_no === out_trade_no)).toHaveLength(1);
+      // one transaction: the order's own transaction_id, written once by the pay move (no second-payment rows)
+      expect(order.transaction_id).toBe(h.sandbox.control.order('wxpay', out_trade_no)!.transaction_id);
+      expect((await all(h.t.db, 'payment_transactions')).filter((t) => t.out_trade_no === out_trade_no)).toHaveLength(0);
     }
     await timerLater(); // runs any hook an inline run left behind
     console.log(`[figures] notify vs query vs timer, 20 rounds: transitions=${transitions} hook runs=${hooks.paidRuns - runsBefore}`);

@@ -18,12 +18,23 @@ export interface CountingDao {
   /** calls by `<method>:<collection>` */
   calls: Map<string, number>;
   total(filter?: (method: string, collection: string) => boolean): number;
+  /**
+   * SEQUENTIAL round trips since the last reset: each call is one round trip deeper than the deepest call that
+   * had completed when it started (it may depend on any of those), so calls issued together count once and a
+   * call made after another returned counts after it. On uniCloud each level is one network round trip.
+   */
+  depth(): number;
+  /** every call since the last reset, with its depth, in start order */
+  trace(): Array<{ call: string; depth: number }>;
   reset(): void;
 }
 
 /** Wraps a BaseDao so a test can count database round trips (each call is one on uniCloud). */
 export function countingDao(inner: BaseDao): CountingDao {
   const calls = new Map<string, number>();
+  let completed = 0;
+  let deepest = 0;
+  let log: Array<{ call: string; depth: number }> = [];
   const dao = new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
@@ -31,7 +42,10 @@ export function countingDao(inner: BaseDao): CountingDao {
       return (p: { dbName?: string }) => {
         const key = `${String(prop)}:${p?.dbName ?? '?'}`;
         calls.set(key, (calls.get(key) ?? 0) + 1);
-        return v.call(target, p);
+        const depth = completed + 1;
+        deepest = Math.max(deepest, depth);
+        log.push({ call: key, depth });
+        return Promise.resolve(v.call(target, p)).finally(() => { completed = Math.max(completed, depth); });
       };
     },
   });
@@ -46,7 +60,9 @@ export function countingDao(inner: BaseDao): CountingDao {
       }
       return n;
     },
-    reset: () => calls.clear(),
+    depth: () => deepest,
+    trace: () => [...log],
+    reset: () => { calls.clear(); completed = 0; deepest = 0; log = []; },
   };
 }
 

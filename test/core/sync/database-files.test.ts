@@ -15,6 +15,7 @@ import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions
 import { ALERT_KINDS_COLLECTION } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/monitor/alert-store';
 import { createSyncTimerForCore } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/for-core';
 import { startReceiver } from '../monitor/receiver';
+import { paidSandboxOrder, signedNotification } from '../support/notifications';
 import { age, createOrder, payWithLostNotification, rows, startSyncHarness } from './sync-harness';
 
 const SRC = path.join(REPO, 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src');
@@ -98,8 +99,11 @@ describe('database files match the code', () => {
     await age(h, lost, 5 * 60_000);
     const expired = await createOrder(h, { uid: 'dan', amount: 80 });
     await age(h, expired, 5 * 60_000, { expired: true });
-    // a forged notification: refused with a payment_errors row
+    // a forged notification: refused, counted (vk_pay_notify_rejections) and sampled in payment_errors
     expect((await h.notify('wxpay', { headers: { 'wechatpay-signature': 'forged', 'wechatpay-timestamp': String(Math.floor(Date.now() / 1000)), 'wechatpay-nonce': 'n', 'wechatpay-serial': 'x' }, rawBody: '{"id":"forged"}' })).statusCode).toBeGreaterThanOrEqual(400);
+    // a genuine notification for an order this database does not have: an orphan payment (payment_transactions)
+    const ghost = { ...paidSandboxOrder(h, 'wxpay', paid), refunded: 0, out_trade_no: '20260101029999999999', transaction_id: `4200${Date.now()}` };
+    expect((await h.notify('wxpay', signedNotification(h.creds, 'wxpay', ghost))).statusCode).toBe(200);
 
     const summary = await createSyncTimerForCore(h.core.ctx).runSync();
     expect(summary).toMatchObject({ repaired: 1, closed: 1, refunds_updated: 1 });
@@ -118,7 +122,7 @@ describe('database files match the code', () => {
     }
     expect([...new Set(undeclared)].sort()).toEqual([]);
     // the run really touched every collection the check relies on
-    for (const name of [COLLECTIONS.orders, COLLECTIONS.refunds, COLLECTIONS.outbox, COLLECTIONS.alerts, ALERT_KINDS_COLLECTION, COLLECTIONS.errors, COLLECTIONS.logs, COLLECTIONS.points, COLLECTIONS.transactions, COLLECTIONS.notifications, COLLECTIONS.rateLimits]) {
+    for (const name of [COLLECTIONS.orders, COLLECTIONS.refunds, COLLECTIONS.rejections, COLLECTIONS.alerts, ALERT_KINDS_COLLECTION, COLLECTIONS.errors, COLLECTIONS.logs, COLLECTIONS.points, COLLECTIONS.transactions, COLLECTIONS.notifications, COLLECTIONS.rateLimits]) {
       expect((await rows(h, name)).length, name).toBeGreaterThan(0);
     }
     expect(docs).toBeGreaterThan(20);

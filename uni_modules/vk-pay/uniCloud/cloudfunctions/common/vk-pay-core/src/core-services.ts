@@ -12,7 +12,7 @@ import { createHookRegistry, type BusinessHook, type HookRegistry } from './hook
 import type { Database } from './platform/database';
 import type { Channel, PaymentProvider } from './providers/types';
 import { createApiMethods } from './api/methods';
-import { runHookEntry } from './outbox/outbox';
+import { parseHookKey, runHook, type HookRef } from './outbox/outbox';
 import type { CoreContext } from './services/context';
 import { handleNotification } from './services/notify';
 import { createAdminMethods } from './admin/methods';
@@ -47,8 +47,8 @@ export interface CoreDeps {
 export interface VkPayCore extends CoreServices {
   /** the context the services run with (tests and the monitoring part use it) */
   ctx: CoreContext;
-  /** runs freshly enqueued hooks now, waiting at most inlineHookWaitMs */
-  runHooksNow(keys: string[]): Promise<void>;
+  /** runs hooks just made owed (keys from the services, or the refs a notification returns), waiting at most inlineHookWaitMs */
+  runHooksNow(keys: Array<string | HookRef>): Promise<void>;
 }
 
 export function createCoreContext(deps: CoreDeps): CoreContext {
@@ -81,10 +81,11 @@ export function createCoreContext(deps: CoreDeps): CoreContext {
 export function createCoreServices(deps: CoreDeps): VkPayCore {
   const ctx = createCoreContext(deps);
   const waitMs = deps.inlineHookWaitMs ?? 3_000;
-  const runHooksNow = async (keys: string[]): Promise<void> => {
-    if (!ctx.config.hooks.inline || keys.length === 0) return;
-    // A failing or slow hook never fails the call that enqueued it: the outbox retries it.
-    const run = Promise.all(keys.map((k) => runHookEntry(ctx, k).catch((err) => console.error('[vk-pay] hook run failed:', (err as Error).message))));
+  const runHooksNow = async (keys: Array<string | HookRef>): Promise<void> => {
+    const refs = keys.map((k) => (typeof k === 'string' ? parseHookKey(k) : k)).filter((r): r is HookRef => r !== null);
+    if (!ctx.config.hooks.inline || refs.length === 0) return;
+    // A failing or slow hook never fails the call that made it owed: the outbox retries it.
+    const run = Promise.all(refs.map((r) => runHook(ctx, r).catch((err) => console.error('[vk-pay] hook run failed:', (err as Error).message))));
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([run, new Promise<void>((r) => { timer = setTimeout(r, waitMs); })]);
     if (timer) clearTimeout(timer);
@@ -99,7 +100,7 @@ export function createCoreServices(deps: CoreDeps): VkPayCore {
     async notify(channel, req) {
       const forwarded = req.headers['x-forwarded-for']?.split(',')[0]?.trim();
       const handled = await handleNotification(ctx, channel, req, { ip: forwarded || req.headers['x-real-ip'], user_agent: req.headers['user-agent'] });
-      await runHooksNow(handled.hookKeys);
+      await runHooksNow(handled.hooks);
       return handled.reply;
     },
     async runTimer(trigger) {

@@ -87,12 +87,17 @@ export const configSchema = z.object({
   awaitNotifyMs: z.number().int().nonnegative().default(20_000),
   hooks: z
     .object({
-      /** run a freshly enqueued hook right after the notification is answered (the timer retries failures) */
+      /** run a hook right where it became owed (the move that owes it also claims it; the timer retries failures) */
       inline: z.boolean().default(true),
       maxAttempts: z.number().int().positive().default(8),
       /** delays before retry n (ms); the last one repeats */
       backoffMs: z.array(z.number().int().nonnegative()).min(1).default([15_000, 30_000, 60_000, 180_000, 600_000, 1_800_000, 3_600_000, 10_800_000]),
-      leaseMs: z.number().int().positive().default(60_000),
+      /**
+       * how long a runner's claim on a hook lasts without renewal. The runner renews it every third of this while
+       * the hook runs, so a slow hook keeps it; a runner that died (killed, timed out) loses it this long after its
+       * last renewal, and the timer then runs the hook again.
+       */
+      leaseMs: z.number().int().min(300).default(5_000),
     })
     .default({}),
   /** alert webhooks and thresholds (operations-schema.ts) */

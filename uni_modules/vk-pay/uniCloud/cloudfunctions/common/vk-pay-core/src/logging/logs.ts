@@ -37,6 +37,8 @@ export async function writePaymentLog(ctx: StoreContext, entry: PaymentLogEntry)
   }
 }
 
+const MAX_MESSAGE_CHARS = 500;
+
 export interface PaymentErrorEntry {
   action: string;
   error: unknown;
@@ -49,12 +51,13 @@ export async function writePaymentError(ctx: StoreContext, entry: PaymentErrorEn
   try {
     const err = toVkPayError(entry.error);
     const original = entry.error instanceof Error ? entry.error : err;
+    // Bounded whatever the error carries: a message may quote what an untrusted caller sent.
     const row: Record<string, unknown> = {
       code: err.code,
-      message: err.message,
+      message: err.message.slice(0, MAX_MESSAGE_CHARS),
       action: entry.action,
       input: entry.input === undefined ? undefined : sanitize(entry.input),
-      stack: original.stack?.split('\n').slice(0, 12).join('\n'),
+      stack: original.stack?.split('\n').slice(0, 12).map((l) => l.slice(0, 240)).join('\n'),
       out_trade_no: entry.out_trade_no,
       user_id: entry.user_id,
       create_date: ctx.now(),

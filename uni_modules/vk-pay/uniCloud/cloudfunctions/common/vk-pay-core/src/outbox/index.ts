@@ -1,2 +1,2 @@
-export { enqueueHook, hasOutboxEntry, runHookEntry, runDueHooks, replayHooks, outboxKey, type OutboxEntry, type HookEvent, type RunDueHooksSummary, type HookRunResult } from './outbox';
-export { raiseAlert, type AlertKind } from './alerts';
+export { owedHook, runHook, runDueHooks, replayHooks, hookKey, parseHookKey, type HookRef, type HookEvent, type RunDueHooksSummary, type HookRunResult } from './outbox';
+export { raiseAlert, ALERT_KINDS, type AlertKind, type AlertInput } from './alerts';

@@ -18,6 +18,9 @@ export class ProviderError extends VkPayError {
   /** false when the answer carried no verifiable signature (e.g. Alipay's unsigned error_response): such an
    * answer may fail a call but must never be read as a fact about an order (not found, closed, ...). */
   readonly verified: boolean;
+  /** for a close refused because the order is paid: the provider's answer about the order, asked once by the
+   * close itself, so that the caller applies the payment without asking again */
+  answer?: TradeQueryResult;
   constructor(code: Code, channel: Channel, providerCode: string, providerMessage: string, httpStatus?: number, verified = true) {
     super(code, `${channel} ${providerCode}${providerMessage ? `: ${providerMessage}` : ''}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`);
     this.name = 'ProviderError';
@@ -130,9 +133,11 @@ export function hasProviderCode(err: unknown, ...codes: string[]): err is Provid
 }
 
 /** A close refused because the order turned out paid (found by the follow-up query): 40006. */
-export function paidOnClose(channel: Channel, refused: ProviderError, providerState: string | undefined): ProviderError {
+export function paidOnClose(channel: Channel, refused: ProviderError, answer: TradeQueryResult): ProviderError {
   const code = channel === 'alipay' ? 'ACQ.TRADE_HAS_SUCCESS' : 'ORDERPAID';
-  return new ProviderError(40006, channel, code, `close refused (${refused.providerCode}); order is ${providerState ?? 'paid'}`, refused.httpStatus);
+  const err = new ProviderError(40006, channel, code, `close refused (${refused.providerCode}); order is ${answer.provider_state ?? 'paid'}`, refused.httpStatus);
+  err.answer = answer;
+  return err;
 }
 
 /**
@@ -144,7 +149,7 @@ export async function resolveRefusedClose(channel: Channel, refused: unknown, qu
   if (!(refused instanceof ProviderError) || refused.retryable) throw refused;
   const q = await query();
   if (q.state === 'closed' || q.state === 'not_found') return;
-  if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose(channel, refused, q.provider_state);
+  if (q.state === 'paid' || q.state === 'refunded') throw paidOnClose(channel, refused, q);
   throw refused;
 }
 

@@ -1,16 +1,18 @@
 /**
- * closeOrder: close at the provider FIRST, then locally. If the provider says the order is already paid, it is
- * applied as paid (money was received) instead of closed.
+ * closeOrder: close at the provider FIRST, then locally - the reconcile path's close (services/reconcile.ts). If
+ * the provider refuses because the order is paid, the payment it reports is applied instead of closing.
  */
-import { OrderNotFoundError, VkPayError, toVkPayError } from '../../../../../../common/errors';
+import { OrderNotFoundError, VkPayError } from '../../../../../../common/errors';
 import type { Identity } from '../auth/identity';
 import { requireOwnerOrAdmin } from '../auth/identity';
 import { writePaymentLog } from '../logging/logs';
+import { hookKey } from '../outbox';
 import { findOrder } from '../state/refund-ledger';
-import { transitionOrder } from '../state/transition';
 import type { CallerMeta, CoreContext } from './context';
-import { syncOrder, viewOf, type PaymentView } from './query-payment';
+import { viewOf, type PaymentView } from './query-payment';
+import { closeAtProvider } from './reconcile';
 import { closeOrderParams, parseParams } from './validate';
+import { createWriteBatch } from './write-batch';
 
 export async function closeOrder(ctx: CoreContext, who: Identity | null, rawParams: unknown, meta: CallerMeta = {}): Promise<{ view: PaymentView; hookKeys: string[] }> {
   const p = parseParams(closeOrderParams, rawParams);
@@ -20,23 +22,12 @@ export async function closeOrder(ctx: CoreContext, who: Identity | null, rawPara
   if (order.status === 'closed') return { view: viewOf(order), hookKeys: [] };
   if (order.status !== 'pending') throw new VkPayError(40006, p.out_trade_no);
 
-  const provider = ctx.provider(order.channel);
   const started = ctx.now();
-  try {
-    await provider.closeOrder(order.out_trade_no);
-  } catch (err) {
-    const e = toVkPayError(err);
-    if (e.code === 40006) {
-      // Paid at the provider: record the payment rather than closing.
-      const r = await syncOrder(ctx, order, 'close');
-      await writePaymentLog(ctx, { type: 'close', status: 'paid_at_provider', out_trade_no: order.out_trade_no, provider: order.provider, amount: order.amount, user_id: order.user_id, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started });
-      return { view: viewOf(r.order), hookKeys: r.hookKeys };
-    }
-    // Unknown at the provider: it holds nothing payable, so closing locally is safe.
-    if (e.code !== 40005) throw e;
-  }
-  const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source: 'close', set: { closed_at: ctx.now() } });
-  await writePaymentLog(ctx, { type: 'close', status: closed ? 'success' : 'unchanged', out_trade_no: order.out_trade_no, provider: order.provider, amount: order.amount, user_id: order.user_id, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started });
-  const fresh = (await findOrder(ctx, order.out_trade_no)) ?? order;
-  return { view: viewOf(fresh), hookKeys: [] };
+  const batch = createWriteBatch();
+  const r = await closeAtProvider(ctx, order, { source: 'close' }, batch);
+  const status = r.transition === 'close' ? 'success' : r.transition ? 'paid_at_provider' : 'unchanged';
+  batch.keep(() => writePaymentLog(ctx, { type: 'close', status, out_trade_no: order.out_trade_no, provider: order.provider, amount: order.amount, user_id: order.user_id, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started }));
+  await batch.flush();
+  const fresh = r.transition ? r.order : (await findOrder(ctx, order.out_trade_no)) ?? order;
+  return { view: viewOf(fresh), hookKeys: r.hooks.map(hookKey) };
 }

@@ -1,29 +1,43 @@
 /**
- * Provider notifications, in the order of DESIGN.md section 7, for every channel:
- * verify (signature + timestamp window) BEFORE any database access -> find the order -> bind checks -> record
- * the raw notification once -> the one transition -> record the transaction once -> enqueue the hook -> reply.
- * Anything that fails after verification answers with the channel's retry-triggering reply, never a false
- * success: the provider then delivers again and the idempotent steps finish the work.
+ * Provider notifications, for every channel (docs/EXACTLY-ONCE.md, docs/NOTIFY.md):
+ *   verify (signature + timestamp window) BEFORE any database access -> bounds -> read -> apply in one move ->
+ *   the records of it issued together with the log -> reply.
+ * Replies, by case:
+ *   - not verifiable (bad or missing signature, malformed, too large, unknown route): the channel's retry reply,
+ *     counted per source and minute, never stored whole (logging/rejections.ts);
+ *   - verified but never applicable (fields out of bounds, unreadable after verification): acknowledged, one
+ *     error row and one alert - the provider would only repeat it for a day;
+ *   - verified, for an order we do not have: acknowledged, kept once as an orphan payment, alerted;
+ *   - verified and applied, or a repeat of one applied before: acknowledged;
+ *   - verified, refused by a check that may pass later (merchant, amount) or failing on the way (database
+ *     unreachable, a refund the provider does not confirm yet): the retry reply, one error row; the provider
+ *     delivers again and the idempotent steps finish the work. Never a false success.
  */
+import { createHash } from 'node:crypto';
 import { OrderNotFoundError, ParamError, toVkPayError, VkPayError } from '../../../../../../common/errors';
 import type { Channel, IncomingNotification, NotificationOutcome, NotifyReply, PaymentProvider } from '../providers/types';
 import { writePaymentError, writePaymentLog } from '../logging/logs';
+import { countRejection } from '../logging/rejections';
+import { hookKey, raiseAlert, type HookRef } from '../outbox';
 import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
-import { applyPaid, recordNotification } from './apply-payment';
-import { applyRefundResult, findRefund, type RefundRecord } from './apply-refund';
-import { adoptProviderRefund } from './refund';
+import { applyPaid, providerOf, recordNotification, recordUnappliedTransaction } from './apply-payment';
+import { adoptProviderRefund, applyRefundFact, findRefund, type RefundRecord } from './apply-refund';
 import { checkMerchant } from './bind';
 import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
+import { MAX_NOTIFY_BODY_CHARS, outOfBounds } from './notification-bounds';
+import { createWriteBatch, type WriteBatch } from './write-batch';
 
 export interface NotifyHandling {
   reply: NotifyReply;
+  /** the provider was told it arrived (it stops resending) */
   ok: boolean;
-  /** what happened: transitioned, duplicate, refused, ... (for logs and tests) */
+  /** what happened: pay, duplicate, orphan, refused, unverified, fail, ... (for logs and tests) */
   result: string;
   outcome?: NotificationOutcome;
-  /** outbox entries this delivery enqueued: the caller may run them right away */
+  /** hooks this delivery made owed and holds the claim of: the caller runs them right away */
+  hooks: HookRef[];
   hookKeys: string[];
 }
 
@@ -33,97 +47,148 @@ function plainReply(statusCode: number, body: string): NotifyReply {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
 }
 
+const done = (reply: NotifyReply, ok: boolean, result: string, outcome?: NotificationOutcome, hooks: HookRef[] = []): NotifyHandling =>
+  ({ reply, ok, result, outcome, hooks, hookKeys: hooks.map(hookKey) });
+
 export async function handleNotification(ctx: CoreContext, channel: Channel, req: IncomingNotification, meta: CallerMeta = {}): Promise<NotifyHandling> {
   const started = ctx.now();
+  const body = typeof req?.rawBody === 'string' ? req.rawBody : '';
+  const request: IncomingNotification = { headers: req?.headers ?? {}, rawBody: body };
   if (!CHANNELS.includes(channel) || !isChannelConfigured(ctx.config, channel)) {
-    await writePaymentError(ctx, { action: 'notify', error: new ParamError(`channel ${String(channel)} is not configured`), input: { channel } });
-    return { reply: plainReply(404, 'unknown channel'), ok: false, result: 'unknown_channel', hookKeys: [] };
+    const source = CHANNELS.includes(channel) ? channel : 'unknown';
+    await countRejection(ctx, { source, reason: 'unknown_channel', error: new ParamError(`channel ${String(channel).slice(0, 32)} is not configured`), req: request, ip: meta.ip });
+    return done(plainReply(404, 'unknown channel'), false, 'unknown_channel');
   }
   const provider = ctx.provider(channel);
-
-  // 1. Verify on the raw body. Nothing has touched the database yet, and nothing will if this fails.
-  let outcome: NotificationOutcome;
-  try {
-    outcome = await provider.verifyNotification(req);
-  } catch (err) {
-    return refuse(ctx, provider, channel, err, 'unverified', started, meta, { headers: req.headers, body_length: req.rawBody.length });
+  if (body.length > MAX_NOTIFY_BODY_CHARS) {
+    await countRejection(ctx, { source: channel, reason: 'too_large', error: new ParamError(`notification body of ${body.length} characters`), req: request, ip: meta.ip });
+    return done(provider.notifyReply(false), false, 'unverified');
   }
 
+  // 1. Verify on the raw body. Nothing has touched the database yet; an unverifiable request only counts.
+  let outcome: NotificationOutcome;
   try {
-    const handled = await applyOutcome(ctx, outcome);
-    await writePaymentLog(ctx, {
+    outcome = await provider.verifyNotification(request);
+  } catch (err) {
+    if (toVkPayError(err).code === 40002) {
+      await countRejection(ctx, { source: channel, reason: 'signature', error: err, req: request, ip: meta.ip });
+      return done(provider.notifyReply(false), false, 'unverified');
+    }
+    // Proven to come from the provider, yet unreadable: no delivery will ever read better.
+    return refusePermanently(ctx, provider, channel, err, request, meta, started);
+  }
+  const bad = outOfBounds(outcome, body.length);
+  if (bad) return refusePermanently(ctx, provider, channel, new ParamError(`verified notification refused: ${bad}`), request, meta, started, outcome);
+
+  const batch = createWriteBatch();
+  try {
+    const handled = await applyOutcome(ctx, outcome, batch);
+    batch.keep(() => writePaymentLog(ctx, {
       type: 'notify', status: handled.result, out_trade_no: outcome.out_trade_no, provider: provider.provider,
       amount: 'amount' in outcome ? outcome.amount : undefined, ip: meta.ip, user_agent: meta.user_agent,
       response_time: ctx.now() - started, detail: { channel, kind: outcome.kind, event_id: outcome.event_id },
-    });
-    return { reply: provider.notifyReply(true), ok: true, result: handled.result, outcome, hookKeys: handled.hookKeys };
+    }));
+    await batch.flush();
+    return done(provider.notifyReply(true), true, handled.result, outcome, handled.hooks);
   } catch (err) {
-    return refuse(ctx, provider, channel, err, 'refused', started, meta, { kind: outcome.kind, out_trade_no: outcome.out_trade_no, event_id: outcome.event_id }, outcome);
+    const e = toVkPayError(err);
+    await Promise.all([
+      writePaymentError(ctx, { action: 'notify', error: err, input: { channel, kind: outcome.kind, out_trade_no: outcome.out_trade_no, event_id: outcome.event_id }, out_trade_no: outcome.out_trade_no }),
+      writePaymentLog(ctx, {
+        type: 'notify', status: 'fail', out_trade_no: outcome.out_trade_no, provider: provider.provider,
+        error_info: `${e.code} ${e.message}`.slice(0, 500), ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started,
+      }),
+    ]);
+    return done(provider.notifyReply(false), false, 'fail', outcome);
   }
 }
 
-async function refuse(
-  ctx: CoreContext, provider: PaymentProvider, channel: Channel, err: unknown, result: string, started: number,
-  meta: CallerMeta, input: Record<string, unknown>, outcome?: NotificationOutcome,
+/** Acknowledged so the provider stops, recorded once (error row + alert keyed by the body), never applied. */
+async function refusePermanently(
+  ctx: CoreContext, provider: PaymentProvider, channel: Channel, err: unknown, req: IncomingNotification, meta: CallerMeta, started: number, outcome?: NotificationOutcome,
 ): Promise<NotifyHandling> {
   const e = toVkPayError(err);
-  await writePaymentError(ctx, { action: 'notify', error: err, input: { channel, ...input }, out_trade_no: outcome?.out_trade_no });
-  await writePaymentLog(ctx, {
-    type: 'notify', status: 'fail', out_trade_no: outcome?.out_trade_no, provider: provider.provider,
-    error_info: `${e.code} ${e.message}`, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started,
-  });
-  return { reply: provider.notifyReply(false), ok: false, result, outcome, hookKeys: [] };
+  const digest = createHash('sha256').update(req.rawBody).digest('hex').slice(0, 24);
+  const no = typeof outcome?.out_trade_no === 'string' ? outcome.out_trade_no.slice(0, 64) : undefined;
+  await Promise.all([
+    writePaymentError(ctx, { action: 'notify', error: err, input: { channel, kind: outcome?.kind, out_trade_no: no, body_length: req.rawBody.length, body_sha256: digest } }),
+    raiseAlert(ctx, { kind: 'notify_refused', dedupe_key: `notify_refused:${channel}:${digest}`, message: `a verified ${channel} notification cannot be applied and was acknowledged without effect: ${e.message.slice(0, 200)}` }),
+    writePaymentLog(ctx, { type: 'notify', status: 'refused', out_trade_no: no, provider: provider.provider, error_info: `${e.code} ${e.message}`.slice(0, 500), ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started }),
+  ]);
+  return done(provider.notifyReply(true), true, 'refused', outcome);
 }
 
-async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome): Promise<{ result: string; hookKeys: string[] }> {
+interface Applied { result: string; hooks: HookRef[] }
+
+async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batch: WriteBatch): Promise<Applied> {
   switch (outcome.kind) {
     case 'paid': {
+      checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+      const order = await findOrder(ctx, outcome.out_trade_no);
+      if (!order) {
+        keepOrphan(ctx, batch, { channel: outcome.channel, action: 'pay', transaction_id: outcome.transaction_id, out_trade_no: outcome.out_trade_no, amount: outcome.amount, event_id: outcome.event_id });
+        return { result: 'orphan', hooks: [] };
+      }
       const r = await applyPaid(ctx, {
         channel: outcome.channel, out_trade_no: outcome.out_trade_no, transaction_id: outcome.transaction_id,
         amount: outcome.amount, paid_at: outcome.paid_at, merchant: outcome.merchant,
         notification: { event_id: outcome.event_id, kind: outcome.kind, raw: outcome.raw },
-      }, 'notify');
-      return { result: r.transition ?? 'duplicate', hookKeys: r.hookKey ? [r.hookKey] : [] };
+      }, 'notify', batch, order);
+      return { result: r.transition ?? (r.second_payment ? 'second_payment' : 'duplicate'), hooks: r.hook ? [r.hook] : [] };
     }
     case 'refund_succeeded':
     case 'refund_failed':
-    case 'refund_held': {
-      checkMerchant(ctx.config, outcome.channel, outcome.merchant);
-      const wanted = REFUND_STATE_OF[outcome.kind];
-      // held (WeChat ABNORMAL/CHANGE) is final for us until a person acts; a failure cannot undo a held refund
-      const done = (r: RefundRecord) => wanted === 'held'
-        ? r.abnormal === true || r.status !== 'processing'
-        : r.status === wanted || (wanted === 'failed' && r.abnormal === true);
-      let record = await findRefund(ctx, outcome.out_refund_no);
-      if (!record && wanted !== 'success') return { result: 'ignored', hookKeys: [] }; // nothing of ours to undo
-      if (record && record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
-      if (record && done(record)) return { result: 'duplicate', hookKeys: [] }; // no provider call for a redelivery
-      const amount = await ownRefundAmount(ctx, outcome, record);
-      record ??= await adoptProviderRefund(ctx, { channel: outcome.channel, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount });
-      if (record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
-      if (done(record)) return { result: 'duplicate', hookKeys: [] };
-      await recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, raw: outcome.raw });
-      const providerState = refundStateOf(outcome.raw);
-      const r = await applyRefundResult(ctx, record, { state: wanted, amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: providerState }, 'notify');
-      return { result: `refund_${r.status}`, hookKeys: r.hookKey ? [r.hookKey] : [] };
-    }
+    case 'refund_held':
+      return applyRefundNotification(ctx, outcome, batch);
     case 'closed': {
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
       const order = await findOrder(ctx, outcome.out_trade_no);
-      if (!order) throw new OrderNotFoundError(outcome.out_trade_no);
-      if (order.status !== 'pending') return { result: 'ignored', hookKeys: [] };
-      await recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, raw: outcome.raw });
+      if (!order || order.status !== 'pending') return { result: 'ignored', hooks: [] };
       const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source: 'notify', set: { closed_at: ctx.now() } });
-      return { result: closed ? 'close' : 'duplicate', hookKeys: [] };
+      if (closed) batch.keep(() => recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, raw: outcome.raw }));
+      return { result: closed ? 'close' : 'duplicate', hooks: [] };
     }
-    case 'ignored':
-      return { result: 'ignored', hookKeys: [] };
+    default:
+      return { result: 'ignored', hooks: [] };
   }
+}
+
+/** Money reported for an order (or refund) we do not have: kept once, a person told once, acknowledged. */
+function keepOrphan(ctx: CoreContext, batch: WriteBatch, p: { channel: Channel; action: 'pay' | 'refund'; transaction_id: string; out_trade_no: string; out_refund_no?: string; amount?: number; event_id: string }): void {
+  const provider = providerOf(p.channel);
+  batch.need(() => recordUnappliedTransaction(ctx, { ...p, provider, status: 'orphan', source: 'notify' }));
+  batch.keep(() => raiseAlert(ctx, {
+    kind: 'orphan_payment', out_trade_no: p.out_trade_no, dedupe_key: `orphan:${provider}:${p.action}:${p.transaction_id}`,
+    message: `${p.channel} reported ${p.action === 'pay' ? 'a payment' : `refund ${p.out_refund_no}`} of ${p.amount ?? '?'} fen (${p.transaction_id}) for order ${p.out_trade_no}, which does not exist here; acknowledged and kept for a person`,
+  }));
 }
 
 type RefundOutcome = Extract<NotificationOutcome, { kind: 'refund_succeeded' | 'refund_failed' | 'refund_held' }>;
 
 const REFUND_STATE_OF = { refund_succeeded: 'success', refund_failed: 'failed', refund_held: 'held' } as const;
+
+async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome, batch: WriteBatch): Promise<Applied> {
+  checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+  const wanted = REFUND_STATE_OF[outcome.kind];
+  // One round trip: the record and the order are independent reads.
+  const [record, order] = await Promise.all([findRefund(ctx, outcome.out_refund_no), findOrder(ctx, outcome.out_trade_no)]);
+  if (record && record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
+  // A repeat needs neither the provider nor another write.
+  if (record && (wanted === 'success' ? record.status === 'success' : record.status !== 'processing')) return { result: 'duplicate', hooks: [] };
+  if (!record && wanted !== 'success') return { result: 'ignored', hooks: [] }; // nothing of ours to undo or hold
+  if (!record && !order) {
+    keepOrphan(ctx, batch, { channel: outcome.channel, action: 'refund', transaction_id: outcome.refund_id ?? outcome.out_refund_no, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount: outcome.amount ?? outcome.refunded_total, event_id: outcome.event_id });
+    return { result: 'orphan', hooks: [] };
+  }
+  const amount = await ownRefundAmount(ctx, outcome, record);
+  const fact = { state: wanted, amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: refundStateOf(outcome.raw) };
+  const r = record
+    ? await applyRefundFact(ctx, { record, fact, source: 'notify', batch, order })
+    : await adoptProviderRefund(ctx, { channel: outcome.channel, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount, fact, source: 'notify', batch, order: order! });
+  if (r.duplicate) return { result: 'duplicate', hooks: [] };
+  batch.keep(() => recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, raw: outcome.raw }));
+  return { result: `refund_${r.status}`, hooks: r.hooks };
+}
 
 /**
  * THIS refund's amount in integer fen. WeChat's notification says it. Alipay's says only the order's cumulative

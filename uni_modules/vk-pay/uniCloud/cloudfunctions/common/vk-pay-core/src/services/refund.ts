@@ -11,17 +11,19 @@ import { randomBytes } from 'node:crypto';
 import { OrderNotFoundError, ParamError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
 import type { Identity } from '../auth/identity';
-import type { Channel } from '../providers/types';
 import { requireAdmin, requireOwnerOrAdmin } from '../auth/identity';
 import { writePaymentLog } from '../logging/logs';
-import { raiseAlert } from '../outbox/alerts';
+import { hookKey } from '../outbox';
 import { COLLECTIONS } from '../state/collections';
 import { PAID_STATUSES } from '../state/order';
 import { findOrder, reserveRefund } from '../state/refund-ledger';
-import { applyRefundResult, findRefund, RefundMismatchError, type RefundRecord } from './apply-refund';
+import { transitionRefund } from '../state/transition';
+import { applyRefundFact, findRefund, RefundMismatchError, type RefundRecord } from './apply-refund';
 import type { CallerMeta, CoreContext } from './context';
 import { notifyUrlFor } from './context';
+import { reconcileRefund } from './reconcile';
 import { parseParams, queryRefundParams, refundParams } from './validate';
+import { createWriteBatch } from './write-batch';
 
 export interface RefundView { out_refund_no: string; out_trade_no: string; amount: number; status: RefundRecord['status']; refunded_amount: number; order_status: string }
 
@@ -42,7 +44,7 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   let record: RefundRecord = {
     out_refund_no, out_trade_no: order.out_trade_no, amount: p.amount, reason: p.reason ?? '', status: 'processing',
     provider: order.provider, channel: order.channel, user_id: order.user_id, type: order.type, source: 'admin',
-    create_date: now, update_date: now,
+    create_date: now, update_date: now, history: [],
   };
   try {
     await ctx.dao.add({ dbName: COLLECTIONS.refunds, dataJson: record, cancelAddTime: true });
@@ -59,7 +61,7 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
 
   const reserved = await reserveRefund(ctx, { out_trade_no: order.out_trade_no, out_refund_no, amount: p.amount });
   if (reserved === 'insufficient') {
-    await ctx.dao.update({ dbName: COLLECTIONS.refunds, whereJson: { out_refund_no, status: 'processing' }, dataJson: { status: 'failed', fail_reason: 'exceeds the refundable amount', update_date: ctx.now() } });
+    await transitionRefund(ctx, { out_refund_no, event: 'fail', source: 'refund', set: { fail_reason: 'exceeds the refundable amount' } });
     throw new ParamError(`amount ${p.amount} fen exceeds what is left to refund on ${order.out_trade_no}`);
   }
 
@@ -71,14 +73,18 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
       out_trade_no: order.out_trade_no, out_refund_no, refund_amount: p.amount, total_amount: order.amount,
       reason: p.reason, notify_url: notifyUrlFor(ctx.config, order.channel),
     });
-    const applied = await applyRefundResult(ctx, record, answer, 'refund');
-    if (applied.hookKey) hookKeys = [applied.hookKey];
-    await writePaymentLog(ctx, { type: 'refund', status: applied.status, out_trade_no: order.out_trade_no, provider: order.provider, amount: p.amount, user_id: order.user_id, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { out_refund_no } });
+    const batch = createWriteBatch();
+    const applied = await applyRefundFact(ctx, { record, fact: answer, source: 'refund', batch });
+    batch.keep(() => writePaymentLog(ctx, { type: 'refund', status: applied.status, out_trade_no: order.out_trade_no, provider: order.provider, amount: p.amount, user_id: order.user_id, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { out_refund_no } }));
+    await batch.flush();
+    hookKeys = applied.hooks.map(hookKey);
   } catch (err) {
     const e = toVkPayError(err);
     // A definite refusal frees the reservation; an unknown outcome keeps it (the provider may have refunded).
     if (!e.retryable && e.code !== 50000 && !(err instanceof RefundMismatchError)) {
-      await applyRefundResult(ctx, record, { state: 'failed', amount: p.amount, fail_reason: `${e.code} ${e.message}` }, 'refund');
+      const batch = createWriteBatch();
+      await applyRefundFact(ctx, { record, fact: { state: 'failed', amount: p.amount, fail_reason: `${e.code} ${e.message}` }, source: 'refund', batch });
+      await batch.flush();
     }
     await writePaymentLog(ctx, { type: 'refund', status: 'fail', out_trade_no: order.out_trade_no, provider: order.provider, amount: p.amount, user_id: order.user_id, error_info: `${e.code} ${e.message}`, ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { out_refund_no } });
     throw e;
@@ -95,51 +101,11 @@ async function refundView(ctx: CoreContext, record: RefundRecord): Promise<Refun
   };
 }
 
-/** Asks the provider about a refund still processing and applies the answer. */
-export async function syncRefund(ctx: CoreContext, record: RefundRecord, source: string): Promise<{ record: RefundRecord; hookKeys: string[] }> {
-  if (record.status !== 'processing') return { record, hookKeys: [] };
-  const provider = ctx.provider(record.channel as Channel);
-  const started = ctx.now();
-  const answer = await provider.queryRefund(record.out_refund_no, record.out_trade_no);
-  const applied = await applyRefundResult(ctx, record, answer, source);
-  await writePaymentLog(ctx, { type: 'query_refund', status: applied.status, out_trade_no: record.out_trade_no, provider: record.provider, amount: record.amount, user_id: record.user_id, response_time: ctx.now() - started, detail: { out_refund_no: record.out_refund_no, source } });
-  return { record: (await findRefund(ctx, record.out_refund_no)) ?? record, hookKeys: applied.hookKey ? [applied.hookKey] : [] };
-}
-
 export async function queryRefund(ctx: CoreContext, who: Identity | null, rawParams: unknown): Promise<{ view: RefundView; hookKeys: string[] }> {
   const p = parseParams(queryRefundParams, rawParams);
   const record = await findRefund(ctx, p.out_refund_no);
   if (!record) throw new OrderNotFoundError(`refund ${p.out_refund_no}`);
   requireOwnerOrAdmin(who, record.user_id);
-  const synced = await syncRefund(ctx, record, 'query');
-  return { view: await refundView(ctx, synced.record), hookKeys: synced.hookKeys };
-}
-
-/**
- * A refund made outside vk-pay (e.g. in the merchant platform) is reported by the provider: the money has left,
- * so it is adopted into the books - a record (source "provider") and a reservation like any other refund - and
- * then settled by the caller. If it does not fit what is left to refund, the books and the provider disagree:
- * refuse (the provider retries) and alert.
- */
-export async function adoptProviderRefund(ctx: CoreContext, p: { channel: Channel; out_trade_no: string; out_refund_no: string; amount: number }): Promise<RefundRecord> {
-  const order = await findOrder(ctx, p.out_trade_no);
-  if (!order) throw new OrderNotFoundError(p.out_trade_no);
-  if (order.channel !== p.channel) throw new ParamError(`refund ${p.out_refund_no} came through ${p.channel}, the order through ${order.channel}`);
-  const now = ctx.now();
-  const record: RefundRecord = {
-    out_refund_no: p.out_refund_no, out_trade_no: order.out_trade_no, amount: p.amount, reason: 'made at the provider', status: 'processing',
-    provider: order.provider, channel: order.channel, user_id: order.user_id, type: order.type, source: 'provider', create_date: now, update_date: now,
-  };
-  try {
-    await ctx.dao.add({ dbName: COLLECTIONS.refunds, dataJson: record, cancelAddTime: true });
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-  }
-  const stored = (await findRefund(ctx, p.out_refund_no)) ?? record;
-  const reserved = await reserveRefund(ctx, { out_trade_no: order.out_trade_no, out_refund_no: p.out_refund_no, amount: stored.amount });
-  if (reserved === 'insufficient') {
-    await raiseAlert(ctx, { kind: 'refund_mismatch', out_trade_no: order.out_trade_no, message: `provider refunded ${p.amount} fen (${p.out_refund_no}) but only ${order.refundable_remaining} fen is left to refund` });
-    throw new ParamError(`refund ${p.out_refund_no} exceeds what is left to refund on ${order.out_trade_no}`);
-  }
-  return stored;
+  const synced = await reconcileRefund(ctx, record, { source: 'query' });
+  return { view: await refundView(ctx, synced.record), hookKeys: synced.hooks.map(hookKey) };
 }

@@ -6,8 +6,8 @@ export const COLLECTIONS = {
   notifications: 'payment_notifications',
   logs: 'payment_logs',
   errors: 'payment_errors',
-  /** business hooks waiting to run (at least once, retried, dead-lettered) */
-  outbox: 'vk_pay_outbox',
+  /** unverified notification requests, counted per source (notify route) and minute */
+  rejections: 'vk_pay_notify_rejections',
   /** per-user request counters, one document per user and minute */
   rateLimits: 'vk_pay_rate_limits',
   /** alerts raised by the core (dead letters, paid-after-close); issue 5's alerting reads and delivers them */

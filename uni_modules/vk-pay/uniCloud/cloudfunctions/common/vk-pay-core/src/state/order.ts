@@ -1,6 +1,7 @@
 /** The stored order document (`payment_orders`). Money is integer fen; times are ms epochs. */
 import type { OrderEvent, OrderStatus } from '../../../../../../common/status';
 import type { Channel, ClientPayment, PayType, ProviderName } from '../providers/types';
+import type { CarriedHook } from './hook-status';
 
 export interface OrderHistoryEntry {
   event: OrderEvent;
@@ -10,7 +11,8 @@ export interface OrderHistoryEntry {
   source: string;
 }
 
-export interface OrderDoc {
+/** `hook_*` (CarriedHook): the onPaid hook, written by the same update that made the order paid. */
+export interface OrderDoc extends CarriedHook {
   _id?: string;
   out_trade_no: string;
   user_id: string;
@@ -35,6 +37,7 @@ export interface OrderDoc {
   /** what the client needs to pay (returned again on a deduplicated create) */
   payment?: ClientPayment;
   provider_order_id?: string;
+  /** the provider's payment id; unique across orders (sparse index), written by the pay transition itself */
   transaction_id?: string;
   paid_at?: number;
   paid_after_close?: boolean;

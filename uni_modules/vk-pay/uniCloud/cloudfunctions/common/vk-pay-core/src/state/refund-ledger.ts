@@ -84,6 +84,31 @@ export async function settleRefund(ctx: StoreContext, r: RefundKey & { source: s
   throw new VkPayError(50000, `refund ${r.out_refund_no} is not reserved on ${r.out_trade_no}`);
 }
 
+/**
+ * A refund the provider made without us (the merchant platform): the money has left, so it is reserved and
+ * settled in ONE conditional update - guarded like a reservation (refundable_remaining >= amount, never
+ * reserved before) and moved like a settlement. 'settled' when this call did it; 'known' when the refund is
+ * already on the order (reserved by us or adopted before); 'insufficient' when it does not fit what is left.
+ */
+export async function settleAdopted(ctx: StoreContext, r: RefundKey & { source: string }, known?: OrderDoc | null): Promise<'settled' | 'known' | 'insufficient'> {
+  const _ = ctx.db.command;
+  let order = known ?? (await findOrder(ctx, r.out_trade_no));
+  for (let round = 0; round < 3 && order; round++) {
+    if (order.refunds_reserved?.includes(r.out_refund_no)) return 'known';
+    if (!PAID_STATUSES.includes(order.status) || order.status === 'refunded' || order.refundable_remaining < r.amount) return 'insufficient';
+    const full = order.refunded_amount + r.amount === order.amount;
+    const moved = await transitionOrder(ctx, {
+      out_trade_no: r.out_trade_no, event: full ? 'refund_full' : 'refund_partial', source: r.source,
+      where: { refundable_remaining: _.gte(r.amount), refunds_reserved: _.nin([r.out_refund_no]), refunded_amount: full ? order.refunded_amount : _.neq(order.amount - r.amount) },
+      set: { refundable_remaining: _.inc(-r.amount), refunded_amount: _.inc(r.amount), refunds_reserved: _.push(r.out_refund_no), refunds_done: _.push(r.out_refund_no) },
+    });
+    if (moved) return 'settled';
+    order = await findOrder(ctx, r.out_trade_no);
+  }
+  if (!order) throw new OrderNotFoundError(r.out_trade_no);
+  throw new VkPayError(40010, `order ${r.out_trade_no} kept changing while refund ${r.out_refund_no} was adopted`);
+}
+
 export function findOrder(ctx: StoreContext, out_trade_no: string): Promise<OrderDoc | null> {
   return ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no } });
 }

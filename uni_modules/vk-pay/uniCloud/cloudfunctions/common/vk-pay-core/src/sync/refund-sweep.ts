@@ -1,13 +1,15 @@
 /**
  * The refund step of a run: refunds still `processing` (WeChat's refund call only accepts; the result comes by
- * notification or query) are queried and the answer applied through the core's `applyRefundResult` (settles the
- * reserved amount through the transition function, or releases it). Refunds are never failed by a local timer
- * alone (RELIABILITY.md 8.E.18): only the provider's answer moves them.
+ * notification or query) are asked at the provider and the answer applied through the core's one reconcile path
+ * (services/reconcile.ts: settles the reserved amount through the transition function, or releases it, or holds
+ * it). Refunds are never failed by a local timer alone (RELIABILITY.md 8.E.18): only the provider's answer moves
+ * them.
  */
-import { writePaymentError, writePaymentLog } from '../logging/logs';
-import { runHookEntry } from '../outbox';
+import { writePaymentError } from '../logging/logs';
+import { runHook } from '../outbox';
 import type { Channel } from '../providers/types';
-import { applyRefundResult, type RefundRecord } from '../services/apply-refund';
+import type { RefundRecord } from '../services/apply-refund';
+import { reconcileRefund } from '../services/reconcile';
 import { COLLECTIONS } from '../state/collections';
 import { claimDoc, errorBackoff, finishDoc, freeOrDue, releaseDoc } from './claim';
 import { runPool } from './limiter';
@@ -65,18 +67,10 @@ async function handleRefund(run: RunState, scanned: ScannedRefund): Promise<void
     if (typeof record.out_refund_no !== 'string' || typeof record.out_trade_no !== 'string' || !Number.isSafeInteger(record.amount)) {
       throw new TypeError(`refund record ${record._id} is malformed`);
     }
-    await run.gate.take();
-    const started = performance.now();
-    const answer = await ctx.provider(channel).queryRefund(record.out_refund_no, record.out_trade_no);
-    const response_time = Math.round(performance.now() - started);
+    const applied = await reconcileRefund(ctx, record, { source: 'timer', beforeCall: () => run.gate.take() });
     run.breaker.ok(channel);
-    const applied = await applyRefundResult(ctx, record, answer, 'timer');
     if (applied.status !== 'processing') summary.refunds_updated++;
-    if (applied.hookKey && ctx.config.hooks.inline) await runHookEntry(ctx, applied.hookKey).catch(() => 'retry');
-    await writePaymentLog(ctx, {
-      type: 'query_refund', status: applied.status, out_trade_no: record.out_trade_no, provider: record.provider, amount: record.amount,
-      response_time, detail: { source: 'timer', out_refund_no: record.out_refund_no, provider_state: answer.provider_state ?? answer.state },
-    });
+    for (const hook of applied.hooks) await runHook(ctx, hook).catch(() => 'retry');
     await finishDoc(ctx, COLLECTIONS.refunds, record._id, claim.token, { nextAt: ctx.now() + settings.recheckMs, failed: false });
   } catch (err) {
     summary.errors++;

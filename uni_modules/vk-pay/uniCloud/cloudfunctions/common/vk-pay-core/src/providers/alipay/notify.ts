@@ -9,9 +9,13 @@ import { fenFromYuan } from './amounts';
 import type { ResolvedAlipayConfig } from './config';
 import { parseAlipayTimestamp, verifyAlipayNotify } from './signing';
 
+/** The form as a map; a repeated parameter makes it ambiguous which value was signed, so it is refused. */
 export function parseAlipayForm(rawBody: string): Record<string, string> {
   const form: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(rawBody)) form[k] = v;
+  for (const [k, v] of new URLSearchParams(rawBody)) {
+    if (Object.prototype.hasOwnProperty.call(form, k)) throw new SignatureError(`alipay notification repeats ${k.slice(0, 32)}`);
+    form[k] = v;
+  }
   return form;
 }
 

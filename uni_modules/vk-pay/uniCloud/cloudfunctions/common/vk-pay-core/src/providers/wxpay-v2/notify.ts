@@ -10,12 +10,12 @@ import type { ResolvedWxpayV2Config } from './config';
 import { decryptReqInfo, signTypeOf, verifyV2 } from './signing';
 import { buildV2Xml, parseV2Xml } from './xml';
 
-function parseOrRefuse(text: string): Record<string, string> {
+/** An unparsable body (or one with nested or repeated elements) cannot be verified: refused like a bad signature. */
+function parseOrRefuse(text: string, what = 'notification'): Record<string, string> {
   try {
-    return parseV2Xml(text);
+    return parseV2Xml(text, true);
   } catch {
-    // an unparsable body cannot be verified: refused like a bad signature
-    throw new SignatureError('wxpay-v2 notification is not v2 XML');
+    throw new SignatureError(`wxpay-v2 ${what} is not flat v2 XML`);
   }
 }
 
@@ -24,10 +24,11 @@ export function verifyWxpayV2Notification(r: ResolvedWxpayV2Config, req: Incomin
   const merchant = { app_id: n.appid, merchant_id: n.mch_id };
 
   if (n.req_info !== undefined) {
-    const info = parseV2Xml(decryptReqInfo(n.req_info, r.key));
+    // No sign: decrypting to a complete refund record is the only proof, so anything short of that is unverified.
+    const info = parseOrRefuse(decryptReqInfo(n.req_info, r.key), 'req_info');
     const status = info.refund_status ?? '';
     const raw = { ...n, req_info: info };
-    if (!info.out_refund_no || !info.out_trade_no) throw new ParamError('wxpay-v2 refund notification without out_refund_no/out_trade_no');
+    if (!info.out_refund_no || !info.out_trade_no) throw new SignatureError('wxpay-v2 req_info without out_refund_no/out_trade_no');
     const eventId = `refund:${info.refund_id || info.out_refund_no}:${status}`;
     if (status !== 'SUCCESS' && status !== 'REFUNDCLOSE' && status !== 'CHANGE') {
       return { kind: 'ignored', event_id: eventId, out_trade_no: info.out_trade_no, reason: `refund_status ${status}`, channel: 'wxpay-v2', merchant, raw };

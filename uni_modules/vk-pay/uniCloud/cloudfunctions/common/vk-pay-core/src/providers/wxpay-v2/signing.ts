@@ -60,7 +60,11 @@ export function reqInfoKey(apiV2Key: string): Buffer {
 export function decryptReqInfo(reqInfoB64: string, apiV2Key: string): string {
   try {
     const decipher = createDecipheriv('aes-256-ecb', reqInfoKey(apiV2Key), null);
-    const plain = Buffer.concat([decipher.update(Buffer.from(reqInfoB64, 'base64')), decipher.final()]).toString('utf8');
+    const bytes = Buffer.concat([decipher.update(Buffer.from(reqInfoB64, 'base64')), decipher.final()]);
+    const plain = bytes.toString('utf8');
+    // ECB has no integrity check: a ciphertext altered in one block still decrypts, to 16 random bytes there.
+    // Text that is not clean UTF-8 was not written by the gateway.
+    if (!Buffer.from(plain, 'utf8').equals(bytes)) throw new Error('not UTF-8');
     if (!plain.trimStart().startsWith('<')) throw new Error('not XML');
     return plain;
   } catch {

@@ -16,8 +16,11 @@ const parser = new XMLParser({
   trimValues: false,
 });
 
-/** `<xml>` (or `<root>`, used by the decrypted req_info) as a flat string map. */
-export function parseV2Xml(text: string): Record<string, string> {
+/**
+ * `<xml>` (or `<root>`, used by the decrypted req_info) as a flat string map. Nested or repeated elements are
+ * not part of the flat format: dropped, or with `strict` (what a notification must be) refused.
+ */
+export function parseV2Xml(text: string, strict = false): Record<string, string> {
   let doc: unknown;
   try {
     doc = parser.parse(text, true);
@@ -33,6 +36,7 @@ export function parseV2Xml(text: string): Record<string, string> {
     if (typeof v === 'string') out[k] = v;
     else if (v === null || v === undefined || v === '') out[k] = '';
     // nested elements or repeated tags are not part of the v2 flat format; they are dropped, not guessed at
+    else if (strict) throw new ParamError(`element <${k.slice(0, 32)}> is nested or repeated`);
   }
   return out;
 }
