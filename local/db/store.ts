@@ -10,6 +10,7 @@ import { Aggregator, applyModifier, compileQuery } from './mingo';
 import { DuplicateKeyError } from './errors';
 import { indexKeysOf, type IndexSpec, type KeyPart } from './index-spec';
 import { planQuery, type Plan } from './planner';
+import { simpleMatcher } from './simple';
 
 export type StoredDoc = Record<string, any> & { _id: string | number };
 type Filter = Record<string, any>;
@@ -21,8 +22,11 @@ const MAX_KEY_PART = new Uint8Array([0xff]);
 /** lmdb's typings omit null as a key part although ordered-binary stores it (MongoDB's "missing or null"). */
 const key = (...parts: unknown[]): Key => parts as Key;
 
-/** One document's write inside a transaction: the index keys it had, and its new state (null = removed). */
-interface Change { id: string | number; beforeKeys: KeyPart[][][] | null; after: StoredDoc | null }
+/**
+ * One document's write inside a transaction: the index keys it had, and its new state (null = removed).
+ * `indexes[s] === false` marks an index the write cannot change (its keys were not computed).
+ */
+interface Change { id: string | number; beforeKeys: KeyPart[][][] | null; after: StoredDoc | null; indexes?: boolean[] }
 
 function sameTuples(a: KeyPart[][], b: KeyPart[][]): boolean {
   return a.length === b.length && a.every((t, i) => t.length === b[i].length && t.every((v, j) => v === b[i][j]));
@@ -107,13 +111,18 @@ export class DocumentStore {
 
   /** The matching documents in natural (`_id`) order; the cheap path when no sort, paging or projection applies. */
   private matching(coll: string, filter: Filter): StoredDoc[] {
-    const q = compileQuery(filter);
-    return this.candidates(coll, filter).filter((d) => q.test(d));
+    const test = simpleMatcher(filter) ?? ((q) => (d: StoredDoc) => q.test(d))(compileQuery(filter));
+    return this.candidates(coll, filter).filter(test);
   }
 
   find(coll: string, filter: Filter, opts: FindOptions = {}): StoredDoc[] {
     const sorted = opts.sort && Object.keys(opts.sort).length > 0;
-    if (!sorted && !opts.skip && opts.limit === undefined && !opts.projection) return this.matching(coll, filter);
+    if (!sorted && !opts.projection) {
+      // Natural order already: a slice of the matches, without building a cursor (the common read by key).
+      const all = this.matching(coll, filter);
+      const from = opts.skip ?? 0;
+      return opts.limit === undefined && from === 0 ? all : all.slice(from, opts.limit === undefined ? undefined : from + opts.limit);
+    }
     const cursor = compileQuery(filter).find<StoredDoc>(this.candidates(coll, filter), opts.projection);
     if (sorted) cursor.sort(opts.sort as Record<string, 1 | -1>);
     if (opts.skip) cursor.skip(opts.skip);
@@ -153,11 +162,12 @@ export class DocumentStore {
     return this.root.childTransaction(() => {
       const matches = opts.first ? this.find(coll, filter, { sort: opts.sort, limit: 1 }) : this.matching(coll, filter);
       const changes: Change[] = [];
+      const touched = this.indexesTouchedBy(coll, modifier);
       for (const doc of matches) {
-        const beforeKeys = this.keysOf(coll, doc);
+        const beforeKeys = this.keysOf(coll, doc, touched);
         // `filter` lets mingo resolve the positional `$` of 'arr.$.field' paths.
         const modified = applyModifier(doc, modifier, filter);
-        if (modified.length > 0) changes.push({ id: doc._id, beforeKeys, after: doc });
+        if (modified.length > 0) changes.push({ id: doc._id, beforeKeys, after: doc, indexes: touched });
       }
       this.writeChanges(coll, changes, true);
       return { matched: matches.length, changed: changes.map((c) => c.after as StoredDoc), firstAfter: matches[0] ?? null };
@@ -181,8 +191,27 @@ export class DocumentStore {
     });
   }
 
-  private keysOf(coll: string, doc: StoredDoc): KeyPart[][][] {
-    return this.specsOf(coll).map((spec) => indexKeysOf(spec, doc));
+  /**
+   * The index keys of `doc` for every index of `coll`; with `indexes`, only for the indexes an update can change
+   * (the others keep their keys: left empty here and marked unchanged, see writeChanges).
+   */
+  private keysOf(coll: string, doc: StoredDoc, indexes?: boolean[]): KeyPart[][][] {
+    return this.specsOf(coll).map((spec, s) => (indexes && !indexes[s] ? [] : indexKeysOf(spec, doc)));
+  }
+
+  /**
+   * Which indexes of `coll` a modifier may change: those with a field on (or under, or above) a path it writes.
+   * A status update of an order leaves its out_trade_no, dedupe_key and user indexes alone, so their keys are
+   * neither recomputed nor rechecked.
+   */
+  private indexesTouchedBy(coll: string, modifier: Filter): boolean[] {
+    const paths: string[] = [];
+    for (const expr of Object.values(modifier)) if (expr && typeof expr === 'object') paths.push(...Object.keys(expr as Filter));
+    const hit = (field: string) => paths.some((p) => {
+      const base = p.split('.$')[0];
+      return base === field || base.startsWith(`${field}.`) || field.startsWith(`${base}.`);
+    });
+    return this.specsOf(coll).map((spec) => spec.fields.some(hit));
   }
 
   /**
@@ -193,10 +222,10 @@ export class DocumentStore {
     if (changes.length === 0) return;
     const specs = this.specsOf(coll);
     const touched = new Set(changes.map((c) => c.id));
-    const afterKeys = changes.map((c) => (c.after ? this.keysOf(coll, c.after) : specs.map(() => [])));
+    const afterKeys = changes.map((c) => (c.after ? this.keysOf(coll, c.after, c.indexes) : specs.map(() => [])));
     // An index whose keys a change leaves as they were needs neither a check nor a rewrite (the common case:
     // a status update on a document whose out_trade_no stays put).
-    const same = changes.map((c, i) => specs.map((_, s) => c.beforeKeys !== null && sameTuples(c.beforeKeys[s], afterKeys[i][s])));
+    const same = changes.map((c, i) => specs.map((_, s) => (c.indexes !== undefined && !c.indexes[s]) || (c.beforeKeys !== null && sameTuples(c.beforeKeys[s], afterKeys[i][s]))));
     specs.forEach((spec, s) => {
       if (!spec.unique) return;
       const owners = new Map<string, string | number>();
