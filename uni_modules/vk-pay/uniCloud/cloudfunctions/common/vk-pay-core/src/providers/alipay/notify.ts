@@ -9,8 +9,15 @@ import { fenFromYuan } from './amounts';
 import type { ResolvedAlipayConfig } from './config';
 import { parseAlipayTimestamp, verifyAlipayNotify } from './signing';
 
-/** The form as a map; a repeated parameter makes it ambiguous which value was signed, so it is refused. */
+/** A form-urlencoded body is printable ASCII: everything else arrives percent-encoded. */
+const FORM_BODY = /^[\x20-\x7e]*$/;
+
+/**
+ * The form as a map. Refused as unverifiable: a body that is not form-urlencoded ASCII (the gateway never sends
+ * raw bytes), and a repeated parameter (which of its values was signed would be a guess).
+ */
 export function parseAlipayForm(rawBody: string): Record<string, string> {
+  if (!FORM_BODY.test(rawBody)) throw new SignatureError('alipay notification body is not form-urlencoded ASCII');
   const form: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(rawBody)) {
     if (Object.prototype.hasOwnProperty.call(form, k)) throw new SignatureError(`alipay notification repeats ${k.slice(0, 32)}`);
@@ -22,7 +29,8 @@ export function parseAlipayForm(rawBody: string): Record<string, string> {
 export function verifyAlipayNotification(r: ResolvedAlipayConfig, req: IncomingNotification, nowMs: number): NotificationOutcome {
   const form = parseAlipayForm(req.rawBody ?? '');
   if (!form.sign) throw new SignatureError('alipay notification without sign');
-  if (form.sign_type && form.sign_type !== 'RSA2') throw new SignatureError(`alipay notification sign_type ${form.sign_type} refused (RSA2 only)`);
+  // sign_type is not itself signed: only the one the gateway sends is accepted, not whatever a body claims
+  if (form.sign_type !== 'RSA2') throw new SignatureError(`alipay notification sign_type ${String(form.sign_type).slice(0, 16)} refused (RSA2 only)`);
   if (!verifyAlipayNotify(form, r.alipayKey)) throw new SignatureError('alipay notification sign does not verify');
   const eventId = form.notify_id;
   if (!eventId) throw new ParamError('alipay notification without notify_id');
