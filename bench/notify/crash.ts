@@ -96,7 +96,7 @@ export async function runCrashRecovery(o: {
     const storms: Array<Promise<void>> = [];
     for (let k = 0; k < o.kills; k++) {
       const mine = orders.slice(k * group, (k + 1) * group);
-      storms.push(runStorm({ base: () => host.url, creds, channel: o.channel, orders: mine.length ? mine : orders, deliveries: o.deliveries, senders: o.senders, timer: true, queries: true, random }).then(add));
+      storms.push(runStorm({ base: () => host.url, creds, channel: o.channel, orders: mine.length ? mine : orders, deliveries: o.deliveries, senders: o.senders, timer: true, queries: true, resendWhileDown: true, random }).then(add));
       await new Promise((r) => setTimeout(r, 20 + random() * 400));
       await kill(host, 'SIGKILL');
       // While it is down: make the orders old enough for the timer to query them too (first time only).
@@ -121,6 +121,10 @@ export async function runCrashRecovery(o: {
       await new Promise((r) => setTimeout(r, 250));
     }
     const recovery = Math.round(performance.now() - recoveryStart);
+    if (problems.length && process.env.VKPAY_CRASH_DEBUG) {
+      const bad = problems.map((p) => p.split(':')[0]);
+      await withDb(o.home, async (db) => console.error(JSON.stringify((await stormDbOf(db).orders(bad)).map((d) => ({ no: d.out_trade_no, status: d.status, hook: [d.hook_status, d.hook_attempts, d.hook_error, d.hook_next_at && d.hook_next_at - Date.now()], history: d.history })), null, 1)));
+    }
     await kill(host, 'SIGTERM');
     return await withDb(o.home, async (db) => {
       const stored = await stormDbOf(db).orders(orders.map((x) => x.out_trade_no));

@@ -47,6 +47,15 @@ async function snapshot(db: LocalDatabase, nos: string[]): Promise<string> {
   return JSON.stringify(rows.sort((a, b) => String((a as { _id: string })._id).localeCompare(String((b as { _id: string })._id))));
 }
 
+/** Where a mutant first differs from its genuine notification, for the report. */
+function difference(base: string, body: Buffer): string {
+  const a = Buffer.from(base, 'utf8');
+  let i = 0;
+  while (i < a.length && i < body.length && a[i] === body[i]) i++;
+  const show = (b: Buffer) => JSON.stringify(b.subarray(Math.max(0, i - 24), i + 24).toString('latin1'));
+  return `at byte ${i} of ${a.length}/${body.length}: ${show(a)} -> ${show(body)}`;
+}
+
 const count = async (db: LocalDatabase, name: string) => (await db.collection(name).count()).total;
 
 export async function runFuzz(o: { base: string; db: LocalDatabase; creds: SandboxCredentials; channel: BenchChannel; orders: number; perOrder: number; seed: number; senders?: number }): Promise<FuzzReport> {
@@ -68,19 +77,19 @@ export async function runFuzz(o: { base: string; db: LocalDatabase; creds: Sandb
   const before = await snapshot(o.db, nos);
   const [errorsBefore, txBefore] = [await count(o.db, 'payment_errors'), await count(o.db, 'payment_transactions')];
 
-  const work: Array<{ m: Mutant; of: 'paid' | 'pending' | 'signed' }> = [];
-  for (const f of paidFacts) for (const m of mutate(o.channel, bases.get(f.out_trade_no)!, o.perOrder, r)) work.push({ m, of: 'paid' });
-  for (const f of pendingFacts) for (const m of mutate(o.channel, bases.get(f.out_trade_no)!, o.perOrder, r)) if (!m.genuine) work.push({ m, of: 'pending' });
+  const work: Array<{ m: Mutant; of: 'paid' | 'pending' | 'signed'; base?: string }> = [];
+  for (const f of paidFacts) for (const m of mutate(o.channel, bases.get(f.out_trade_no)!, o.perOrder, r)) work.push({ m, of: 'paid', base: bases.get(f.out_trade_no)!.body });
+  for (const f of pendingFacts) for (const m of mutate(o.channel, bases.get(f.out_trade_no)!, o.perOrder, r)) if (!m.genuine) work.push({ m, of: 'pending', base: bases.get(f.out_trade_no)!.body });
   for (const f of pendingFacts.slice(0, 3)) for (const m of signedOversized(o.creds, o.channel, f, r)) work.push({ m, of: 'signed' }, { m, of: 'signed' });
 
   const replies: FuzzReport['replies'] = {};
-  await pool(work, o.senders ?? 16, async ({ m, of }) => {
+  await pool(work, o.senders ?? 16, async ({ m, of, base }) => {
     const reply = await post(url, m.body, m.headers);
     const cls = replyClass(o.channel, reply.status, reply.body);
     (replies[m.kind] ??= {})[cls] = ((replies[m.kind] ??= {})[cls] ?? 0) + 1;
     if (cls === 'no answer' || cls.startsWith('crash')) violations.push(`${m.kind}: ${cls} ${reply.error ?? reply.body.slice(0, 120)}`);
     else if (of === 'signed' && cls !== 'ack') violations.push(`${m.kind}: a verified notification out of bounds got ${cls}, not a final acknowledgement`);
-    else if (of !== 'signed' && cls === 'ack' && !m.genuine) violations.push(`${m.kind}: acknowledged although not the genuine notification (${of} order)`);
+    else if (of !== 'signed' && cls === 'ack' && !m.genuine) violations.push(`${m.kind}: acknowledged although not the genuine notification (${of} order)${base ? `: ${difference(base, m.body)}` : ''}`);
   });
 
   // Still alive and still right: a genuine duplicate is acknowledged.

@@ -39,7 +39,7 @@ function strictV2(text: string): Map<string, string> | null {
   const m = /^<xml>([\s\S]*)<\/xml>$/.exec(text);
   if (!m) return null;
   const out = new Map<string, string>();
-  const re = /<([A-Za-z_][\w]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<&]*))<\/\1>/y;
+  const re = /<([A-Za-z_][\w]*)\s*>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<&]*))<\/\1\s*>/y;
   let at = 0;
   while (at < m[1].length) {
     re.lastIndex = at;

@@ -67,6 +67,8 @@ export interface StormOptions {
   timer?: boolean;
   /** payers query their orders while the storm lasts */
   queries?: boolean;
+  /** a delivery that finds the host down is tried again until it answers (a gateway keeps resending) */
+  resendWhileDown?: boolean;
   random?: () => number;
 }
 
@@ -75,6 +77,10 @@ export async function runStorm(o: StormOptions): Promise<StormTally> {
   const started = performance.now();
   const tally: StormTally = { deliveries: 0, replies: {}, timerRuns: 0, queries: 0, elapsed_ms: 0 };
   const work = shuffle(o.orders.flatMap((order) => Array.from({ length: o.deliveries }, () => order)), o.random);
+  const signed = (order: StormOrder): [string, Record<string, string>] => {
+    const n = notificationOf(o.creds, o.channel, order.paid);
+    return [n.body, n.headers];
+  };
   let storming = true;
   const racers: Array<Promise<void>> = [];
   if (o.timer) {
@@ -96,8 +102,11 @@ export async function runStorm(o: StormOptions): Promise<StormTally> {
     })());
   }
   await pool(work, o.senders, async (order) => {
-    const n = notificationOf(o.creds, o.channel, order.paid);
-    const r = await post(`${o.base()}/http/vk-pay-notify/${o.channel}`, n.body, n.headers);
+    let r = await post(`${o.base()}/http/vk-pay-notify/${o.channel}`, ...signed(order));
+    for (let wait = 0; r.status === 0 && o.resendWhileDown && wait < 30_000; wait += 100) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await post(`${o.base()}/http/vk-pay-notify/${o.channel}`, ...signed(order));
+    }
     tally.deliveries++;
     tally.replies[r.status] = (tally.replies[r.status] ?? 0) + 1;
   });

@@ -102,3 +102,32 @@ describe('outbox', () => {
     expect((await all(h.t.db, 'payment_orders'))[0]).toMatchObject({ hook_status: 'done', hook_attempts: 1 });
   });
 });
+
+describe('the demo recharge hook (the pattern the README tells merchants to copy)', () => {
+  it('two first payments of a new user credited at the same moment: both credited, once each', async () => {
+    h = await startHarness();
+    const recharge = require('../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-hooks/recharge.js') as { onPaid(ctx: unknown): Promise<{ credited: boolean }> };
+    const ctxOf = (no: string, amount: number, db: unknown = h.t.db) => ({ order: { user_id: 'newcomer', out_trade_no: no, amount }, db });
+    // Found by the crash test. The interleaving: B's credit finds no ledger, A creates the ledger, B then reads the
+    // ledger (now there) - and took it for "already credited". B's read is held back until A is done.
+    let aDone: () => void = () => {};
+    const aFinished = new Promise<void>((r) => { aDone = r; });
+    const db = h.t.db;
+    const holdReads = new Proxy(db, { get: (t, p) => (p !== 'collection' ? Reflect.get(t, p) : (name: string) => {
+      const c = db.collection(name);
+      return new Proxy(c, { get: (ct, cp) => (cp !== 'where' ? Reflect.get(ct, cp) : (w: Record<string, unknown>) => {
+        const q = c.where(w);
+        if (Object.keys(w).length !== 1) return q; // the conditional credit passes; the plain read waits
+        return { limit: (n: number) => ({ get: async () => { await aFinished; return q.limit(n).get(); } }) };
+      }) });
+    }) });
+    const b = recharge.onPaid(ctxOf('NEW0000002', 200, holdReads));
+    const a = await recharge.onPaid(ctxOf('NEW0000001', 100));
+    aDone();
+    const first = [a, await b];
+    const again = await Promise.all([recharge.onPaid(ctxOf('NEW0000001', 100)), recharge.onPaid(ctxOf('NEW0000002', 200))]);
+    expect(first.map((r) => r.credited)).toEqual([true, true]);
+    expect(again.map((r) => r.credited)).toEqual([false, false]);
+    expect(await all(h.t.db, 'vk_pay_points')).toMatchObject([{ user_id: 'newcomer', points: 300 }]);
+  });
+});

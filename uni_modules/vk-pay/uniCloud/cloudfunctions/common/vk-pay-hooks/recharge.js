@@ -25,9 +25,11 @@ async function creditOnce(db, userId, orderNo, points) {
     .where({ user_id: userId, credited_orders: _.nin([orderNo]) })
     .update({ points: _.inc(points), credited_orders: _.push(orderNo) });
   if ((await credit()).updated === 1) return true;
-  // Nothing matched: either this order was credited already, or the user has no ledger yet.
+  // Nothing matched: either this order was credited already, or the user had no ledger yet - which another
+  // order's hook may have created a moment ago. If the ledger exists now, credit through it: the same
+  // conditional update, which changes nothing when this order is credited already.
   const existing = await ledger.where({ user_id: userId }).limit(1).get();
-  if (existing.data.length > 0) return false;
+  if (existing.data.length > 0) return (await credit()).updated === 1;
   try {
     // First credit for this user: the unique index on user_id lets exactly one creator win.
     await ledger.add({ user_id: userId, points, credited_orders: [orderNo], debited_refunds: [], create_date: Date.now() });

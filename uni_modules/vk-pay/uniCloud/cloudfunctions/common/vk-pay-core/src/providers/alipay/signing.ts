@@ -29,11 +29,17 @@ export function signRsa2(content: string, privateKey: KeyInput): string {
   return sign('sha256', Buffer.from(content, 'utf8'), privateKey).toString('base64');
 }
 
-/** False (never a throw) on a malformed signature or key. */
+/**
+ * False (never a throw) on a malformed signature or key. The signature must be canonical base64, exactly as the
+ * gateway writes it: Node's decoder skips stray characters and missing padding, so a cut or padded copy of a
+ * genuine signature would otherwise still verify (found by fuzzing a truncated notification).
+ */
 export function verifyRsa2(content: string, signatureB64: string, publicKey: KeyInput): boolean {
   if (typeof signatureB64 !== 'string' || signatureB64 === '') return false;
+  const signature = Buffer.from(signatureB64, 'base64');
+  if (signature.toString('base64') !== signatureB64) return false;
   try {
-    return verify('sha256', Buffer.from(content, 'utf8'), publicKey, Buffer.from(signatureB64, 'base64'));
+    return verify('sha256', Buffer.from(content, 'utf8'), publicKey, signature);
   } catch {
     return false;
   }

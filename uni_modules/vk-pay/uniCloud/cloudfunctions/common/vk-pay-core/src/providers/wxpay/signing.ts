@@ -39,11 +39,16 @@ export function signSha256Rsa(message: string, privateKey: KeyInput): string {
   return sign('sha256', Buffer.from(message, 'utf8'), privateKey).toString('base64');
 }
 
-/** Verifies a base64 SHA256withRSA signature; false (never a throw) on any malformed input. */
+/**
+ * Verifies a base64 SHA256withRSA signature; false (never a throw) on any malformed input. Only canonical base64
+ * counts: Node's decoder skips stray characters and missing padding, so `<signature>=` would otherwise verify.
+ */
 export function verifySha256Rsa(message: string, signatureB64: string, publicKey: KeyInput): boolean {
   if (typeof signatureB64 !== 'string' || signatureB64 === '' || signatureB64.startsWith(SIGNTEST_PREFIX)) return false;
+  const signature = Buffer.from(signatureB64, 'base64');
+  if (signature.toString('base64') !== signatureB64) return false;
   try {
-    return verify('sha256', Buffer.from(message, 'utf8'), publicKey, Buffer.from(signatureB64, 'base64'));
+    return verify('sha256', Buffer.from(message, 'utf8'), publicKey, signature);
   } catch {
     return false;
   }
