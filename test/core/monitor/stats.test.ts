@@ -50,6 +50,12 @@ describe('getStats on a known data set', () => {
       { code: 40004, create_date: IN }, { code: 40004, create_date: IN }, { code: 40002, create_date: IN }, { code: 40001, create_date: OUT },
     ]);
     await add(COLLECTIONS.alerts, [{ kind: 'status_mismatch', delivered: false, create_date: IN }]);
+    // unverified notify requests are counted per source and minute, not logged
+    await add(COLLECTIONS.rejections, [
+      { key: `wxpay:${IN - (IN % 60_000)}`, source: 'wxpay', minute: IN - (IN % 60_000), count: 7 },
+      { key: `alipay:${IN - (IN % 60_000)}`, source: 'alipay', minute: IN - (IN % 60_000), count: 3 },
+      { key: `wxpay:${OUT - (OUT % 60_000)}`, source: 'wxpay', minute: OUT - (OUT % 60_000), count: 100 },
+    ]);
 
     const s = await getStats({ db: t.db, now: () => TO }, { from: FROM, to: TO });
     expect(s).toMatchObject({
@@ -62,6 +68,7 @@ describe('getStats on a known data set', () => {
       pending_now: 3,
       notifications: 5, // the 4 notify logs in range + the alipay one
       notification_success_rate: 0.8,
+      notifications_rejected: 10,
       mismatches_repaired: 2,
       paid_after_close: 1,
       refunds: 5,

@@ -25,6 +25,8 @@ export interface PaymentStats {
   pending_now: number;
   notifications: number;
   notification_success_rate: number | null;
+  /** requests to the notify URL that did not verify (counted, not logged: logging/rejections.ts) */
+  notifications_rejected: number;
   /** provider answers that moved an order a notification should have moved (timer, query, admin sync) */
   mismatches_repaired: number;
   paid_after_close: number;
@@ -69,7 +71,7 @@ export async function getStats(ctx: { db: Database; now: () => number }, params:
   const { from, to } = checkRange(params, ctx.now());
   const inRange = { create_date: _.gte(from).and(_.lte(to)) };
 
-  const [ordersByStatus, amountRows, pendingNow, notifyByStatus, repairs, latencyRows, refundsByStatus, errorsByCode, alertsByKind] = await Promise.all([
+  const [ordersByStatus, amountRows, pendingNow, notifyByStatus, repairs, latencyRows, refundsByStatus, errorsByCode, alertsByKind, rejected] = await Promise.all([
     countBy(db, COLLECTIONS.orders, inRange, 'status'),
     db.collection(COLLECTIONS.orders).aggregate().match({ ...inRange, status: _.in([...PAID_STATUSES]) }).group({ _id: null, amount: $.sum('$amount') }).end(),
     db.collection(COLLECTIONS.orders).where({ status: 'pending' }).count(),
@@ -82,6 +84,7 @@ export async function getStats(ctx: { db: Database; now: () => number }, params:
     countBy(db, COLLECTIONS.refunds, inRange, 'status'),
     countBy(db, COLLECTIONS.errors, inRange, 'code'),
     countBy(db, COLLECTIONS.alerts, inRange, 'kind'),
+    db.collection(COLLECTIONS.rejections).aggregate().match({ minute: _.gte(from - (from % 60_000)).and(_.lte(to)) }).group({ _id: null, n: $.sum('$count') }).end(),
   ]);
 
   const orders = sum(ordersByStatus);
@@ -99,6 +102,7 @@ export async function getStats(ctx: { db: Database; now: () => number }, params:
     pending_now: pendingNow.total,
     notifications,
     notification_success_rate: rate(notifications - (notifyByStatus.fail ?? 0), notifications),
+    notifications_rejected: Number((rejected.data[0] as { n?: number } | undefined)?.n ?? 0),
     mismatches_repaired: sum(repairs),
     paid_after_close: repairs.pay_after_close ?? 0,
     latency_by_provider: (latencyRows.data as Array<{ _id: string; calls: number; avg: number; max: number; min: number }>)
