@@ -207,12 +207,21 @@ export class DocumentStore {
   private indexesTouchedBy(coll: string, modifier: Filter): boolean[] {
     const paths: string[] = [];
     for (const expr of Object.values(modifier)) if (expr && typeof expr === 'object') paths.push(...Object.keys(expr as Filter));
+    // The same few update shapes come again and again: remember the answer per collection and path list.
+    const memo = `${coll}\u0000${paths.join('\u0000')}`;
+    const known = this.touchedMemo.get(memo);
+    if (known) return known;
     const hit = (field: string) => paths.some((p) => {
       const base = p.split('.$')[0];
       return base === field || base.startsWith(`${field}.`) || field.startsWith(`${base}.`);
     });
-    return this.specsOf(coll).map((spec) => spec.fields.some(hit));
+    const touched = this.specsOf(coll).map((spec) => spec.fields.some(hit));
+    if (this.touchedMemo.size > 1000) this.touchedMemo.clear();
+    this.touchedMemo.set(memo, touched);
+    return touched;
   }
+
+  private readonly touchedMemo = new Map<string, boolean[]>();
 
   /**
    * Checks every unique index against the documents outside this batch and within it, then writes documents and
