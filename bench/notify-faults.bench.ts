@@ -62,7 +62,7 @@ export default async function run(): Promise<void> {
     const fuzz: Record<string, unknown> = {};
     for (const channel of ['wxpay', 'wxpay-v2', 'alipay'] as const) {
       const orders = 20;
-      const report = await runFuzz({ base: host.url, db: host.db, creds, channel, orders, perOrder: Math.ceil((FUZZ_PER_CHANNEL * 1.1) / orders), seed: 1000 + channel.length, senders: 32 });
+      const report = await runFuzz({ base: host.url, db: host.db, creds, channel, orders, perOrder: Math.ceil((FUZZ_PER_CHANNEL * 1.3) / orders), seed: 1000 + channel.length, senders: 32 });
       console.log(`  ${channel}: ${report.sent} sent in ${(report.elapsed_ms / 1000).toFixed(1)} s; ${report.rejections_counted} counted as unverified, ${report.error_rows} error rows (largest ${report.largest_error_row} B); violations: ${report.violations.length}`);
       for (const [kind, replies] of Object.entries(report.replies).sort()) console.log(`    ${kind.padEnd(44)} ${Object.entries(replies).map(([c, n]) => `${c}: ${n}`).join(', ')}`);
       if (report.violations.length || report.sent < FUZZ_PER_CHANNEL) failures.push(`fuzz ${channel}: ${report.sent} sent, violations ${report.violations.slice(0, 5).join('; ')}`);

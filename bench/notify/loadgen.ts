@@ -117,9 +117,10 @@ async function child(jobFile: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ signed: requests.length, ms: Math.round(performance.now() - t0) })}\n`);
   const rl = readline.createInterface({ input: process.stdin });
   for await (const line of rl) {
-    const cmd = JSON.parse(line) as { cmd: 'run' | 'exit'; url?: string; concurrency?: number; tag?: string; limit?: number };
+    const cmd = JSON.parse(line) as { cmd: 'run' | 'exit'; url?: string; concurrency?: number; tag?: string; limit?: number; offset?: number };
     if (cmd.cmd === 'exit') break;
-    const list = cmd.limit ? requests.slice(0, cmd.limit) : requests;
+    const from = cmd.offset ?? 0;
+    const list = requests.slice(from, cmd.limit ? from + cmd.limit : undefined);
     const result = await sendAll(job.channel, cmd.url as string, list, cmd.concurrency ?? 64, cmd.tag ?? '');
     process.stdout.write(`${JSON.stringify({ result })}\n`);
   }
@@ -128,7 +129,8 @@ async function child(jobFile: string): Promise<void> {
 
 export interface Loadgen {
   signMs: number;
-  run(url: string, concurrency: number, tag: string, limit?: number): Promise<RunResult>;
+  /** sends the signed requests [offset, offset + limit) (default: all of them) */
+  run(url: string, concurrency: number, tag: string, limit?: number, offset?: number): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -158,8 +160,8 @@ export async function startLoadgen(job: LoadJob): Promise<Loadgen> {
   const signed = await nextMessage();
   return {
     signMs: Number(signed.ms),
-    async run(url, concurrency, tag, limit) {
-      proc.stdin!.write(`${JSON.stringify({ cmd: 'run', url, concurrency, tag, limit })}\n`);
+    async run(url, concurrency, tag, limit, offset) {
+      proc.stdin!.write(`${JSON.stringify({ cmd: 'run', url, concurrency, tag, limit, offset })}\n`);
       return (await nextMessage()).result as RunResult;
     },
     async close() {
