@@ -1,5 +1,5 @@
 /**
- * The host's routes (DESIGN.md section 3). Bad input is refused here, before any function runs, so nothing is
+ * The host's routes (docs/CONTRACTS.md section 3). Bad input is refused here, before any function runs, so nothing is
  * written for it: an unknown function or method -> 404 with the envelope, `_`-prefixed methods never
  * callable, bodies over 256 KB -> 413 (40001). A body that is not JSON reaches the cloud object, whose `_before`
  * answers 40001 exactly as it would on uniCloud.

@@ -1,5 +1,5 @@
 /**
- * The JSON objects WeChat Pay v3 answers with and notifies (PROTOCOLS.md 1.2, 1.6): the transaction and the
+ * The JSON objects WeChat Pay v3 answers with and notifies (docs/PROTOCOLS.md section 2): the transaction and the
  * refund, and the encrypted, signed notification that carries them.
  */
 import { randomUUID } from 'node:crypto';

@@ -3,7 +3,7 @@ import { ERROR_CODES, ERROR_TABLE, VkPayError, describeError, toVkPayError } fro
 import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 
 describe('error table', () => {
-  it('holds exactly the codes of DESIGN.md section 6, each with zh, en and an action', () => {
+  it('holds exactly the codes of docs/CONTRACTS.md section 8, each with zh, en and an action', () => {
     expect(ERROR_CODES).toEqual([0, 40001, 40002, 40003, 40004, 40005, 40006, 40007, 40008, 40009, 40010, 50000]);
     for (const code of ERROR_CODES.filter((c) => c !== 0)) {
       const e = ERROR_TABLE[code];

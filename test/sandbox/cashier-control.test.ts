@@ -7,7 +7,7 @@ import { credentialsPath, ensureSandboxCredentials } from '../../sandbox/credent
 import { alipayCall, control, startReceiver, startSandbox, tradeNo, v3Call, waitFor, type RunningSandbox } from './helpers';
 
 describe('sandbox credentials', () => {
-  it('are generated once in the DESIGN.md shape with mode 0600, then reused', async () => {
+  it('are generated once in the documented shape (docs/CONTRACTS.md section 12) with mode 0600, then reused', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-creds-'));
     try {
       const [a, b] = await Promise.all([ensureSandboxCredentials(home), ensureSandboxCredentials(home)]);

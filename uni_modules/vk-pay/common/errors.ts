@@ -1,5 +1,5 @@
 /**
- * The one error-code table shared by the cloud core and the client (DESIGN.md section 6).
+ * The one error-code table shared by the cloud core and the client (docs/CONTRACTS.md section 8).
  * Every error the plugin raises carries one of these codes; nothing else may be thrown across a boundary.
  */
 export const ERROR_TABLE = {

@@ -1,5 +1,5 @@
 /**
- * Order statuses and the allowed transitions, declared as data (DESIGN.md section 7).
+ * Order statuses and the allowed transitions, declared as data (docs/CONTRACTS.md section 9).
  * The core's one transition function reads this table; `assertTransitionTable` runs once at start.
  */
 export const ORDER_STATUSES = ['pending', 'paid', 'closed', 'partially_refunded', 'refunded'] as const;

@@ -1,5 +1,5 @@
 /**
- * The shapes the client exchanges with the cloud object `vk-pay-co` (DESIGN.md section 5).
+ * The shapes the client exchanges with the cloud object `vk-pay-co` (docs/CONTRACTS.md section 6).
  * `ClientPayment` is the core's own type, imported as a type only so no server code enters the app bundle.
  */
 import type { ClientPayment, PayType, ProviderName } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';

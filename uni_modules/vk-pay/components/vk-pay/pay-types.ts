@@ -1,5 +1,5 @@
 /**
- * Which pay_type fits which uni-app platform (DESIGN.md section 5): a mini-program pays with its own provider's
+ * Which pay_type fits which uni-app platform (docs/CONTRACTS.md section 6): a mini-program pays with its own provider's
  * `mp`, App with `app`, H5 with a payment page or a QR code (WeChat `jsapi` only inside WeChat's browser).
  */
 import type { PayType, ProviderName } from './api-types';

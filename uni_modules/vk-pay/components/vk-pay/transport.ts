@@ -1,6 +1,6 @@
 /**
  * The client's only way to the cloud object: `POST <base>/http/vk-pay-co/<method>` with a JSON body, answered by the
- * envelope `{code,msg,data}` / `{code,msg,action}` (DESIGN.md section 3). The same URL shape works against the local
+ * envelope `{code,msg,data}` / `{code,msg,action}` (docs/CONTRACTS.md 3, 5). The same URL shape works against the local
  * host and against a real uniCloud space with URL-ized cloud objects, so only the base URL differs.
  */
 import { VkPayError, isErrorCode, type ErrorCode } from '../../common/errors';

@@ -1,5 +1,5 @@
 /**
- * The admin's cloud-object methods (DESIGN.md section 5): every one requires the admin role (40009 otherwise,
+ * The admin's cloud-object methods (docs/CONTRACTS.md section 6): every one requires the admin role (40009 otherwise,
  * resolved by the core's auth module: admin bearer token, or an auth hook granting the `admin` role). A failure
  * writes one payment_errors row and is rethrown as a VkPayError for the envelope.
  *

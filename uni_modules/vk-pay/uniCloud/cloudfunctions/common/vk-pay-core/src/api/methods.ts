@@ -1,5 +1,5 @@
 /**
- * The cloud-object methods of DESIGN.md section 5 as CloudMethods. Each resolves the caller, runs its service
+ * The cloud-object methods of docs/CONTRACTS.md section 6 as CloudMethods. Each resolves the caller, runs its service
  * and, on failure, writes one payment_errors row and rethrows a VkPayError (the entry point turns it into the
  * `{code, msg, action}` envelope). Bad input is refused by the service's schema before anything else is written.
  * The admin's methods (syncOrder, replayHooks, stats, lists) live in admin/ and are merged in createCoreServices.

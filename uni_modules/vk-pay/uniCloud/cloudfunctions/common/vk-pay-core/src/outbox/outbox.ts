@@ -1,6 +1,6 @@
 /**
  * The outbox: business hooks run at least once, outside the 5 s notification path, retried with backoff by the
- * timer, dead-lettered with an alert after the last try, replayable by an admin (RELIABILITY.md 8.B.10).
+ * timer, dead-lettered with an alert after the last try, replayable by an admin (docs/RELIABILITY.md section 6).
  *
  * One entry per effect, keyed uniquely (`<out_trade_no>:paid`, `<out_trade_no>:refunded:<out_refund_no>`), so
  * enqueueing is idempotent: fifty copies of a notification enqueue one entry. A run first CLAIMS the entry by a

@@ -1,6 +1,6 @@
 /**
  * Applying "the provider says this order is paid" - from a notification, a query or the timer - through the
- * same steps (DESIGN.md section 7): bind checks -> record the raw notification once -> the one transition ->
+ * same steps (docs/RELIABILITY.md section 2): bind checks -> record the raw notification once -> the one transition ->
  * record the transaction once -> enqueue the business hook. Every step is idempotent by a unique key or a
  * conditional update, so any number of concurrent or repeated deliveries has one effect, and a crash between
  * steps is repaired by the next delivery (the provider retries until we answer success).

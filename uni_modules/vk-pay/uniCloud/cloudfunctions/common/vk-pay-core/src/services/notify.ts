@@ -1,5 +1,5 @@
 /**
- * Provider notifications, in the order of DESIGN.md section 7, for every channel:
+ * Provider notifications, in the order of docs/RELIABILITY.md section 2, for every channel:
  * verify (signature + timestamp window) BEFORE any database access -> find the order -> bind checks -> record
  * the raw notification once -> the one transition -> record the transaction once -> enqueue the hook -> reply.
  * Anything that fails after verification answers with the channel's retry-triggering reply, never a false

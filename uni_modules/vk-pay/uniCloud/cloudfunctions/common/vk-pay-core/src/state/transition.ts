@@ -1,5 +1,5 @@
 /**
- * The ONE function that moves an order from one status to another (DESIGN.md section 7). Each move is a
+ * The ONE function that moves an order from one status to another (docs/CONTRACTS.md section 9). Each move is a
  * single-document conditional update `where({ out_trade_no, status: _.in(from) })` - the only write uniCloud
  * makes atomic - that also appends to `history`. The caller learns whether THIS call made the change, which is
  * what makes side effects exactly-once: only the winner of the update may treat the move as its own.

@@ -39,7 +39,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
   async function queryRefundInternal(outRefundNo: string, outTradeNo: string, fallbackAmount?: number): Promise<RefundResult> {
     const d = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: outRefundNo, query_options: ['gmt_refund_pay'] });
     const status = typeof d.refund_status === 'string' ? d.refund_status : '';
-    // refund_status absent = not received or failed (PROTOCOLS 3.3): not proof of failure, so still processing;
+    // refund_status absent = not received or failed (docs/PROTOCOLS.md 4): not proof of failure, so still processing;
     // a retry with the same out_request_no is safe either way.
     const state: RefundResult['state'] = status === 'REFUND_SUCCESS' ? 'success' : status === 'REFUND_FAIL' ? 'failed' : 'processing';
     return {
@@ -118,7 +118,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         await exec('alipay.trade.close', { out_trade_no: outTradeNo });
         return;
       } catch (err) {
-        // never created at Alipay (the buyer never opened the cashier): nothing to close (PROTOCOLS 3.6)
+        // never created at Alipay (the buyer never opened the cashier): nothing to close (docs/PROTOCOLS.md section 4)
         if (isNotExist(err)) return;
         await resolveRefusedClose('alipay', err, () => provider.queryOrder(outTradeNo));
       }
