@@ -24,12 +24,40 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'number' && Object.prototype.hasOwnProperty.call(ERROR_TABLE, code);
 }
 
+/** Who answers: uniCloud's `errSubject`, so a client can tell vk-pay's errors from other plugins'. */
+export const ERR_SUBJECT = 'vk-pay';
+
+/**
+ * A failed reply. It speaks both conventions a uni-app client may expect: uniCloud's (`errCode` truthy makes
+ * `uniCloud.importObject` throw, `errMsg`, `errSubject`) and VK's (`code`, `msg`), with the same table code.
+ */
 export interface ErrorEnvelope {
+  errCode: Exclude<ErrorCode, 0>;
+  errSubject: typeof ERR_SUBJECT;
+  errMsg: string;
   code: Exclude<ErrorCode, 0>;
   msg: string;
   action: string;
   /** Extra detail safe to show (never keys or personal data). */
   detail?: string;
+}
+
+/** A successful reply, in both conventions. */
+export interface OkEnvelope<T = unknown> {
+  errCode: 0;
+  errMsg: 'ok';
+  code: 0;
+  msg: 'ok';
+  data: T;
+}
+
+export function okEnvelope<T>(data: T): OkEnvelope<T> {
+  return { errCode: 0, errMsg: 'ok', code: 0, msg: 'ok', data: (data === undefined ? null : data) as T };
+}
+
+/** The failure envelope for a table code; `msg` and `errMsg` say the same thing. */
+export function failureEnvelope(code: Exclude<ErrorCode, 0>, msg: string, action: string = ERROR_TABLE[code].action): ErrorEnvelope {
+  return { errCode: code, errSubject: ERR_SUBJECT, errMsg: msg, code, msg, action };
 }
 
 /** The base of the plugin's small error hierarchy: a code from the table plus a detail message. */
@@ -47,7 +75,7 @@ export class VkPayError extends Error {
   }
   toEnvelope(lang: 'zh' | 'en' = 'en'): ErrorEnvelope {
     const entry = ERROR_TABLE[this.code];
-    return { code: this.code, msg: this.detail ? `${entry[lang]}: ${this.detail}` : entry[lang], action: entry.action };
+    return failureEnvelope(this.code, this.detail ? `${entry[lang]}: ${this.detail}` : entry[lang], entry.action);
   }
 }
 
