@@ -33,9 +33,10 @@ function installCommonModules(fnDir: string): string[] {
   const installed: string[] = [];
   const sourceDir = path.join(SOURCE, path.basename(fnDir));
   for (const [name, rel] of Object.entries(fileDeps(fnDir))) {
-    const from = path.resolve(sourceDir, rel);
-    // DCloud's uni-id-common comes with a project that uses uni-id; this repository does not carry it.
-    if (name === 'uni-id-common' && !fs.existsSync(from)) continue;
+    let from = path.resolve(sourceDir, rel);
+    // DCloud's uni-id-common comes with a project that uses uni-id; this repository does not carry it, so the
+    // upload gets the local host's implementation of the same token rules in its place.
+    if (name === 'uni-id-common' && !fs.existsSync(from)) from = path.join(ROOT, 'local', 'uni-id-common');
     expect(fs.existsSync(path.join(from, 'package.json')), `${path.basename(fnDir)} depends on ${rel}, which does not exist`).toBe(true);
     copyTree(from, path.join(fnDir, 'node_modules', name));
     installed.push(name);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
-import { startHarness, type Harness } from '../support/harness';
+import { cloudRequest, startHarness, type Harness } from '../support/harness';
 import { makeOrderNo, nextSequence, isValidOrderNo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/orders/order-no';
 import { createCoreServices } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
 import { decryptUserInfo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/logging/user-info-crypto';
@@ -51,11 +51,11 @@ describe('createPayment', () => {
   it('rate limit per user and minute, shared by every instance through the database (40008)', async () => {
     h = await startHarness({ config: { rateLimit: { perMinute: 3 } } });
     const second = createCoreServices({ dao: h.t.dao, db: h.t.db, config: h.core.ctx.config, providers: (ch) => h.core.ctx.provider(ch) });
-    const req = (uid: string) => ({ method: 'createPayment', clientInfo: { clientIP: '1', userAgent: 'x', source: 'http', requestId: 'r' }, httpInfo: { path: '/', httpMethod: 'POST', headers: { 'x-vkpay-dev-uid': uid }, queryStringParameters: {}, body: '', isBase64Encoded: false } });
+    const req = (uid: string) => cloudRequest('createPayment', { uid });
     await h.call('createPayment', { ...recharge, amount: 1 }, { uid: 'rl' });
-    await second.methods.createPayment({ ...recharge, amount: 2 }, req('rl'));
+    await second.methods.createPayment({ ...recharge, amount: 2 }, await req('rl'));
     await h.call('createPayment', { ...recharge, amount: 3 }, { uid: 'rl' });
-    await expect(second.methods.createPayment({ ...recharge, amount: 4 }, req('rl'))).rejects.toMatchObject({ code: 40008 });
+    await expect(second.methods.createPayment({ ...recharge, amount: 4 }, await req('rl'))).rejects.toMatchObject({ code: 40008 });
     await expect(h.call('createPayment', { ...recharge, amount: 5 }, { uid: 'rl' })).rejects.toMatchObject({ code: 40008 });
     await h.call('createPayment', { ...recharge, amount: 6 }, { uid: 'someone-else' });
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => h.call('createPayment', { ...recharge, amount: 100 + i }, { uid: 'burst' })));

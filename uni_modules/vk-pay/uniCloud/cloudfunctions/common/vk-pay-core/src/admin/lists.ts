@@ -3,6 +3,7 @@
  * the admin dashboard. Filters are validated (zod) so a typo is a 40001, not a silently empty page.
  */
 import { z } from 'zod';
+import { ParamError } from '../../../../../../common/errors';
 import type { CoreContext } from '../services/context';
 import { parseParams } from '../services/validate';
 import { COLLECTIONS } from '../state/collections';
@@ -15,20 +16,34 @@ const common = {
   pageSize: z.number().int().positive().max(500).default(20),
 };
 
-export const listLogsParams = z.object({
+/**
+ * VK's paging names the page `pageIndex` (vk.baseDao, VK admin tables); ours says `page`. Either is accepted;
+ * both at once must agree.
+ */
+function withPageIndex<S extends z.ZodTypeAny>(schema: S) {
+  return z.preprocess((raw) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('pageIndex' in raw)) return raw;
+    const { pageIndex, ...rest } = raw as Record<string, unknown>;
+    if ('page' in rest && rest.page !== pageIndex) throw new ParamError('page and pageIndex name different pages: send one of them');
+    return { ...rest, page: pageIndex };
+  }, schema);
+}
+
+export const listLogsParams = withPageIndex(z.object({
   ...common,
   type: z.string().trim().min(1).max(32).optional(),
   status: z.string().trim().min(1).max(64).optional(),
   provider: z.enum(['wxpay', 'alipay']).optional(),
-}).strict();
+}).strict());
 
-export const listErrorsParams = z.object({
+export const listErrorsParams = withPageIndex(z.object({
   ...common,
   code: z.number().int().optional(),
   action: z.string().trim().min(1).max(64).optional(),
-}).strict();
+}).strict());
 
-export interface Page<T> { rows: T[]; total: number; page: number; pageSize: number; hasMore: boolean }
+/** One page, numbered both ways (`page` and VK's `pageIndex`). */
+export interface Page<T> { rows: T[]; total: number; page: number; pageIndex: number; pageSize: number; hasMore: boolean }
 
 async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unknown> & { from?: number; to?: number; page: number; pageSize: number }, fields: string[]): Promise<Page<T>> {
   const _ = ctx.db.command;
@@ -41,7 +56,7 @@ async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unkno
     dbName, whereJson: where, sortArr: [{ name: 'create_date', type: 'desc' }, { name: '_id', type: 'desc' }],
     pageIndex: p.page, pageSize: p.pageSize, getCount: true,
   });
-  return { rows: res.rows, total: res.total, page: p.page, pageSize: p.pageSize, hasMore: res.hasMore };
+  return { rows: res.rows, total: res.total, page: p.page, pageIndex: p.page, pageSize: p.pageSize, hasMore: res.hasMore };
 }
 
 export function listLogs(ctx: CoreContext, params: unknown) {
