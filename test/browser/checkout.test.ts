@@ -65,7 +65,11 @@ describe('checkout page (H5 build)', () => {
     await page.locator('.vk-pay__button').click();
     const req = await posted;
     expect(req.method()).toBe('POST');
-    expect(req.headers()['x-vkpay-dev-uid']).toBe('demo-user');
+    // the demo signed in through the host's /__dev/login: the call carries that uni-id token, naming demo-user
+    const token = req.headers()['uni-id-token'];
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))).toMatchObject({ uid: 'demo-user' });
+    expect(req.headers()['x-vkpay-dev-uid']).toBeUndefined();
     expect(JSON.parse(req.postData() ?? '{}')).toMatchObject({ provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'no-such-goods' });
     const modal = page.locator('.vk-pay__modal');
     await modal.waitFor();

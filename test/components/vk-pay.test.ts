@@ -9,12 +9,11 @@ import http from 'node:http';
 import { setImmediate as realImmediate } from 'node:timers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { describeError } from '../../uni_modules/vk-pay/common/errors';
 import VkPay from '../../uni_modules/vk-pay/components/vk-pay/vk-pay.vue';
 import { PLATFORM_KEY, documentVisibility, type PaymentOutcome, type PlatformBridge } from '../../uni_modules/vk-pay/components/vk-pay/platform';
 import type { ClientPayment } from '../../uni_modules/vk-pay/components/vk-pay/api-types';
-import { usePaymentStore } from '../../uni_modules/vk-pay/components/vk-pay/store';
+import { resetPaymentStore, usePaymentStore } from '../../uni_modules/vk-pay/components/vk-pay/store';
 import { qrDataUrl } from '../../uni_modules/vk-pay/components/vk-pay/qr';
 
 type Envelope = Record<string, unknown>;
@@ -94,13 +93,23 @@ async function settle(untilCalls?: number): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => realImmediate(r));
 }
 
+/** uni's storage, the one platform API the store reads here: uni-id keeps the signed-in user's token in it. */
+const storage = new Map<string, unknown>();
+(globalThis as Record<string, unknown>).uni = {
+  getStorageSync: (k: string) => storage.get(k) ?? '',
+  setStorageSync: (k: string, v: unknown) => void storage.set(k, v),
+  removeStorageSync: (k: string) => void storage.delete(k),
+};
+
 function mountPay(props: Record<string, unknown> = {}): VueWrapper {
-  const pinia = createPinia();
-  setActivePinia(pinia);
-  usePaymentStore().configure({ baseUrl: base, devUid: 'buyer-1' });
+  storage.clear();
+  storage.set('uni_id_token', 'token-of-buyer-1');
+  storage.set('uni_id_token_expired', 4e12);
+  resetPaymentStore();
+  usePaymentStore().configure({ baseUrl: base });
   wrapper = mount(VkPay, {
     props: { provider: 'wxpay', payType: 'native', type: 'recharge', amount: 100, ...props },
-    global: { plugins: [pinia], provide: { [PLATFORM_KEY as symbol]: bridge } },
+    global: { provide: { [PLATFORM_KEY as symbol]: bridge } },
   });
   return wrapper;
 }
@@ -143,7 +152,9 @@ describe('<vk-pay> polling', () => {
     const t0 = Date.now();
     await clickPay(w);
     expect(calls[0]).toMatchObject({ method: 'createPayment', body: { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 100 } });
-    expect(calls[0].headers['x-vkpay-dev-uid']).toBe('buyer-1');
+    // the user is named by their uni-id token, as uni-id keeps it in storage
+    expect(calls[0].headers['uni-id-token']).toBe('token-of-buyer-1');
+    expect(calls[0].headers['x-vkpay-dev-uid']).toBeUndefined();
     expect(w.text()).toContain('weixin://wxpay/bizpayurl?pr=abc');
     // the code_url as a QR image to scan, above the text and the button that stay for a person on the phone
     const box = w.find('.vk-pay__box');

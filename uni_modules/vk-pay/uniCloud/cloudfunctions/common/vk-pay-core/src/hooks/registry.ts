@@ -40,7 +40,7 @@ export function defaultHooksDir(): string {
   try {
     return resolve(require.resolve('vk-pay-hooks/package.json'), '..');
   } catch {
-    return resolve(process.cwd(), 'uniCloud/cloudfunctions/common/vk-pay-hooks');
+    return resolve(process.cwd(), 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-hooks');
   }
 }
 
