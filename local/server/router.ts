@@ -11,6 +11,7 @@ import { timerTriggerOf } from '../runtime/timers';
 import { DEV_ROLE_PATTERN, DEV_UID_PATTERN } from '../runtime/uni-id';
 import type { HostContext } from '../runtime/unicloud-global';
 import { clientIpOf, envelopeOf, lowerCaseHeaders, readBody, sendFunctionResult, sendJson, sendTooLarge } from './http-io';
+import { handleLocalDebug, isLocalDebugPath } from './local-debug';
 import { serveStatic } from './static';
 
 export interface SandboxHandler {
@@ -159,6 +160,8 @@ export function createRouter(deps: RouterDeps) {
     if (p === '/__dev/login') return handleDevLogin(deps, req, res);
     if (p.startsWith('/__dev/timers/')) return handleDevTimer(deps, req, res, decodeURIComponent(p.slice('/__dev/timers/'.length)));
     if (devOnly) return sendJson(res, 404, envelopeOf(40001, `no dev route ${p}`));
+    // uniCloud's client in an app built for local debugging (see local-debug.ts)
+    if (isLocalDebugPath(p)) return handleLocalDebug(deps, req, res, p);
     if (p === '/http' || p.startsWith('/http/')) {
       for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
       if ((req.method ?? '').toUpperCase() === 'OPTIONS') {
