@@ -1,8 +1,8 @@
 /**
- * The shapes the client exchanges with the cloud object `vk-pay-co` (docs/CONTRACTS.md section 6).
- * `ClientPayment` is the core's own type, imported as a type only so no server code enters the app bundle.
+ * The shapes the client exchanges with the cloud object `vk-pay-co` (docs/CONTRACTS.md section 6). `ClientPayment`
+ * and the provider/pay-type names are shared with the core through `common/`, inside this package.
  */
-import type { ClientPayment, PayType, ProviderName } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { ClientPayment, PayType, ProviderName } from '../../common/payment-types';
 import type { OrderStatus } from '../../common/status';
 
 export type { ClientPayment, PayType, ProviderName, OrderStatus };
