@@ -16,7 +16,8 @@ describe('error table', () => {
     const e = new VkPayError(40005, 'no such order');
     expect(toVkPayError(e)).toBe(e);
     expect(toVkPayError(new Error('boom')).code).toBe(50000);
-    expect(e.toEnvelope()).toEqual({ code: 40005, msg: 'order does not exist: no such order', action: 'check the order number' });
+    const msg = 'order does not exist: no such order';
+    expect(e.toEnvelope()).toEqual({ errCode: 40005, errSubject: 'vk-pay', errMsg: msg, code: 40005, msg, action: 'check the order number' });
     expect(describeError(12345).msg).toBe(ERROR_TABLE[50000].zh);
   });
 });
