@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { describeError } from '../../uni_modules/vk-pay/common/errors';
 import { qrDataUrl } from '../../uni_modules/vk-pay/components/vk-pay/qr';
-import { hasMethod, startHarness, type Harness } from './harness';
+import { cloudCallOf, hasMethod, startHarness, waitForCall, type Harness } from './harness';
 
 let h: Harness;
 const shots: string[] = [];
@@ -15,7 +15,8 @@ let paidInThisRun = 0;
 let lastPaidOrder = '';
 
 beforeAll(async () => {
-  h = await startHarness();
+  // the demo as users run it: uniCloud's own client (importObject) against the host's local-debug protocol
+  h = await startHarness({ client: 'unicloud' });
 });
 afterAll(async () => {
   await h?.close();
@@ -49,7 +50,7 @@ describe('checkout page (H5 build)', () => {
     await expect(page.locator('.vk-pay__button').getAttribute('disabled')).resolves.toBe('true');
     const before = h.host.url;
     let posted = false;
-    page.on('request', (r) => { if (r.url().startsWith(before) && r.url().includes('/http/vk-pay-co/')) posted = true; });
+    page.on('request', (r) => { if (r.url().startsWith(before) && cloudCallOf(r)) posted = true; });
     await page.locator('.vk-pay__button').click();
     await page.waitForTimeout(300);
     expect(posted).toBe(false);
@@ -57,7 +58,7 @@ describe('checkout page (H5 build)', () => {
 
   it('posts through the transport to the host and shows the error envelope in the modal', async () => {
     const page = await openCheckout();
-    const posted = page.waitForRequest((r) => r.url().endsWith('/http/vk-pay-co/createPayment'));
+    const posted = page.waitForRequest((r) => cloudCallOf(r)?.method === 'createPayment');
     // goods priced by a catalog that has no such id: the server refuses with 40001 (before createPayment exists,
     // the host's "unknown method" envelope is 40001 too)
     await page.getByText('Goods', { exact: true }).click();
@@ -65,12 +66,14 @@ describe('checkout page (H5 build)', () => {
     await page.locator('.vk-pay__button').click();
     const req = await posted;
     expect(req.method()).toBe('POST');
+    const call = cloudCallOf(req)!;
+    expect(call.transport).toBe('unicloud');
     // the demo signed in through the host's /__dev/login: the call carries that uni-id token, naming demo-user
-    const token = req.headers()['uni-id-token'];
+    const token = call.uniIdToken!;
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))).toMatchObject({ uid: 'demo-user' });
     expect(req.headers()['x-vkpay-dev-uid']).toBeUndefined();
-    expect(JSON.parse(req.postData() ?? '{}')).toMatchObject({ provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'no-such-goods' });
+    expect(call.params).toMatchObject({ provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'no-such-goods' });
     const modal = page.locator('.vk-pay__modal');
     await modal.waitFor();
     shots.push(await h.screenshot(page, 'checkout-error-modal'));
@@ -91,7 +94,7 @@ describe('QR payments at a desktop (needs createPayment)', () => {
     await page.locator('.title', { hasText: 'vk-pay demo checkout' }).waitFor();
     await page.getByText(providerLabel, { exact: true }).click();
     await page.getByText(payTypeLabel, { exact: true }).click();
-    const created = page.waitForResponse((r) => r.url().endsWith('/http/vk-pay-co/createPayment'));
+    const created = waitForCall(page, 'createPayment');
     await page.locator('.vk-pay__button').click();
     const envelope = (await (await created).json()) as { code: number; data?: { out_trade_no: string; payment: { kind: string; code_url?: string } } };
     expect(envelope.code).toBe(0);
@@ -153,7 +156,7 @@ describe('a payment from checkout to result (needs createPayment and the sandbox
     const page = await openCheckout();
     await page.getByText('Mobile web (H5)').click();
     await page.locator('.amount-input input').fill('0.02');
-    const created = page.waitForResponse((r) => r.url().endsWith('/http/vk-pay-co/createPayment'));
+    const created = waitForCall(page, 'createPayment');
     await page.locator('.vk-pay__button').click();
     const envelope = (await (await created).json()) as { code: number; data?: { out_trade_no: string; amount: number } };
     expect(envelope.code).toBe(0);

@@ -3,7 +3,7 @@
  * host serving it with a fresh VKPAY_HOME, and headless Debian chromium (never a downloaded browser) whose pages
  * reach nothing but loopback: every other request is aborted and recorded in `external`.
  *
- * Two builds, by the client the app talks through (`startHarness({ client })`):
+ * Two builds, by the client the app talks through (`startHarness({ client })`, default 'unicloud', as users run it):
  * - 'unicloud': built for local debugging (scripts/build-h5.mjs), so the component calls the host through
  *   uniCloud's own client (`uniCloud.importObject` -> /system/ping, /system/check-function,
  *   /cloudfunctions/vk-pay-co). The host's port is compiled into the app, so this build (dist/browser-test/h5)
@@ -131,7 +131,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: { client?: ClientKind } = {}): Promise<Harness> {
-  const client = options.client ?? 'http';
+  const client = options.client ?? 'unicloud';
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-browser-'));
   const host = await startHostForBuild(client, { home, quiet: true, timers: false });
   const external: string[] = [];

@@ -137,11 +137,26 @@ describe('notify adapter', () => {
 describe('timer adapter', () => {
   it('passes the trigger time to the sync and returns its summary', async () => {
     const { services, seen } = recordingServices();
-    const out = await createTimerFunction(services)({ Time: '2026-03-01T08:00:00.000Z', TriggerName: 'vk-pay-sync', Type: 'Timer' });
+    const at = Date.parse('2026-03-01T08:00:00.000Z');
+    const out = await createTimerFunction(services, { now: () => at + 1500 })({ Time: '2026-03-01T08:00:00.000Z', TriggerName: 'vk-pay-sync', Type: 'Timer' }, { SOURCE: 'timing' });
     expect(out).toEqual({ ran: true });
-    expect(seen.timer).toBe(Date.parse('2026-03-01T08:00:00.000Z'));
+    expect(seen.timer).toBe(at);
     expect(triggerTime({ Time: 'garbage' }, () => 42)).toBe(42);
     expect(triggerTime(undefined, () => 7)).toBe(7);
+  });
+
+  it('runs only for its trigger, and trusts the event time only near its own clock', async () => {
+    for (const SOURCE of ['client', 'function', 'http', 'server']) {
+      const { services, seen } = recordingServices();
+      const out = await createTimerFunction(services)({ Time: new Date().toISOString() }, { SOURCE });
+      expect(out, SOURCE).toMatchObject({ errCode: 40009, code: 40009 });
+      expect(seen.timer, SOURCE).toBeUndefined();
+    }
+    const now = Date.parse('2026-03-01T08:00:00.000Z');
+    // a caller dating the run a day ahead would expire orders early: the function's clock is used instead
+    expect(triggerTime({ Time: '2026-03-02T08:00:00.000Z' }, () => now)).toBe(now);
+    expect(triggerTime({ Time: '2026-02-28T08:00:00.000Z' }, () => now)).toBe(now);
+    expect(triggerTime({ Time: '2026-03-01T07:55:00.000Z' }, () => now)).toBe(now - 5 * 60_000);
   });
 });
 
