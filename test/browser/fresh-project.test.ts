@@ -55,7 +55,8 @@ describe('a fresh uni-app project with the packed vk-pay, in chromium', () => {
       return route.abort();
     });
     // what uni-id's login page leaves behind: the token under uni_id_token (uni.setStorageSync keeps strings as is)
-    await context.addInitScript((t) => localStorage.setItem('uni_id_token', t), token);
+    // (the script runs in the page; this file's Node-side tsconfig has no DOM types, hence the cast)
+    await context.addInitScript((t) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('uni_id_token', t), token);
     const page = await context.newPage();
     await page.goto(`${host.url}/`);
 
