@@ -107,7 +107,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
     // A definite refusal means the provider holds no payable order: close ours. An unknown outcome (network,
     // busy) leaves it pending for the timer to query, since the provider may have created it after all.
     if (!e.retryable && e.code !== 50000) {
-      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now() } });
+      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now(), close_reason: 'create_failed' } });
     }
     await writePaymentLog(ctx, {
       type: 'create', status: 'fail', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid,
