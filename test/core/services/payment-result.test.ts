@@ -40,7 +40,7 @@ describe('getPaymentResult', () => {
     h = await startHarness();
     const g = await h.call('createPayment', { provider: 'alipay', pay_type: 'qr', type: 'goods', goods_id: 'cup' }, { uid: 'res2' });
     await expect(h.call('getPaymentResult', { out_trade_no: g.out_trade_no }, { uid: 'res2' })).resolves.toMatchObject({ status: 'pending' });
-    await h.sandbox.control.setFaults('alipay', { drop: 1 });
+    h.sandbox.control.setFaults('alipay', { unreachable: true });
     h.sandbox.control.pay('alipay', g.out_trade_no);
     const r = await h.call('getPaymentResult', { out_trade_no: g.out_trade_no }, { uid: 'res2' });
     expect(r).toMatchObject({ status: 'paid', goods_id: 'cup', subject: 'Demo mug', effect: { kind: 'goods', goods_id: 'cup', name: 'Demo mug' } });
@@ -66,7 +66,7 @@ describe('cancel and failure, as the server knows them', () => {
   it('a cancel that arrives after the payment went through answers paid (the money counts, not the click)', async () => {
     h = await startHarness();
     const a = await h.call('createPayment', recharge, { uid: 'cx2' });
-    await h.sandbox.control.setFaults('wxpay', { drop: 1 });
+    h.sandbox.control.setFaults('wxpay', { unreachable: true });
     h.sandbox.control.pay('wxpay', a.out_trade_no);
     await expect(h.call('cancelPayment', { out_trade_no: a.out_trade_no }, { uid: 'cx2' })).resolves.toMatchObject({ status: 'paid' });
     // the hook runs inline for at most a few seconds, then in the outbox: on a busy machine it may still be running
