@@ -11,7 +11,7 @@ import { startHost, type Host } from '../../local/host';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const H5_INDEX = path.join(ROOT, 'dist', 'build', 'h5', 'index.html');
-const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'index.html', 'pages', 'uni_modules/vk-pay/components', 'uni_modules/vk-pay/common'];
+const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'index.html', 'pages', 'components', 'locale', 'uni_modules/vk-pay/components', 'uni_modules/vk-pay/common'];
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p);
