@@ -33,10 +33,17 @@ export function ensureH5Build(): void {
   });
 }
 
+/** The two sizes every screen is checked at: a phone and a desktop. */
+export const PHONE = { width: 390, height: 844 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+export const VIEWPORTS = [PHONE, DESKTOP] as const;
+
 export interface Harness {
   host: Host;
   browser: Browser;
   home: string;
+  /** where this run's screenshots go: $VKPAY_SHOTS, else a fresh temporary folder */
+  shots: string;
   /** a phone-sized page unless a viewport is given */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
@@ -52,13 +59,16 @@ export async function startHarness(): Promise<Harness> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
-  const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-shots-'));
+  const shots = process.env.VKPAY_SHOTS ? path.resolve(process.env.VKPAY_SHOTS) : fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-shots-'));
+  fs.mkdirSync(shots, { recursive: true });
   return {
     host,
     browser,
     home,
-    async newPage(viewport = { width: 430, height: 900 }) {
-      const context = await browser.newContext({ viewport });
+    shots,
+    async newPage(viewport = PHONE) {
+      // a phone or desktop in China: the sandbox cashier follows the browser's language, as the real ones do
+      const context = await browser.newContext({ viewport, locale: 'zh-CN' });
       return context.newPage();
     },
     async screenshot(page, name) {
@@ -79,4 +89,36 @@ export async function hasMethod(host: Host, method: string): Promise<boolean> {
   const res = await fetch(`${host.url}/http/vk-pay-co/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${host.adminToken}` }, body: '{}' });
   const body = (await res.json()) as { code: number; msg?: string };
   return !(res.status === 404 && /unknown method/.test(body.msg ?? ''));
+}
+
+/** Nothing wider than the viewport: the page never scrolls sideways (tables wrap or scroll inside their card). */
+export async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const { scroll, inner } = await page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number });
+    return { scroll: d.document.documentElement.scrollWidth, inner: d.innerWidth };
+  });
+  if (scroll > inner + 1) throw new Error(`the page is ${scroll}px wide in a ${inner}px viewport`);
+}
+
+/** A uni-id token from the local host's /__dev/login (sandbox env), as the demo gets one. */
+export async function devToken(host: Host, uid: string, role?: string): Promise<string> {
+  const res = await fetch(`${host.url}/__dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(role ? { uid, role } : { uid }) });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Calls the cloud object as a signed-in user (uni-id token) or as the admin (bearer token); answers the data. */
+export async function callAs<T = any>(host: Host, method: string, params: object, as: { token?: string; admin?: boolean }): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (as.token) headers['uni-id-token'] = as.token;
+  if (as.admin) headers.authorization = `Bearer ${host.adminToken}`;
+  const res = await fetch(`${host.url}/http/vk-pay-co/${method}`, { method: 'POST', headers, body: JSON.stringify(params) });
+  const body = (await res.json()) as { code: number; msg?: string; data: T };
+  if (body.code !== 0) throw new Error(`${method}: ${body.code} ${body.msg}`);
+  return body.data;
+}
+
+/** What a person does at the sandbox cashier, through its control route. */
+export async function sandboxControl(host: Host, action: string, body: object): Promise<unknown> {
+  const res = await fetch(`${host.url}/sandbox/control/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
 }
