@@ -214,6 +214,7 @@ describe('admin order page', () => {
       await page.locator('.refund-btn').click();
       await page.locator('.uni-modal').waitFor();
       await expect(page.locator('.uni-modal').innerText()).resolves.toContain('退款 ¥0.50');
+      await shot(page, 'admin-order-refund-confirm-1280');
       await page.locator('.uni-modal__btn_primary').click();
       await expect.poll(() => page.locator('.action-note').innerText()).toContain('退款已提交：¥0.50');
       expect(refunds.n).toBe(1);
