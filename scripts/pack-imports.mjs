@@ -4,7 +4,7 @@
 // - Relative imports and requires must land on a file inside the package (a path into a left-out folder such as
 //   the core's src/ fails as well as one that climbs out).
 // - Client code (components/, common/, js_sdk/) may import only what every uni-app project has: `vue` and
-//   `@dcloudio/uni-app`. Anything else from npm must be carried inside the package.
+//   `@dcloudio/uni-app`, `@dcloudio/uni-i18n`. Anything else from npm must be carried inside the package.
 // - Cloud code (uniCloud/, config.example.js) may require Node's own modules and the common modules its
 //   package.json declares as `file:` dependencies; each `file:` path must stay inside the package or point at a
 //   uni_modules plugin the package lists in uni_modules.dependencies (what HBuilderX installs beside it).
@@ -19,7 +19,8 @@ import path from 'node:path';
 let ts;
 const typescript = () => (ts ??= createRequire(import.meta.url)('typescript'));
 
-export const CLIENT_BARE_ALLOWED = ['vue', '@dcloudio/uni-app'];
+// @dcloudio/uni-i18n is uni-app's own i18n runtime (HBuilderX and the CLI templates carry it; uni-ui imports it too).
+export const CLIENT_BARE_ALLOWED = ['vue', '@dcloudio/uni-app', '@dcloudio/uni-i18n'];
 const SCANNED = /\.(vue|ts|mts|cts|js|mjs|cjs)$/;
 const RESOLVE_SUFFIXES = ['', '.ts', '.js', '.vue', '.mjs', '.cjs', '.json', '.d.ts', '.d.mts', '/index.ts', '/index.js'];
 const BUILTINS = new Set(builtinModules);

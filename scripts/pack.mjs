@@ -160,9 +160,7 @@ function listFiles(dir, rel = '') {
 
 /** The folder as a zip whose entries are `vk-pay/...`, in a stable order with the commit's time. */
 function writeZip(pkgDir, zipFile, time) {
-  // adm-zip is the zip library of the uni-app toolchain itself (@dcloudio/uni-cli-shared), resolved from there.
-  const fromToolchain = createRequire(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('@dcloudio/uni-cli-shared'));
-  const AdmZip = fromToolchain('adm-zip');
+  const AdmZip = createRequire(path.join(REPO_ROOT, 'package.json'))('adm-zip');
   const zip = new AdmZip();
   for (const rel of listFiles(pkgDir)) {
     const entry = zip.addFile(`${PLUGIN_ID}/${rel}`, fs.readFileSync(path.join(pkgDir, rel)), '', 0o644);

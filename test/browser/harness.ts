@@ -28,7 +28,7 @@ const BUILD_DIRS: Record<ClientKind, string> = {
 };
 /** written by vite.config.ts into every local-debug build: `{address, servePort, space}` */
 const STAMP = 'unicloud-debug.json';
-const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'index.html', 'vite.config.ts', 'scripts/build-h5.mjs', 'pages', 'uni_modules/vk-pay/components', 'uni_modules/vk-pay/common'];
+const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'index.html', 'vite.config.ts', 'scripts/build-h5.mjs', 'pages', 'components', 'locale', 'uni_modules/vk-pay/components', 'uni_modules/vk-pay/common'];
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p);
@@ -116,6 +116,11 @@ async function keepOnLoopback(context: BrowserContext, external: string[]): Prom
   });
 }
 
+/** The two sizes every screen is checked at: a phone and a desktop. */
+export const PHONE = { width: 390, height: 844 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+export const VIEWPORTS = [PHONE, DESKTOP] as const;
+
 export interface Harness {
   host: Host;
   browser: Browser;
@@ -124,6 +129,8 @@ export interface Harness {
   client: ClientKind;
   /** every request a page of this harness tried to send off the machine (aborted), e.g. `GET https://cdn...` */
   external: string[];
+  /** where this run's screenshots go: $VKPAY_SHOTS, else a fresh temporary folder */
+  shots: string;
   /** a phone-sized page unless a viewport is given */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
@@ -140,15 +147,18 @@ export async function startHarness(options: { client?: ClientKind } = {}): Promi
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
-  const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-shots-'));
+  const shots = process.env.VKPAY_SHOTS ? path.resolve(process.env.VKPAY_SHOTS) : fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-shots-'));
+  fs.mkdirSync(shots, { recursive: true });
   return {
     host,
     browser,
     home,
     client,
     external,
-    async newPage(viewport = { width: 430, height: 900 }) {
-      const context = await browser.newContext({ viewport });
+    shots,
+    async newPage(viewport = PHONE) {
+      // a phone or desktop in China: the sandbox cashier follows the browser's language, as the real ones do
+      const context = await browser.newContext({ viewport, locale: 'zh-CN' });
       await keepOnLoopback(context, external);
       return context.newPage();
     },
@@ -211,4 +221,36 @@ export function cloudCallOf(req: Request): CloudCall | undefined {
 /** The response to the page's next call of vk-pay-co's `method`, whichever client the build uses; its body is the envelope. */
 export function waitForCall(page: Page, method: string): Promise<Response> {
   return page.waitForResponse((r) => cloudCallOf(r.request())?.method === method);
+}
+
+/** Nothing wider than the viewport: the page never scrolls sideways (tables wrap or scroll inside their card). */
+export async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const { scroll, inner } = await page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number });
+    return { scroll: d.document.documentElement.scrollWidth, inner: d.innerWidth };
+  });
+  if (scroll > inner + 1) throw new Error(`the page is ${scroll}px wide in a ${inner}px viewport`);
+}
+
+/** A uni-id token from the local host's /__dev/login (sandbox env), as the demo gets one. */
+export async function devToken(host: Host, uid: string, role?: string): Promise<string> {
+  const res = await fetch(`${host.url}/__dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(role ? { uid, role } : { uid }) });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Calls the cloud object as a signed-in user (uni-id token) or as the admin (bearer token); answers the data. */
+export async function callAs<T = any>(host: Host, method: string, params: object, as: { token?: string; admin?: boolean }): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (as.token) headers['uni-id-token'] = as.token;
+  if (as.admin) headers.authorization = `Bearer ${host.adminToken}`;
+  const res = await fetch(`${host.url}/http/vk-pay-co/${method}`, { method: 'POST', headers, body: JSON.stringify(params) });
+  const body = (await res.json()) as { code: number; msg?: string; data: T };
+  if (body.code !== 0) throw new Error(`${method}: ${body.code} ${body.msg}`);
+  return body.data;
+}
+
+/** What a person does at the sandbox cashier, through its control route. */
+export async function sandboxControl(host: Host, action: string, body: object): Promise<unknown> {
+  const res = await fetch(`${host.url}/sandbox/control/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
 }

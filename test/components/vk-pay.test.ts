@@ -191,7 +191,7 @@ describe('<vk-pay> polling', () => {
     await settle();
     expect(queriesOf()).toHaveLength(1);
     await w.vm.$nextTick();
-    expect(w.text()).toContain('Paused while the page is hidden');
+    expect(w.text()).toContain('Paused while the page is in the background');
 
     script.queries = [final('T-HIDE', 'paid')];
     const shownAt = Date.now();
@@ -219,7 +219,7 @@ describe('<vk-pay> polling', () => {
     expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'closed', out_trade_no: 'T-CLOSED' });
     // the order is over: nothing left to scan
     expect(w.find('.vk-pay__qr').exists()).toBe(false);
-    expect(w.find('.vk-pay__modal').text()).toContain('the order was closed without payment');
+    expect(w.find('.vk-pay__modal').text()).toContain('The order was closed without payment');
     await vi.advanceTimersByTimeAsync(60_000);
     await settle();
     expect(queriesOf()).toHaveLength(2);
@@ -272,8 +272,10 @@ describe('<vk-pay> errors and events', () => {
     expect(modal.find('.vk-pay__modal-title').text()).toBe(expected.msg);
     expect(modal.find('.vk-pay__modal-action').text()).toBe(expected.action);
     expect(modal.find('.vk-pay__modal-code').text()).toContain('40007');
-    expect(modal.find('.vk-pay__modal-detail').text()).toBe('card declined');
-    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40007, msg: expected.msg, action: expected.action });
+    // the developer's detail reaches the fail event and the console, never the payer's modal
+    expect(modal.text()).not.toContain('card declined');
+    expect(modal.text()).not.toContain('insufficient balance');
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40007, msg: expected.msg, action: expected.action, detail: 'card declined' });
     await modal.find('button').trigger('click');
     expect(w.find('.vk-pay__modal').exists()).toBe(false);
   });
@@ -318,8 +320,51 @@ describe('<vk-pay> errors and events', () => {
     const w = mountPay({ provider: 'alipay', payType: 'mp' });
     await clickPay(w);
     await w.vm.$nextTick();
-    expect(w.emitted('fail')![0][0]).toMatchObject({ code: 50000, out_trade_no: 'T-SHEET' });
-    expect(w.find('.vk-pay__modal-title').text()).toBe(describeError(50000, 'en').msg);
+    // the payer reads that the payment was not completed; the sheet's errMsg is the developer's
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'failed', out_trade_no: 'T-SHEET', detail: 'requestPayment:fail internal' });
+    expect(w.find('.vk-pay__modal-title').text()).toBe('The payment was not completed');
+    expect(w.find('.vk-pay__modal').text()).not.toContain('requestPayment');
+    expect(queriesOf()).toHaveLength(0);
+  });
+
+  it('a payment the provider refused ends as failed, with the provider\'s reason on its own line', async () => {
+    script.create = created('T-DECLINED', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=x' });
+    const closed = { code: 0, msg: 'ok', data: { out_trade_no: 'T-DECLINED', status: 'closed', amount: 100, refunded_amount: 0, close_reason: 'failed', provider_reason: '银行卡余额不足' } };
+    script.queries = [closed];
+    const w = mountPay({ lang: 'zh' });
+    await clickPay(w);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(3);
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'failed', provider_reason: '银行卡余额不足' });
+    expect(w.find('.vk-pay__modal-title').text()).toBe('支付未成功');
+    expect(w.find('.vk-pay__modal-reason').text()).toBe('原因：银行卡余额不足');
+    expect(calls.map((c) => c.method)).toEqual(['createPayment', 'queryPayment', 'getPaymentResult']);
+  });
+
+  it('Cancel asks the server to close the order (cancelPayment), stops polling and emits cancel', async () => {
+    script.create = created('T-BACK', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=y' });
+    script.queries = [{ code: 0, msg: 'ok', data: { out_trade_no: 'T-BACK', status: 'closed', amount: 100, refunded_amount: 0 } }];
+    const w = mountPay();
+    await clickPay(w);
+    await w.find('.vk-pay__cancel').trigger('click');
+    await settle(3);
+    expect(calls.map((c) => c.method)).toEqual(['createPayment', 'cancelPayment']);
+    expect(calls[1].body).toEqual({ out_trade_no: 'T-BACK' });
+    expect(w.emitted('cancel')![0][0]).toEqual({ out_trade_no: 'T-BACK' });
+    expect(w.find('.vk-pay__modal').exists()).toBe(false);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(queriesOf()).toHaveLength(0);
+  });
+
+  it('a Cancel that comes after the money went through ends in success', async () => {
+    script.create = created('T-LATE', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=z' });
+    script.queries = [final('T-LATE', 'paid')];
+    const w = mountPay();
+    await clickPay(w);
+    await w.find('.vk-pay__cancel').trigger('click');
+    await settle(3);
+    expect(w.emitted('cancel')).toBeUndefined();
+    expect(w.emitted('success')![0][0]).toMatchObject({ status: 'paid' });
   });
 
   it('in H5 redirect mode sends the return URL to the server and leaves for the payment page it answers', async () => {

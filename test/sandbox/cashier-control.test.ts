@@ -104,6 +104,40 @@ describe('cashier', () => {
   });
 });
 
+describe('cashier: language, backing out and a declined payment (issue 10)', () => {
+  it('speaks Chinese by default and English when the browser asks for it or ?lang=en', async () => {
+    const url = await nativeOrder(tradeNo());
+    const zh = await (await fetch(url)).text();
+    expect(zh).toContain('确认支付');
+    expect(zh).toContain('取消支付');
+    expect(zh).not.toContain('>Pay<');
+    const en = await (await fetch(url, { headers: { 'accept-language': 'en-US,en;q=0.9' } })).text();
+    expect(en).toContain('>Pay<');
+    expect(en).toContain('>Cancel<');
+    expect(await (await fetch(`${url}&lang=en`, { headers: { 'accept-language': 'zh-CN' } })).text()).toContain('Sandbox checkout');
+  });
+
+  it('Cancel on an Alipay wap order goes to quit_url with no trade facts; the trade stays payable', async () => {
+    const no = tradeNo();
+    const created = await alipayCall(s, 'alipay.trade.wap.pay', { out_trade_no: no, total_amount: '1.00', subject: 'x', quit_url: 'http://127.0.0.1:9/result?vkpay_return=quit' }, {
+      extra: { return_url: 'http://127.0.0.1:9/result', notify_url: 'http://127.0.0.1:9/n' },
+    });
+    const cancel = await fetch(`${created.headers.location}/cancel`, { method: 'POST', redirect: 'manual' });
+    expect([cancel.status, cancel.headers.get('location')]).toEqual([303, 'http://127.0.0.1:9/result?vkpay_return=quit']);
+    expect(s.sandbox.control.order('alipay', no)?.status).toBe('NOTPAY');
+  });
+
+  it('a declined WeChat payment reads PAYERROR with the reason on v3 queries; Alipay cannot fail', async () => {
+    const no = tradeNo();
+    await nativeOrder(no);
+    expect((await control(s, 'pay', { channel: 'wxpay', out_trade_no: no, outcome: 'fail', reason: '银行卡已冻结' })).status).toBe(200);
+    const q = await v3Call(s, 'GET', `/v3/pay/transactions/out-trade-no/${no}?mchid=${s.creds.wxpay.mchId}`);
+    expect(q.json()).toMatchObject({ trade_state: 'PAYERROR', trade_state_desc: '银行卡已冻结' });
+    expect((await control(s, 'pay', { channel: 'wxpay', out_trade_no: no })).json().code).toBe('ORDER_CLOSED');
+    expect((await control(s, 'pay', { channel: 'alipay', out_trade_no: no, outcome: 'fail' })).status).toBe(400);
+  });
+});
+
 describe('control', () => {
   it('pay: 404 for unknown orders, 400 for bad input; reset forgets everything', async () => {
     expect((await control(s, 'pay', { channel: 'wxpay', out_trade_no: 'NOPE0002' })).json().code).toBe('ORDER_NOT_EXIST');

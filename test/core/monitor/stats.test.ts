@@ -50,6 +50,14 @@ describe('getStats on a known data set', () => {
       { code: 40004, create_date: IN }, { code: 40004, create_date: IN }, { code: 40002, create_date: IN }, { code: 40001, create_date: OUT },
     ]);
     await add(COLLECTIONS.alerts, [{ kind: 'status_mismatch', delivered: false, create_date: IN }]);
+    // five payments: two confirmed by their notification, three repaired by a query or the timer (missed), one of
+    // which had its notification turn up afterwards (late, logged as a duplicate)
+    const tx = (n: string, source: string, create_date = IN) => ({ provider: 'wxpay', transaction_id: `T${n}`, action: 'pay', out_trade_no: n, amount: 1, source, create_date });
+    await add(COLLECTIONS.transactions, [
+      tx('N1', 'notify'), tx('N2', 'notify'), tx('Q1', 'query'), tx('Q2', 'timer'), tx('Q3', 'admin'), tx('OLD', 'query', OUT),
+      { ...tx('N1', 'notify'), action: 'refund', transaction_id: 'R-N1' },
+    ]);
+    await add(COLLECTIONS.logs, [{ type: 'notify', status: 'duplicate', out_trade_no: 'Q1', create_date: IN + 5000 }]);
 
     const s = await getStats({ db: t.db, now: () => TO }, { from: FROM, to: TO });
     expect(s).toMatchObject({
@@ -60,8 +68,11 @@ describe('getStats on a known data set', () => {
       success_rate: 0.5,
       pending: 2,
       pending_now: 3,
-      notifications: 5, // the 4 notify logs in range + the alipay one
-      notification_success_rate: 0.8,
+      notifications: 6, // the 4 notify logs in range + the alipay one + Q1's late one
+      notifications_refused: 1,
+      notification_success_rate: 0.4, // not 5/6: three of five payments had to be repaired
+      missed_notifications: 3,
+      late_notifications: 1,
       mismatches_repaired: 2,
       paid_after_close: 1,
       refunds: 5,

@@ -6,7 +6,7 @@
  */
 import { reactive } from 'vue';
 import { createTransport, type Requester, type Transport, type UniCloudClient } from './transport';
-import type { CreatePaymentParams, CreatePaymentResult, PayFailure, QueryPaymentResult } from './api-types';
+import type { CreatePaymentParams, CreatePaymentResult, PayFailure, PayOptions, PaymentResult, QueryPaymentResult } from './api-types';
 
 const STORAGE_ADMIN_TOKEN = 'vkpay:adminToken';
 /** the order last created here, for a result page reached from a payment page's return URL */
@@ -66,6 +66,12 @@ export interface PaymentStore {
   transport(): Transport;
   createPayment(params: CreatePaymentParams): Promise<CreatePaymentResult>;
   queryPayment(out_trade_no: string): Promise<QueryPaymentResult>;
+  /** the payer backed out: the server closes the order at the provider first (answers paid if it was paid) */
+  cancelPayment(out_trade_no: string): Promise<QueryPaymentResult>;
+  /** the result page's view: state, what was bought, why it closed, what it did */
+  getPaymentResult(out_trade_no: string): Promise<PaymentResult>;
+  /** providers, order types and their limits (asked once per store, again with `fresh`) */
+  payOptions(fresh?: boolean): Promise<PayOptions>;
   lastOrderNo(): string;
   finish(next: PayPhase, failure?: PayFailure | null): void;
   reset(): void;
@@ -76,6 +82,7 @@ export function createPaymentStore(): PaymentStore {
   // Functions and clients stay outside the reactive object: Vue would wrap them in proxies.
   let requester: Requester | undefined;
   let client: UniCloudClient | undefined;
+  let options: Promise<PayOptions> | undefined;
   const store: PaymentStore = reactive({
     transportKind: envTransportKind(),
     baseUrl: viteEnv().VITE_VKPAY_BASE_URL ?? '',
@@ -89,6 +96,7 @@ export function createPaymentStore(): PaymentStore {
       return BUSY.includes(this.phase);
     },
     configure(config: PaymentConfig): void {
+      options = undefined;
       if (config.transport !== undefined) store.transportKind = config.transport;
       if (config.baseUrl !== undefined) store.baseUrl = config.baseUrl;
       if (config.adminToken !== undefined) {
@@ -121,6 +129,22 @@ export function createPaymentStore(): PaymentStore {
       const result = await store.transport().call<QueryPaymentResult>('queryPayment', { out_trade_no });
       store.lastResult = result;
       return result;
+    },
+    async cancelPayment(out_trade_no: string): Promise<QueryPaymentResult> {
+      const result = await store.transport().call<QueryPaymentResult>('cancelPayment', { out_trade_no });
+      store.lastResult = result;
+      return result;
+    },
+    getPaymentResult(out_trade_no: string): Promise<PaymentResult> {
+      return store.transport().call<PaymentResult>('getPaymentResult', { out_trade_no });
+    },
+    payOptions(fresh = false): Promise<PayOptions> {
+      if (!options || fresh) {
+        const asked = store.transport().call<PayOptions>('getPayOptions', {});
+        // a failed ask is not kept: the next call asks again
+        options = asked.catch((err) => { options = undefined; throw err; });
+      }
+      return options;
     },
     /** The order a return from a payment page belongs to, when the return URL does not say. */
     lastOrderNo(): string {

@@ -30,17 +30,17 @@ module.exports = {
   wxpayChannel: 'wxpay',
   orderTypes: {
     // client-chosen amount within limits; the demo hook credits points exactly once
-    recharge: { amount: 'client', min: 1, max: 1000000, subject: 'vk-pay 充值 recharge' },
+    recharge: { amount: 'client', min: 1, max: 1000000, subject: '账户充值' },
     // price from this server catalog; a client amount is refused
     goods: { amount: 'catalog', catalog: {
-      'demo-cup': { amount: 1990, subject: 'Demo mug 马克杯' },
-      'demo-book': { amount: 4900, subject: 'Demo book 图书' },
+      'demo-cup': { amount: 1990, subject: '演示马克杯' },
+      'demo-book': { amount: 4900, subject: '演示图书' },
     } },
     vip: { amount: 'catalog', catalog: {
-      month: { amount: 1500, subject: 'VIP 1 month 月卡' },
-      year: { amount: 12800, subject: 'VIP 1 year 年卡' },
+      month: { amount: 1500, subject: 'VIP 月卡' },
+      year: { amount: 12800, subject: 'VIP 年卡' },
     } },
-    custom: { amount: 'client', min: 1, max: 100000, subject: 'Custom payment 自定义' },
+    custom: { amount: 'client', min: 1, max: 100000, subject: '自定义付款' },
   },
   maxAmount: 1000000,
   ttlMs: 2 * 60 * 60 * 1000,

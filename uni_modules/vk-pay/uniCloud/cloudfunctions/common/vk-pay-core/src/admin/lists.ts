@@ -1,6 +1,8 @@
 /**
- * listLogs / listErrors: filtered, paginated reads of `payment_logs` and `payment_errors`, newest first, for
- * the admin dashboard. Filters are validated (zod) so a typo is a 40001, not a silently empty page.
+ * listLogs / listErrors / listAlerts: filtered, paginated reads of `payment_logs`, `payment_errors` and
+ * `vk_pay_alerts`, newest first, for the admin console. Filters are validated (zod) so a typo is a 40001, not a
+ * silently empty page. Error rows leave without their stack trace: it stays in the stored row (the uniCloud
+ * console shows it to whoever may read the collection), never on a page.
  */
 import { z } from 'zod';
 import { ParamError } from '../../../../../../common/errors';
@@ -42,10 +44,17 @@ export const listErrorsParams = withPageIndex(z.object({
   action: z.string().trim().min(1).max(64).optional(),
 }).strict());
 
+export const listAlertsParams = withPageIndex(z.object({
+  ...common,
+  kind: z.string().trim().min(1).max(64).optional(),
+  delivered: z.boolean().optional(),
+}).strict());
+
 /** One page, numbered both ways (`page` and VK's `pageIndex`). */
 export interface Page<T> { rows: T[]; total: number; page: number; pageIndex: number; pageSize: number; hasMore: boolean }
 
-async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unknown> & { from?: number; to?: number; page: number; pageSize: number }, fields: string[]): Promise<Page<T>> {
+async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unknown> & { from?: number; to?: number; page: number; pageSize: number }, fields: string[], fieldJson?: Record<string, boolean>): Promise<Page<T>> {
+  if (p.from !== undefined && p.to !== undefined && p.from > p.to) throw new ParamError('from must not be after to');
   const _ = ctx.db.command;
   const where: Record<string, unknown> = {};
   for (const f of fields) if (p[f] !== undefined) where[f] = p[f];
@@ -54,7 +63,7 @@ async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unkno
   else if (p.to !== undefined) where.create_date = _.lte(p.to);
   const res = await ctx.dao.select<T>({
     dbName, whereJson: where, sortArr: [{ name: 'create_date', type: 'desc' }, { name: '_id', type: 'desc' }],
-    pageIndex: p.page, pageSize: p.pageSize, getCount: true,
+    pageIndex: p.page, pageSize: p.pageSize, getCount: true, ...(fieldJson ? { fieldJson } : {}),
   });
   return { rows: res.rows, total: res.total, page: p.page, pageIndex: p.page, pageSize: p.pageSize, hasMore: res.hasMore };
 }
@@ -66,5 +75,10 @@ export function listLogs(ctx: CoreContext, params: unknown) {
 
 export function listErrors(ctx: CoreContext, params: unknown) {
   const p = parseParams(listErrorsParams, params);
-  return list(ctx, COLLECTIONS.errors, p, ['code', 'action', 'out_trade_no']);
+  return list(ctx, COLLECTIONS.errors, p, ['code', 'action', 'out_trade_no'], { stack: false });
+}
+
+export function listAlerts(ctx: CoreContext, params: unknown) {
+  const p = parseParams(listAlertsParams, params);
+  return list(ctx, COLLECTIONS.alerts, p, ['kind', 'delivered', 'out_trade_no']);
 }

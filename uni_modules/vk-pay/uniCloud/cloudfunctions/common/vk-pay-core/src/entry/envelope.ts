@@ -13,5 +13,5 @@ export function errorEnvelope(err: unknown): ErrorEnvelope {
   const e = toVkPayError(err);
   // The original message of an unknown failure may carry internals (paths, keys in stack traces).
   if (e.code === 50000) return failureEnvelope(50000, 'unknown error', 'contact support');
-  return e.toEnvelope('en');
+  return e.toEnvelope();
 }

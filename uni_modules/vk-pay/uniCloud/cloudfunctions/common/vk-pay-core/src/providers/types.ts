@@ -50,6 +50,11 @@ export interface TradeQueryResult {
   merchant?: MerchantBinding;
   /** the provider's own state word (SUCCESS, TRADE_SUCCESS, ...), for logs */
   provider_state?: string;
+  /**
+   * Why a trade failed, in the provider's words for the payer (WeChat's trade_state_desc on PAYERROR/REVOKED),
+   * kept on the closed order so the result page can say why.
+   */
+  provider_reason?: string;
 }
 
 export interface RefundInput {

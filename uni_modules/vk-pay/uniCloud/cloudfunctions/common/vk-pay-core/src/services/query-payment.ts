@@ -13,6 +13,7 @@ import type { OrderDoc } from '../state/order';
 import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
 import { applyPaid } from './apply-payment';
+import { closeFieldsFromAnswer } from './close-reason';
 import type { CallerMeta, CoreContext } from './context';
 import { parseParams, queryPaymentParams } from './validate';
 
@@ -49,7 +50,7 @@ export async function syncOrder(ctx: CoreContext, order: OrderDoc, source: strin
     if (r.hookKey) hookKeys.push(r.hookKey);
   } else if (order.status === 'pending' && (answer.state === 'closed' || (opts.closeIfExpired && order.expires_at <= ctx.now() && (answer.state === 'pending' || answer.state === 'not_found')))) {
     if (answer.state !== 'closed') await provider.closeOrder(order.out_trade_no);
-    if (await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source, set: { closed_at: ctx.now() } })) transition = 'close';
+    if (await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source, set: { ...closeFieldsFromAnswer(answer, order, ctx.now()) } })) transition = 'close';
   }
   await writePaymentLog(ctx, {
     type: 'query', status: transition ?? answer.state, out_trade_no: order.out_trade_no, provider: order.provider,

@@ -31,6 +31,14 @@ function isNotExist(err: unknown): err is ProviderError {
   return err instanceof ProviderError && err.verified && err.providerCode === 'ACQ.TRADE_NOT_EXIST';
 }
 
+
+/** The query parameter quit_url carries: `vkpay_return=quit` (the page's hint; the server still decides). */
+export const QUIT_MARK = 'vkpay_return=quit';
+
+function withQuery(url: string, param: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}${param}`;
+}
+
 export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext): PaymentProvider {
   const r = resolveAlipayConfig(config);
   const exec = createAlipayExec(r, ctx);
@@ -82,7 +90,9 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         const params = signedParams(r, 'alipay.trade.app.pay', JSON.stringify(biz), now(), { notify_url: input.notify_url });
         return { payment: { kind: 'order_string', order_string: encodeParams(params) } };
       }
-      if (payType === 'wap' && input.return_url) biz.quit_url = input.return_url;
+      // quit_url: where a payer who backs out lands. Marked, so the page there asks the server to cancel (which
+      // closes the trade at Alipay first) instead of waiting for a payment that is not coming.
+      if (payType === 'wap' && input.return_url) biz.quit_url = withQuery(input.return_url, QUIT_MARK);
       const params = signedParams(r, PAGE_METHODS[payType]!, JSON.stringify(biz), now(), { notify_url: input.notify_url, return_url: input.return_url });
       const url = new URL(r.gatewayUrl);
       url.search = '';
