@@ -46,7 +46,10 @@ beforeAll(async () => {
   await callAs(h.host, 'createPayment', { provider: 'wxpay', pay_type: 'native', type: 'goods', goods_id: 'nope' }, { token: shopper }).catch(() => {});
 });
 afterAll(async () => {
+  const external = [...(h?.external ?? [])];
   await h?.close();
+  // every screen above, every payment made: nothing tried to leave the machine
+  expect(external).toEqual([]);
   if (shots.length) console.log(`screenshots (${h?.shots}):\n${shots.join('\n')}`);
 });
 

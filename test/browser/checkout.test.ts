@@ -19,7 +19,10 @@ beforeAll(async () => {
   h = await startHarness({ client: 'unicloud' });
 });
 afterAll(async () => {
+  const external = [...(h?.external ?? [])];
   await h?.close();
+  // every screen above, every payment made: nothing tried to leave the machine
+  expect(external).toEqual([]);
   if (shots.length) console.log(`screenshots (${h?.shots}):\n${shots.join('\n')}`);
 });
 
@@ -86,7 +89,8 @@ describe('checkout (H5 build), Chinese first', () => {
     for (const vp of VIEWPORTS) {
       const page = await openCheckout(vp);
       // signed out behind the page's back: the server refuses (40009 "sign in first")
-      await page.evaluate(() => (globalThis as unknown as { uni: { removeStorageSync(k: string): void } }).uni.removeStorageSync('uni_id_token'));
+      // (uni's H5 storage is localStorage under the same key)
+      await page.evaluate(() => (globalThis as unknown as { localStorage: { removeItem(k: string): void } }).localStorage.removeItem('uni_id_token'));
       const answered = waitForCall(page, 'createPayment');
       await page.locator('.vk-pay__button').click();
       const envelope = (await (await answered).json()) as { code: number; msg: string };

@@ -48,7 +48,7 @@ describe('the H5 app requests nothing outside the host', () => {
   it('checkout, result and the admin dashboard load (and sit past uni-app\'s 3 s shadow preload) with no external request', async () => {
     const page = await h.newPage({ width: 1100, height: 900 });
     await page.goto(`${h.host.url}/#/pages/checkout/checkout`);
-    await page.locator('.title', { hasText: 'vk-pay demo checkout' }).waitFor();
+    await page.locator('.title', { hasText: 'vk-pay 演示收银台' }).waitFor();
     await page.locator('.vk-pay__button').waitFor();
     await page.waitForTimeout(3_500);
 
@@ -56,11 +56,11 @@ describe('the H5 app requests nothing outside the host', () => {
     await page.locator('.order-no', { hasText: 'NOSUCHORDER0001' }).waitFor();
     await page.locator('.error').waitFor();
 
-    await page.goto(`${h.host.url}/#/pages/admin/dashboard`);
-    await page.locator('.title', { hasText: 'vk-pay admin' }).waitFor();
+    await page.goto(`${h.host.url}/#/pages/admin/login`);
     await page.locator('.token-input input').fill(h.host.adminToken);
-    await page.locator('.load-btn').click();
-    await page.getByText('Payment success rate').waitFor();
+    await page.locator('.token-btn').click();
+    await page.waitForURL(/pages\/admin\/dashboard/);
+    await page.locator('.kpi-orders').waitFor();
     await page.waitForTimeout(3_500);
     expect(h.external).toEqual([]);
     await page.context().close();
@@ -70,8 +70,8 @@ describe('the H5 app requests nothing outside the host', () => {
     const page = await h.newPage();
     const seen = recordRequests(page);
     await page.goto(`${h.host.url}/#/pages/checkout/checkout`);
-    await page.locator('.title', { hasText: 'vk-pay demo checkout' }).waitFor();
-    await page.getByText('Mobile web (H5)').click();
+    await page.locator('.title', { hasText: 'vk-pay 演示收银台' }).waitFor();
+    await page.getByText('手机网页支付（H5）').click();
     await page.locator('.amount-input input').fill('0.02');
     const created = waitForCall(page, 'createPayment');
     await page.locator('.vk-pay__button').click();
@@ -87,8 +87,8 @@ describe('the H5 app requests nothing outside the host', () => {
     expect(JSON.parse(Buffer.from(call.uniIdToken!.split('.')[1], 'base64url').toString('utf8'))).toMatchObject({ uid: 'demo-user' });
     expect(call.wire.param.clientInfo).toMatchObject({ uniPlatform: 'web' });
 
-    await page.getByText('Waiting for payment confirmation').waitFor();
-    const [cashier] = await Promise.all([page.context().waitForEvent('page'), page.getByText('Open payment page').click()]);
+    await page.getByText('正在确认支付结果…').waitFor();
+    const [cashier] = await Promise.all([page.context().waitForEvent('page'), page.getByText('打开支付页面').click()]);
     await cashier.waitForLoadState();
     expect(cashier.url()).toContain('/sandbox/');
     await cashier.getByRole('button', { name: /^(pay|confirm|确认支付|支付)/i }).first().click();
