@@ -13,3 +13,10 @@ interface ImportMetaEnv {
 interface ImportMeta {
   readonly env: ImportMetaEnv;
 }
+
+/** uCharts ships JavaScript only: the part of its API the admin charts use. */
+declare module '@qiun/ucharts' {
+  export default class uCharts {
+    constructor(opts: Record<string, unknown> & { context: unknown; width: number; height: number; type: string });
+  }
+}

@@ -1,11 +1,9 @@
 // uni-app entry: the toolchain calls createApp(); createSSRApp is what uni-app expects on every platform.
+// vk-pay keeps its client state in a plain Vue reactive store, so the app needs no store library for it.
 import { createSSRApp } from 'vue';
-import * as Pinia from 'pinia';
 import App from './App.vue';
 
 export function createApp() {
   const app = createSSRApp(App);
-  app.use(Pinia.createPinia());
-  // uni-app needs Pinia returned next to the app to wire the store on mini-program platforms.
-  return { app, Pinia };
+  return { app };
 }

@@ -1,10 +1,20 @@
-/** The admin bearer token of the local host: generated once into `${VKPAY_HOME}/admin-token` (mode 0600). */
+/**
+ * Secrets the local host generates once under `${VKPAY_HOME}` (mode 0600, never committed): the admin bearer token
+ * (`admin-token`) and the uni-id token secret (`uni-id-token-secret`) the demo's uni-id config reads.
+ */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export function ensureAdminToken(home: string): string {
-  const file = path.join(home, 'admin-token');
+  return ensureSecretFile(path.join(home, 'admin-token'));
+}
+
+export function ensureUniIdTokenSecret(home: string): string {
+  return ensureSecretFile(path.join(home, 'uni-id-token-secret'));
+}
+
+function ensureSecretFile(file: string): string {
   if (fs.existsSync(file)) {
     const existing = fs.readFileSync(file, 'utf8').trim();
     if (existing.length >= 32) return existing;

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureAdminToken } from './admin-token';
+import { ensureAdminToken, ensureUniIdTokenSecret } from './admin-token';
 import { openLocalDatabase, type LocalDatabase } from './db';
 import { createSandboxIfPresent, ensureSandboxCredentialsIfPresent, type SandboxInstance } from './optional-parts';
 import { H5_DIST_DIR, REPO_ROOT, databaseDirs, findCommonModule } from './paths';
@@ -25,6 +25,7 @@ import { loadFunctions, type LoadedFunction } from './runtime/functions';
 import { invokeTimer } from './runtime/invoke';
 import { scheduleTimers, timerTriggerOf } from './runtime/timers';
 import { attachHost, type HostContext } from './runtime/unicloud-global';
+import { issueToken, provideLocalUniIdCommon } from './runtime/uni-id';
 import { createRouter } from './server/router';
 import { envelopeOf, sendJson } from './server/http-io';
 
@@ -90,6 +91,8 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
   const projectDir = path.resolve(opts.projectDir ?? REPO_ROOT);
   fs.mkdirSync(home, { recursive: true });
   const adminToken = ensureAdminToken(home);
+  ensureUniIdTokenSecret(home);
+  provideLocalUniIdCommon();
   // The demo builds its bundle from source; another project brings the built one inside its uni_modules/vk-pay.
   if (projectDir === REPO_ROOT) ensureCloudBundle();
   const db = await openLocalDatabase({ path: path.join(home, 'db'), indexDir: databaseDirs(projectDir) });
@@ -112,6 +115,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
       }
     },
     runTimer: (fn) => runTimer(fn),
+    issueToken: (uid, roles) => issueToken(projectDir, uid, roles),
     log,
   });
   const server = http.createServer((req, res) => {

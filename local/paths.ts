@@ -14,9 +14,16 @@ export const CORE_DIR = path.join(PLUGIN_DIR, 'uniCloud', 'cloudfunctions', 'com
 export const CORE_BUNDLE = path.join(CORE_DIR, 'index.js');
 export const H5_DIST_DIR = path.join(REPO_ROOT, 'dist', 'build', 'h5');
 
-/** The `uniCloud/` folders of a project: its own first, then each uni_modules plugin's, sorted by plugin id. */
+/**
+ * The `uniCloud/` folders of a project: its own first (HBuilderX names it after the bound provider:
+ * `uniCloud-aliyun/`, `uniCloud-tcb/`, `uniCloud-alipay/`, `uniCloud-dcloud/`, or plain `uniCloud/`), then each
+ * uni_modules plugin's `uniCloud/`, sorted by plugin id.
+ */
 export function uniCloudRoots(projectDir: string = REPO_ROOT): string[] {
-  const roots = [path.join(projectDir, 'uniCloud')];
+  const own = fs.existsSync(projectDir)
+    ? fs.readdirSync(projectDir, { withFileTypes: true }).filter((e) => e.isDirectory() && /^uniCloud(-(aliyun|tcb|alipay|dcloud))?$/.test(e.name)).map((e) => e.name).sort()
+    : [];
+  const roots = own.map((d) => path.join(projectDir, d));
   const modules = path.join(projectDir, 'uni_modules');
   if (fs.existsSync(modules)) {
     for (const d of fs.readdirSync(modules, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {

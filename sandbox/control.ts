@@ -11,7 +11,7 @@ import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type S
 
 export interface SandboxControl {
   /** Pays (or cancels at the cashier) like a person would; paying raises the notification. */
-  pay(channel: SandboxChannel, outTradeNo: string, outcome?: 'success' | 'cancel'):
+  pay(channel: SandboxChannel, outTradeNo: string, outcome?: PayControlOutcome, reason?: string):
     { ok: true; order: SandboxOrder } | { ok: false; code: 'ORDER_NOT_EXIST' | 'ORDERPAID' | 'ORDER_CLOSED' };
   /** Replaces the channel's faults (an empty object clears them); applies to notifications raised afterwards. */
   setFaults(channel: SandboxChannel, faults: FaultSettings): void;
@@ -23,13 +23,19 @@ export interface SandboxControl {
   settled(timeoutMs?: number): Promise<boolean>;
 }
 
+/** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
+export type PayControlOutcome = 'success' | 'cancel' | 'fail';
+/** what a refused payment says by default (WeChat's trade_state_desc is written for the payer) */
+export const DEFAULT_FAIL_REASON = '银行卡余额不足';
+
 export function createControl(deps: {
   ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
-    pay(channel, outTradeNo, outcome = 'success') {
-      const out = outcome === 'cancel' ? ledger.cancel(channel, outTradeNo) : ledger.pay(channel, outTradeNo);
+    pay(channel, outTradeNo, outcome = 'success', reason = DEFAULT_FAIL_REASON) {
+      const out = outcome === 'cancel' ? ledger.cancel(channel, outTradeNo)
+        : outcome === 'fail' ? ledger.fail(channel, outTradeNo, reason) : ledger.pay(channel, outTradeNo);
       if (out.ok) return out;
       return { ok: false, code: out.reason === 'not_found' ? 'ORDER_NOT_EXIST' : out.reason === 'paid' ? 'ORDERPAID' : 'ORDER_CLOSED' };
     },
@@ -79,8 +85,10 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
       if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
       const outcome = body.outcome ?? 'success';
-      if (outcome !== 'success' && outcome !== 'cancel') throw new ParamError('outcome must be success or cancel');
-      const out = control.pay(body.channel, body.out_trade_no, outcome);
+      if (outcome !== 'success' && outcome !== 'cancel' && outcome !== 'fail') throw new ParamError('outcome must be success, cancel or fail');
+      if (outcome === 'fail' && body.channel === 'alipay') throw new ParamError('Alipay has no failed trade state: a refused card leaves the trade waiting');
+      if (body.reason !== undefined && (typeof body.reason !== 'string' || !body.reason.trim() || body.reason.length > 64)) throw new ParamError('reason: 1-64 characters');
+      const out = control.pay(body.channel, body.out_trade_no, outcome, body.reason);
       if (!out.ok) return sendJson(r.res, out.code === 'ORDER_NOT_EXIST' ? 404 : 409, { code: out.code, message: out.code });
       return sendJson(r.res, 200, { ok: true, order: out.order });
     }

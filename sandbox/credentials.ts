@@ -1,5 +1,5 @@
 /**
- * Sandbox credentials (DESIGN.md section 4): generated once per VKPAY_HOME with fresh RSA-2048 keys and random
+ * Sandbox credentials (docs/CONTRACTS.md section 12): generated once per VKPAY_HOME with fresh RSA-2048 keys and random
  * API keys, then reused, so the local config and the sandbox gateway always agree on every key. The file holds
  * private keys: it is written with mode 0600 and lives under the git-ignored home directory.
  */

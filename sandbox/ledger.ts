@@ -41,6 +41,7 @@ export interface NewOrder {
   attach?: string;
   notify_url?: string;
   return_url?: string;
+  quit_url?: string;
   payer_id?: string;
   sign_type?: string;
   expires_at?: number;
@@ -120,6 +121,22 @@ export class Ledger {
     if (order.status === 'SUCCESS') return { ok: false, reason: 'paid' };
     if (order.status === 'CLOSED') return { ok: false, reason: 'closed' };
     order.cancelled_at = this.now();
+    void this.state.save();
+    return { ok: true, order };
+  }
+
+  /**
+   * The payment was refused by the bank (WeChat PAYERROR): the order can no longer be paid. Alipay has no such
+   * trade state (a refused card leaves the trade waiting for another try), so only WeChat orders fail.
+   */
+  fail(channel: SandboxChannel, outTradeNo: string, reason: string): PayOutcome {
+    const order = this.get(channel, outTradeNo);
+    if (!order) return { ok: false, reason: 'not_found' };
+    if (order.status === 'SUCCESS') return { ok: false, reason: 'paid' };
+    if (order.status === 'CLOSED' || channel === 'alipay') return { ok: false, reason: 'closed' };
+    order.status = 'CLOSED';
+    order.closed_at = this.now();
+    order.failed_reason = reason;
     void this.state.save();
     return { ok: true, order };
   }

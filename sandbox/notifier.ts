@@ -12,7 +12,7 @@ const S = 1000;
 const M = 60 * S;
 const H = 60 * M;
 
-/** Intervals between attempts (PROTOCOLS.md 1.7 and 3.4): 15 retries over 24h4m; 7 retries for Alipay. */
+/** Intervals between attempts (docs/PROTOCOLS.md sections 2 and 4): 15 retries over 24h4m; 7 retries for Alipay. */
 export const RETRY_SCHEDULES: Record<SandboxChannel, readonly number[]> = {
   wxpay: [15 * S, 15 * S, 30 * S, 3 * M, 10 * M, 20 * M, 30 * M, 30 * M, 30 * M, 60 * M, 3 * H, 3 * H, 3 * H, 6 * H, 6 * H],
   'wxpay-v2': [15 * S, 15 * S, 30 * S, 3 * M, 10 * M, 20 * M, 30 * M, 30 * M, 30 * M, 60 * M, 3 * H, 3 * H, 3 * H, 6 * H, 6 * H],
@@ -24,7 +24,7 @@ export interface OutgoingNotification {
   body: string;
 }
 
-/** The channel's definition of "the merchant took it" (PROTOCOLS.md 1.7, 2, 3.4). */
+/** The channel's definition of "the merchant took it" (docs/PROTOCOLS.md sections 2-4). */
 export function isAccepted(channel: SandboxChannel, status: number, body: string): boolean {
   if (channel === 'wxpay') return status === 200 || status === 204;
   if (status !== 200) return false;

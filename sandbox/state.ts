@@ -33,6 +33,8 @@ export interface SandboxOrder {
   pay_type: string;
   notify_url?: string;
   return_url?: string;
+  /** Alipay wap: where a person who leaves the cashier without paying is sent (no trade facts on it) */
+  quit_url?: string;
   payer_id?: string;
   /** WeChat v2: MD5 or HMAC-SHA256, used again to sign this order's notifications */
   sign_type?: string;
@@ -47,6 +49,11 @@ export interface SandboxOrder {
   paid_at?: number;
   closed_at?: number;
   cancelled_at?: number;
+  /**
+   * WeChat only: the payment was attempted and refused (the bank declined it). The order reads as closed
+   * (trade_state PAYERROR) with this as its trade_state_desc; a person must pay again with a new order.
+   */
+  failed_reason?: string;
 }
 
 /** WeChat's refund states; Alipay refunds are SUCCESS at once. */

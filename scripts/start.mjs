@@ -1,29 +1,33 @@
 #!/usr/bin/env node
-// `npm start`: builds what is missing (the cloud bundle when missing or stale, the H5 app when missing), then
-// runs the local host (local/main.ts through tsx) on ${PORT:-8787} with data under ${VKPAY_HOME:-.vkpay}.
-// The host prints a line containing `ready` and its URL; SIGINT/SIGTERM stop it cleanly.
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+// `npm start`: builds what is missing (the cloud bundle when missing or stale, the H5 app when missing or built
+// for another port), then runs the local host (local/main.ts through tsx) on ${PORT:-8787} with data under
+// ${VKPAY_HOME:-.vkpay}. The H5 app calls uniCloud on the host at the port compiled into it (scripts/build-h5.mjs),
+// so a build for another port is rebuilt. The host prints a line containing `ready` and its URL; SIGINT/SIGTERM
+// stop it cleanly.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCloud, cloudBuildIsStale } from './build-cloud.mjs';
+import { buildH5, builtForPort, portFromEnv } from './build-h5.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const H5_INDEX = path.join(ROOT, 'dist', 'build', 'h5', 'index.html');
 
 if (cloudBuildIsStale()) {
   const { bytes, ms } = await buildCloud();
   console.log(`built the cloud bundle (${(bytes / 1024).toFixed(1)} KB) in ${ms} ms`);
 }
 
-if (!fs.existsSync(H5_INDEX)) {
-  console.log('building the H5 app (npm run build:h5) ...');
+const port = portFromEnv();
+const builtFor = builtForPort();
+if (port === 0) {
+  console.error('PORT=0: the H5 app needs the port at build time, so it is not (re)built; its uniCloud calls will fail');
+} else if (builtFor !== port) {
+  const why = builtFor === undefined ? 'missing or not built for the local host' : `built for port ${builtFor}`;
+  console.log(`building the H5 app for port ${port} (${why}) ...`);
   const started = Date.now();
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['run', '--silent', 'build:h5'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status === 0) console.log(`built the H5 app in ${Date.now() - started} ms`);
+  if (buildH5({ port }) === 0) console.log(`built the H5 app in ${Date.now() - started} ms`);
   // The API and the sandbox are still useful without the app; the host explains at / how to build it.
-  else console.error('npm run build:h5 failed; starting the host without the H5 app');
+  else console.error('the H5 build failed; starting the host without the H5 app');
 }
 
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'local', 'main.ts')], { cwd: ROOT, stdio: 'inherit' });

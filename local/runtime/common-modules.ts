@@ -37,6 +37,26 @@ const projects = new Set<string>();
 /** Modules the host supplies when a declared dependency's folder is absent: name -> absolute entry file. */
 const provided = new Map<string, string>();
 
+/** A common module of the registered projects by name (the first project that has it). */
+function projectCommonModule(name: string): string | undefined {
+  for (const project of projects) {
+    for (const root of cloudFunctionRoots(project)) {
+      const dir = path.join(root, 'common', name);
+      if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    }
+  }
+  return undefined;
+}
+
+/** True when `file` belongs to a module the host provides (its own requires then see the project's modules). */
+function isInsideProvided(file: string): boolean {
+  for (const entry of provided.values()) {
+    const rel = path.relative(path.dirname(entry), file);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) return true;
+  }
+  return false;
+}
+
 /** `<root>/<fn>/...` -> `<root>/<fn>`; `<root>/common/<m>/...` -> that module; else undefined. */
 function ownerDirOf(file: string): string | undefined {
   for (const project of projects) {
@@ -81,6 +101,10 @@ export function installCommonModuleResolution(projectDir: string): void {
     if (from && !request.startsWith('.') && !path.isAbsolute(request) && !request.startsWith('node:')) {
       const owner = ownerDirOf(from);
       const name = packageNameOf(request);
+      if (!owner && isInsideProvided(from)) {
+        const dir = projectCommonModule(name);
+        if (dir) return original.call(this, dir + request.slice(name.length), parent, ...rest);
+      }
       if (owner) {
         const target = declaredFileDeps(owner).get(name);
         if (target) {

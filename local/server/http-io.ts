@@ -1,6 +1,6 @@
 /** Small HTTP helpers of the host: bounded body reading and the JSON envelope replies. */
 import type http from 'node:http';
-import { ERROR_TABLE, type ErrorEnvelope } from '../../uni_modules/vk-pay/common/errors';
+import { ERROR_TABLE, developerMessage, failureEnvelope, type ErrorEnvelope } from '../../uni_modules/vk-pay/common/errors';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -37,7 +37,7 @@ export function readBody(req: http.IncomingMessage, limit = MAX_BODY_BYTES): Pro
 
 export function envelopeOf(code: Exclude<keyof typeof ERROR_TABLE, 0>, detail?: string): ErrorEnvelope {
   const entry = ERROR_TABLE[code];
-  return { code, msg: detail ? `${entry.en}: ${detail}` : entry.en, action: entry.action };
+  return failureEnvelope(code, developerMessage(code, detail), entry.action);
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {

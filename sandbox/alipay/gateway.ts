@@ -163,6 +163,7 @@ function createOrder(ctx: GatewayContext, method: string, payType: string, p: Re
   const out = ctx.ledger.create({
     channel: 'alipay', out_trade_no: outTradeNo, app_id: p.app_id, merchant_id: ctx.creds.alipay.sellerId, amount,
     subject: biz.subject, pay_type: payType, notify_url: p.notify_url || undefined, return_url: p.return_url || undefined,
+    quit_url: typeof biz.quit_url === 'string' && biz.quit_url ? biz.quit_url : undefined,
     payer_id: payer ? String(payer) : undefined, expires_at: expiresAt,
   });
   if (out.ok) return ok({});

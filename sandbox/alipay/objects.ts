@@ -1,7 +1,7 @@
 /**
  * What the Alipay gateway prints: `{"<method>_response":{...},"sign":"..."}` with the sign over the raw text of
  * the response object (slashes escaped as `\/`, as Alipay's JSON does), and the form-encoded asynchronous
- * notification signed over every field except sign and sign_type (PROTOCOLS.md 3.2, 3.4).
+ * notification signed over every field except sign and sign_type (docs/PROTOCOLS.md section 4).
  */
 import { fenToYuan } from '../../uni_modules/vk-pay/common/money';
 import type { SandboxCredentials } from '../credentials';

@@ -148,6 +148,7 @@ export const V2_REFUND_STATUS: Record<string, string> = { PROCESSING: 'PROCESSIN
 
 export function v2TradeState(order: SandboxOrder): string {
   if (order.status === 'SUCCESS') return order.refunded > 0 ? 'REFUND' : 'SUCCESS';
+  if (order.status === 'CLOSED' && order.failed_reason) return 'PAYERROR';
   return order.status;
 }
 
@@ -157,7 +158,7 @@ function v2OrderFields(order: SandboxOrder): Fields {
   const paid = order.status === 'SUCCESS';
   return {
     device_info: '', openid: order.payer_id, is_subscribe: paid ? 'N' : undefined, trade_type: order.pay_type,
-    trade_state: state, trade_state_desc: desc[state], bank_type: paid ? 'OTHERS' : undefined,
+    trade_state: state, trade_state_desc: state === 'PAYERROR' ? order.failed_reason : desc[state], bank_type: paid ? 'OTHERS' : undefined,
     total_fee: order.amount, fee_type: 'CNY', cash_fee: paid ? order.amount : undefined,
     transaction_id: paid ? order.transaction_id : undefined, out_trade_no: order.out_trade_no, attach: order.attach,
     time_end: paid && order.paid_at ? compactChina(order.paid_at) : undefined,

@@ -1,5 +1,5 @@
 /**
- * WeChat v2 notifications (PROTOCOLS.md 2): the payment result as signed XML (signed with the sign type the
+ * WeChat v2 notifications (docs/PROTOCOLS.md section 3): the payment result as signed XML (signed with the sign type the
  * order was placed with), and the refund result whose only protection is the AES-256-ECB `req_info`.
  */
 import { randomAlnum, type SandboxCredentials } from '../credentials';

@@ -1,6 +1,6 @@
 /**
  * WeChat Pay v3 request authentication and response signing, as api.mch.weixin.qq.com does it
- * (PROTOCOLS.md 1.3, 1.5). The canonical URL is the path + query exactly as received, so a client whose base
+ * (docs/PROTOCOLS.md section 2). The canonical URL is the path + query exactly as received, so a client whose base
  * URL is http://host/sandbox/wxpay/ signs `/sandbox/wxpay/v3/...` and that is what gets verified.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The JSON objects WeChat Pay v3 answers with and notifies (PROTOCOLS.md 1.2, 1.6): the transaction and the
+ * The JSON objects WeChat Pay v3 answers with and notifies (docs/PROTOCOLS.md section 2): the transaction and the
  * refund, and the encrypted, signed notification that carries them.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +18,7 @@ const STATE_DESC: Record<string, string> = {
 
 export function v3TradeState(order: SandboxOrder): string {
   if (order.status === 'SUCCESS') return order.refunded > 0 ? 'REFUND' : 'SUCCESS';
+  if (order.status === 'CLOSED' && order.failed_reason) return 'PAYERROR';
   return order.status;
 }
 
@@ -35,7 +36,7 @@ export function v3Transaction(order: SandboxOrder, amountShift = 0): Record<stri
     payer: order.payer_id ? { openid: order.payer_id } : {},
     promotion_detail: [],
     trade_state: state,
-    trade_state_desc: STATE_DESC[state],
+    trade_state_desc: state === 'PAYERROR' ? order.failed_reason : STATE_DESC[state],
   };
   if (paid) {
     Object.assign(tx, {

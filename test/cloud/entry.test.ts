@@ -61,7 +61,7 @@ describe('cloud-object adapter', () => {
     const obj = createCloudObject(services);
     const info = http('{"amount":100,"type":"recharge"}', { queryStringParameters: { type: 'from-query', lang: 'en' } });
     const out = await call(obj, thisFor('remember', info, 'tok'), 'remember', info.queryStringParameters);
-    expect(out).toEqual({ code: 0, msg: 'ok', data: { ok: true } });
+    expect(out).toEqual({ errCode: 0, errMsg: 'ok', code: 0, msg: 'ok', data: { ok: true } });
     expect(seen.params).toEqual({ amount: 100, type: 'recharge', lang: 'en' });
     expect(seen.req).toMatchObject({ method: 'remember', uniIdToken: 'tok', clientInfo: { clientIP: '1.2.3.4', source: 'http', requestId: 'r1', platform: 'web' } });
     expect(seen.req?.httpInfo).toEqual(info);
@@ -90,11 +90,13 @@ describe('cloud-object adapter', () => {
 
   it('errors become the envelope from the error table; unknown errors say nothing of their internals', async () => {
     const obj = createCloudObject(recordingServices().services);
-    expect(await call(obj, thisFor('fail', http('{}')), 'fail')).toEqual({ code: 40001, msg: 'parameter missing or malformed: amount must be a positive integer', action: 'check the parameters' });
+    const msg = 'parameter missing or malformed: amount must be a positive integer';
+    // both conventions on every reply: uniCloud's errCode/errMsg/errSubject and VK's code/msg/action
+    expect(await call(obj, thisFor('fail', http('{}')), 'fail')).toEqual({ errCode: 40001, errSubject: 'vk-pay', errMsg: msg, code: 40001, msg, action: 'check the parameters' });
     const crash = await call(obj, thisFor('crash', http('{}')), 'crash');
-    expect(crash).toEqual({ code: 50000, msg: 'unknown error', action: 'contact support' });
+    expect(crash).toEqual({ errCode: 50000, errSubject: 'vk-pay', errMsg: 'unknown error', code: 50000, msg: 'unknown error', action: 'contact support' });
     expect(JSON.stringify(crash)).not.toContain('secret');
-    expect(await call(obj, thisFor('nothing', http('{}')), 'nothing')).toEqual({ code: 0, msg: 'ok', data: null });
+    expect(await call(obj, thisFor('nothing', http('{}')), 'nothing')).toEqual({ errCode: 0, errMsg: 'ok', code: 0, msg: 'ok', data: null });
     expect(await call(obj, thisFor('_hidden', http('{}')), 'remember')).toMatchObject({ code: 40001 });
   });
 });
@@ -135,11 +137,26 @@ describe('notify adapter', () => {
 describe('timer adapter', () => {
   it('passes the trigger time to the sync and returns its summary', async () => {
     const { services, seen } = recordingServices();
-    const out = await createTimerFunction(services)({ Time: '2026-03-01T08:00:00.000Z', TriggerName: 'vk-pay-sync', Type: 'Timer' });
+    const at = Date.parse('2026-03-01T08:00:00.000Z');
+    const out = await createTimerFunction(services, { now: () => at + 1500 })({ Time: '2026-03-01T08:00:00.000Z', TriggerName: 'vk-pay-sync', Type: 'Timer' }, { SOURCE: 'timing' });
     expect(out).toEqual({ ran: true });
-    expect(seen.timer).toBe(Date.parse('2026-03-01T08:00:00.000Z'));
+    expect(seen.timer).toBe(at);
     expect(triggerTime({ Time: 'garbage' }, () => 42)).toBe(42);
     expect(triggerTime(undefined, () => 7)).toBe(7);
+  });
+
+  it('runs only for its trigger, and trusts the event time only near its own clock', async () => {
+    for (const SOURCE of ['client', 'function', 'http', 'server']) {
+      const { services, seen } = recordingServices();
+      const out = await createTimerFunction(services)({ Time: new Date().toISOString() }, { SOURCE });
+      expect(out, SOURCE).toMatchObject({ errCode: 40009, code: 40009 });
+      expect(seen.timer, SOURCE).toBeUndefined();
+    }
+    const now = Date.parse('2026-03-01T08:00:00.000Z');
+    // a caller dating the run a day ahead would expire orders early: the function's clock is used instead
+    expect(triggerTime({ Time: '2026-03-02T08:00:00.000Z' }, () => now)).toBe(now);
+    expect(triggerTime({ Time: '2026-02-28T08:00:00.000Z' }, () => now)).toBe(now);
+    expect(triggerTime({ Time: '2026-03-01T07:55:00.000Z' }, () => now)).toBe(now - 5 * 60_000);
   });
 });
 

@@ -55,20 +55,28 @@ describe('transport', () => {
     expect(last.headers.authorization).toBeUndefined();
   });
 
-  it('sends the dev uid when configured, and the bearer token only on admin calls', async () => {
-    const t = createTransport({ baseUrl: base, devUid: 'u-42', adminToken: 'tok-0123456789abcdef', requester: fetchRequester() });
+  it('sends the uni-id token on every call, and the bearer token only on admin calls', async () => {
+    const t = createTransport({ baseUrl: base, uniIdToken: () => 'jwt-of-u42', adminToken: 'tok-0123456789abcdef', requester: fetchRequester() });
     await t.call('echo', {});
-    expect(seen[seen.length - 1].headers['x-vkpay-dev-uid']).toBe('u-42');
+    expect(seen[seen.length - 1].headers['uni-id-token']).toBe('jwt-of-u42');
     expect(seen[seen.length - 1].headers.authorization).toBeUndefined();
     await t.call('echo', {}, { admin: true });
     expect(seen[seen.length - 1].headers.authorization).toBe('Bearer tok-0123456789abcdef');
+    expect(seen[seen.length - 1].headers['uni-id-token']).toBe('jwt-of-u42');
   });
 
-  it('refuses an admin call without a token before sending anything (40009)', async () => {
-    const before = seen.length;
-    const t = createTransport({ baseUrl: base, requester: fetchRequester() });
-    await expect(t.call('echo', {}, { admin: true })).rejects.toMatchObject({ code: 40009 });
-    expect(seen.length).toBe(before);
+  it('an admin call without a bearer token goes as the signed-in user (a uni-id admin role is checked by the server)', async () => {
+    const t = createTransport({ baseUrl: base, uniIdToken: () => 'jwt-of-admin', requester: fetchRequester() });
+    await t.call('echo', {}, { admin: true });
+    expect(seen[seen.length - 1].headers.authorization).toBeUndefined();
+    expect(seen[seen.length - 1].headers['uni-id-token']).toBe('jwt-of-admin');
+  });
+
+  it('reads both envelope conventions: errCode/errMsg (uniCloud) first, code/msg (VK) otherwise', () => {
+    expect(unwrapEnvelope({ status: 200, body: { errCode: 0, errMsg: 'ok', code: 0, msg: 'ok', data: 5 } })).toBe(5);
+    expect(unwrapEnvelope({ status: 200, body: { errCode: 0, errMsg: 'ok', data: 6 } })).toBe(6);
+    expect(() => unwrapEnvelope({ status: 200, body: { errCode: 40005, errMsg: 'order does not exist: X' } })).toThrow(expect.objectContaining({ code: 40005, detail: 'order does not exist: X', action: 'check the order number' }));
+    expect(() => unwrapEnvelope({ status: 200, body: { errCode: 'uni-id-token-expired', errMsg: 'expired' } })).toThrow(expect.objectContaining({ code: 50000 }));
   });
 
   it('turns an error envelope into an EnvelopeError with the code, message and action', async () => {

@@ -9,12 +9,11 @@ import http from 'node:http';
 import { setImmediate as realImmediate } from 'node:timers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { describeError } from '../../uni_modules/vk-pay/common/errors';
 import VkPay from '../../uni_modules/vk-pay/components/vk-pay/vk-pay.vue';
 import { PLATFORM_KEY, documentVisibility, type PaymentOutcome, type PlatformBridge } from '../../uni_modules/vk-pay/components/vk-pay/platform';
 import type { ClientPayment } from '../../uni_modules/vk-pay/components/vk-pay/api-types';
-import { usePaymentStore } from '../../uni_modules/vk-pay/components/vk-pay/store';
+import { resetPaymentStore, usePaymentStore } from '../../uni_modules/vk-pay/components/vk-pay/store';
 import { qrDataUrl } from '../../uni_modules/vk-pay/components/vk-pay/qr';
 
 type Envelope = Record<string, unknown>;
@@ -94,13 +93,23 @@ async function settle(untilCalls?: number): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => realImmediate(r));
 }
 
+/** uni's storage, the one platform API the store reads here: uni-id keeps the signed-in user's token in it. */
+const storage = new Map<string, unknown>();
+(globalThis as Record<string, unknown>).uni = {
+  getStorageSync: (k: string) => storage.get(k) ?? '',
+  setStorageSync: (k: string, v: unknown) => void storage.set(k, v),
+  removeStorageSync: (k: string) => void storage.delete(k),
+};
+
 function mountPay(props: Record<string, unknown> = {}): VueWrapper {
-  const pinia = createPinia();
-  setActivePinia(pinia);
-  usePaymentStore().configure({ baseUrl: base, devUid: 'buyer-1' });
+  storage.clear();
+  storage.set('uni_id_token', 'token-of-buyer-1');
+  storage.set('uni_id_token_expired', 4e12);
+  resetPaymentStore();
+  usePaymentStore().configure({ baseUrl: base });
   wrapper = mount(VkPay, {
     props: { provider: 'wxpay', payType: 'native', type: 'recharge', amount: 100, ...props },
-    global: { plugins: [pinia], provide: { [PLATFORM_KEY as symbol]: bridge } },
+    global: { provide: { [PLATFORM_KEY as symbol]: bridge } },
   });
   return wrapper;
 }
@@ -143,7 +152,9 @@ describe('<vk-pay> polling', () => {
     const t0 = Date.now();
     await clickPay(w);
     expect(calls[0]).toMatchObject({ method: 'createPayment', body: { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 100 } });
-    expect(calls[0].headers['x-vkpay-dev-uid']).toBe('buyer-1');
+    // the user is named by their uni-id token, as uni-id keeps it in storage
+    expect(calls[0].headers['uni-id-token']).toBe('token-of-buyer-1');
+    expect(calls[0].headers['x-vkpay-dev-uid']).toBeUndefined();
     expect(w.text()).toContain('weixin://wxpay/bizpayurl?pr=abc');
     // the code_url as a QR image to scan, above the text and the button that stay for a person on the phone
     const box = w.find('.vk-pay__box');
@@ -180,7 +191,7 @@ describe('<vk-pay> polling', () => {
     await settle();
     expect(queriesOf()).toHaveLength(1);
     await w.vm.$nextTick();
-    expect(w.text()).toContain('Paused while the page is hidden');
+    expect(w.text()).toContain('Paused while the page is in the background');
 
     script.queries = [final('T-HIDE', 'paid')];
     const shownAt = Date.now();
@@ -208,7 +219,7 @@ describe('<vk-pay> polling', () => {
     expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'closed', out_trade_no: 'T-CLOSED' });
     // the order is over: nothing left to scan
     expect(w.find('.vk-pay__qr').exists()).toBe(false);
-    expect(w.find('.vk-pay__modal').text()).toContain('the order was closed without payment');
+    expect(w.find('.vk-pay__modal').text()).toContain('The order was closed without payment');
     await vi.advanceTimersByTimeAsync(60_000);
     await settle();
     expect(queriesOf()).toHaveLength(2);
@@ -261,8 +272,10 @@ describe('<vk-pay> errors and events', () => {
     expect(modal.find('.vk-pay__modal-title').text()).toBe(expected.msg);
     expect(modal.find('.vk-pay__modal-action').text()).toBe(expected.action);
     expect(modal.find('.vk-pay__modal-code').text()).toContain('40007');
-    expect(modal.find('.vk-pay__modal-detail').text()).toBe('card declined');
-    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40007, msg: expected.msg, action: expected.action });
+    // the developer's detail reaches the fail event and the console, never the payer's modal
+    expect(modal.text()).not.toContain('card declined');
+    expect(modal.text()).not.toContain('insufficient balance');
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'error', code: 40007, msg: expected.msg, action: expected.action, detail: 'card declined' });
     await modal.find('button').trigger('click');
     expect(w.find('.vk-pay__modal').exists()).toBe(false);
   });
@@ -307,8 +320,51 @@ describe('<vk-pay> errors and events', () => {
     const w = mountPay({ provider: 'alipay', payType: 'mp' });
     await clickPay(w);
     await w.vm.$nextTick();
-    expect(w.emitted('fail')![0][0]).toMatchObject({ code: 50000, out_trade_no: 'T-SHEET' });
-    expect(w.find('.vk-pay__modal-title').text()).toBe(describeError(50000, 'en').msg);
+    // the payer reads that the payment was not completed; the sheet's errMsg is the developer's
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'failed', out_trade_no: 'T-SHEET', detail: 'requestPayment:fail internal' });
+    expect(w.find('.vk-pay__modal-title').text()).toBe('The payment was not completed');
+    expect(w.find('.vk-pay__modal').text()).not.toContain('requestPayment');
+    expect(queriesOf()).toHaveLength(0);
+  });
+
+  it('a payment the provider refused ends as failed, with the provider\'s reason on its own line', async () => {
+    script.create = created('T-DECLINED', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=x' });
+    const closed = { code: 0, msg: 'ok', data: { out_trade_no: 'T-DECLINED', status: 'closed', amount: 100, refunded_amount: 0, close_reason: 'failed', provider_reason: '银行卡余额不足' } };
+    script.queries = [closed];
+    const w = mountPay({ lang: 'zh' });
+    await clickPay(w);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(3);
+    expect(w.emitted('fail')![0][0]).toMatchObject({ reason: 'failed', provider_reason: '银行卡余额不足' });
+    expect(w.find('.vk-pay__modal-title').text()).toBe('支付未成功');
+    expect(w.find('.vk-pay__modal-reason').text()).toBe('原因：银行卡余额不足');
+    expect(calls.map((c) => c.method)).toEqual(['createPayment', 'queryPayment', 'getPaymentResult']);
+  });
+
+  it('Cancel asks the server to close the order (cancelPayment), stops polling and emits cancel', async () => {
+    script.create = created('T-BACK', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=y' });
+    script.queries = [{ code: 0, msg: 'ok', data: { out_trade_no: 'T-BACK', status: 'closed', amount: 100, refunded_amount: 0 } }];
+    const w = mountPay();
+    await clickPay(w);
+    await w.find('.vk-pay__cancel').trigger('click');
+    await settle(3);
+    expect(calls.map((c) => c.method)).toEqual(['createPayment', 'cancelPayment']);
+    expect(calls[1].body).toEqual({ out_trade_no: 'T-BACK' });
+    expect(w.emitted('cancel')![0][0]).toEqual({ out_trade_no: 'T-BACK' });
+    expect(w.find('.vk-pay__modal').exists()).toBe(false);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(queriesOf()).toHaveLength(0);
+  });
+
+  it('a Cancel that comes after the money went through ends in success', async () => {
+    script.create = created('T-LATE', { kind: 'code_url', code_url: 'weixin://wxpay/bizpayurl?pr=z' });
+    script.queries = [final('T-LATE', 'paid')];
+    const w = mountPay();
+    await clickPay(w);
+    await w.find('.vk-pay__cancel').trigger('click');
+    await settle(3);
+    expect(w.emitted('cancel')).toBeUndefined();
+    expect(w.emitted('success')![0][0]).toMatchObject({ status: 'paid' });
   });
 
   it('in H5 redirect mode sends the return URL to the server and leaves for the payment page it answers', async () => {

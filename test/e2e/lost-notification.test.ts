@@ -38,7 +38,9 @@ describe('a lost notification is repaired by the timer', () => {
     const faults = await post('/sandbox/control/faults', { channel: 'wxpay', unreachable: true });
     expect(faults.status).toBe(200);
 
-    const created = await post('/http/vk-pay-co/createPayment', { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 1234 }, { 'x-vkpay-dev-uid': 'e2e-user' });
+    const login = await post('/__dev/login', { uid: 'e2e-user' });
+    expect(login.json).toMatchObject({ uid: 'e2e-user', token: expect.any(String) });
+    const created = await post('/http/vk-pay-co/createPayment', { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 1234 }, { 'uni-id-token': login.json.token });
     expect(created.json).toMatchObject({ code: 0 });
     const no: string = created.json.data.out_trade_no;
 

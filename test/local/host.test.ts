@@ -1,5 +1,5 @@
 /**
- * The local host: routes of DESIGN.md section 3, bad input refused before any function runs (and nothing
+ * The local host: routes of docs/CONTRACTS.md section 3, bad input refused before any function runs (and nothing
  * written for it), data kept across a restart, and a clean stop on SIGINT.
  */
 import { spawn } from 'node:child_process';

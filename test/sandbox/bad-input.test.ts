@@ -66,7 +66,7 @@ describe('npm run sandbox', () => {
       });
       const page = await fetch(url);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('vk-pay sandbox');
+      expect(await page.text()).toContain('vk-pay 沙箱');
     } finally {
       if (child.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));

@@ -7,7 +7,7 @@ import { credentialsPath, ensureSandboxCredentials } from '../../sandbox/credent
 import { alipayCall, control, startReceiver, startSandbox, tradeNo, v3Call, waitFor, type RunningSandbox } from './helpers';
 
 describe('sandbox credentials', () => {
-  it('are generated once in the DESIGN.md shape with mode 0600, then reused', async () => {
+  it('are generated once in the documented shape (docs/CONTRACTS.md section 12) with mode 0600, then reused', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-creds-'));
     try {
       const [a, b] = await Promise.all([ensureSandboxCredentials(home), ensureSandboxCredentials(home)]);
@@ -101,6 +101,40 @@ describe('cashier', () => {
     const action = html.match(/action="([^"]+\/pay)"/)![1];
     const pay = await fetch(`${s.base}${action}`, { method: 'POST', body: 'redirect_url=http%3A%2F%2F127.0.0.1%3A9%2Fback', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
     expect([pay.status, pay.headers.get('location')]).toEqual([303, 'http://127.0.0.1:9/back']);
+  });
+});
+
+describe('cashier: language, backing out and a declined payment (issue 10)', () => {
+  it('speaks Chinese by default and English when the browser asks for it or ?lang=en', async () => {
+    const url = await nativeOrder(tradeNo());
+    const zh = await (await fetch(url)).text();
+    expect(zh).toContain('确认支付');
+    expect(zh).toContain('取消支付');
+    expect(zh).not.toContain('>Pay<');
+    const en = await (await fetch(url, { headers: { 'accept-language': 'en-US,en;q=0.9' } })).text();
+    expect(en).toContain('>Pay<');
+    expect(en).toContain('>Cancel<');
+    expect(await (await fetch(`${url}&lang=en`, { headers: { 'accept-language': 'zh-CN' } })).text()).toContain('Sandbox checkout');
+  });
+
+  it('Cancel on an Alipay wap order goes to quit_url with no trade facts; the trade stays payable', async () => {
+    const no = tradeNo();
+    const created = await alipayCall(s, 'alipay.trade.wap.pay', { out_trade_no: no, total_amount: '1.00', subject: 'x', quit_url: 'http://127.0.0.1:9/result?vkpay_return=quit' }, {
+      extra: { return_url: 'http://127.0.0.1:9/result', notify_url: 'http://127.0.0.1:9/n' },
+    });
+    const cancel = await fetch(`${created.headers.location}/cancel`, { method: 'POST', redirect: 'manual' });
+    expect([cancel.status, cancel.headers.get('location')]).toEqual([303, 'http://127.0.0.1:9/result?vkpay_return=quit']);
+    expect(s.sandbox.control.order('alipay', no)?.status).toBe('NOTPAY');
+  });
+
+  it('a declined WeChat payment reads PAYERROR with the reason on v3 queries; Alipay cannot fail', async () => {
+    const no = tradeNo();
+    await nativeOrder(no);
+    expect((await control(s, 'pay', { channel: 'wxpay', out_trade_no: no, outcome: 'fail', reason: '银行卡已冻结' })).status).toBe(200);
+    const q = await v3Call(s, 'GET', `/v3/pay/transactions/out-trade-no/${no}?mchid=${s.creds.wxpay.mchId}`);
+    expect(q.json()).toMatchObject({ trade_state: 'PAYERROR', trade_state_desc: '银行卡已冻结' });
+    expect((await control(s, 'pay', { channel: 'wxpay', out_trade_no: no })).json().code).toBe('ORDER_CLOSED');
+    expect((await control(s, 'pay', { channel: 'alipay', out_trade_no: no, outcome: 'fail' })).status).toBe(400);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * Every vector in ../shared/vectors/vectors.json, checked against OUR signing functions (not node:crypto
- * directly), so a regression in a builder or a key loader fails here.
+ * Every vector in test/fixtures/vectors/vectors.json (public test data; provenance in that folder's README),
+ * checked against OUR signing functions (not node:crypto directly), so a regression in a builder or a key loader
+ * fails here.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,8 +18,7 @@ import {
 } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/signing';
 import { SignatureError } from '../../uni_modules/vk-pay/common/errors';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const vectorsDir = path.resolve(repoRoot, '../shared/vectors');
+const vectorsDir = path.resolve(__dirname, '../fixtures/vectors');
 const V = JSON.parse(readFileSync(path.join(vectorsDir, 'vectors.json'), 'utf8'));
 const file = (name: string) => readFileSync(path.join(vectorsDir, name), 'utf8');
 

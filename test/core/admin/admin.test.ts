@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, type Harness } from '../support/harness';
+import { cloudRequest, type Harness } from '../support/harness';
 import { createAdminMethods } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/admin';
-import type { CloudRequest } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
 import { createSyncTimer } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync';
 import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
 import { age, createOrder, getOrder, newCounts, payWithLostNotification, rows, startSyncHarness } from '../sync/sync-harness';
@@ -16,20 +15,10 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 });
 
-function request(method: string, as: { admin?: boolean; uid?: string }): CloudRequest {
-  const headers: Record<string, string> = {};
-  if (as.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-  if (as.uid) headers['x-vkpay-dev-uid'] = as.uid;
-  return {
-    method,
-    clientInfo: { clientIP: '127.0.0.1', userAgent: 'vitest', source: 'http', requestId: 'admin-test' },
-    httpInfo: { path: `/${method}`, httpMethod: 'POST', headers, queryStringParameters: {}, body: '{}', isBase64Encoded: false },
-  };
-}
 
-function adminCall<T = any>(method: string, params: Record<string, unknown> = {}, as: { admin?: boolean; uid?: string } = { admin: true }): Promise<T> {
+function adminCall<T = any>(method: string, params: Record<string, unknown> = {}, as: { admin?: boolean; uid?: string; roles?: string[] } = { admin: true }): Promise<T> {
   const methods = createAdminMethods(h!.core.ctx);
-  return methods[method](params, request(method, as)) as Promise<T>;
+  return cloudRequest(method, as, '{}').then((req) => methods[method](params, req) as Promise<T>);
 }
 
 async function server(handler: http.RequestListener): Promise<string> {
@@ -42,10 +31,12 @@ async function server(handler: http.RequestListener): Promise<string> {
 describe('admin methods: access', () => {
   it('every method refuses a signed-in person without the admin role (40009) and a wrong token', async () => {
     h = await startSyncHarness();
-    for (const m of ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl']) {
+    for (const m of ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts']) {
       await expect(adminCall(m, { out_trade_no: 'NO0000001' }, { uid: 'mallory' })).rejects.toMatchObject({ code: 40009 });
     }
-    const wrong = request('getStats', {});
+    // a uni-id user with the admin role is an admin too (adminRoles, default ['admin'])
+    expect((await adminCall('getStats', {}, { uid: 'ops', roles: ['admin'] })).orders).toBe(0);
+    const wrong = await cloudRequest('getStats', {});
     wrong.httpInfo!.headers.authorization = 'Bearer not-the-token-0000000000';
     await expect(createAdminMethods(h.core.ctx).getStats({}, wrong)).rejects.toMatchObject({ code: 40009 });
     expect((await adminCall('getStats', {})).orders).toBe(0);
@@ -132,6 +123,14 @@ describe('admin methods: logs, errors, stats', () => {
     expect(errs.rows[0]).toMatchObject({ code: 40005, action: 'queryPayment' });
     expect((await adminCall('listErrors', { code: 40002 })).total).toBe(0);
     await expect(adminCall('listLogs', { typo: 1 })).rejects.toMatchObject({ code: 40001 });
+    // VK-style paging names the page pageIndex; the answer carries both names
+    const vk = await adminCall('listLogs', { type: 'create', pageSize: 1, pageIndex: 2 });
+    expect(vk).toMatchObject({ page: 2, pageIndex: 2, pageSize: 1, total: 2 });
+    expect(vk.rows[0].out_trade_no).toBe(a);
+    expect((await adminCall('listErrors', { pageIndex: 1, pageSize: 5 })).pageIndex).toBe(1);
+    expect(await adminCall('listLogs', { page: 2, pageIndex: 2, pageSize: 1 })).toMatchObject({ page: 2 });
+    await expect(adminCall('listLogs', { page: 1, pageIndex: 2 })).rejects.toMatchObject({ code: 40001, message: expect.stringContaining('pageIndex') });
+    await expect(adminCall('listErrors', { pageIndex: 0 })).rejects.toMatchObject({ code: 40001 });
   });
 
   it('getStats reports the repaired mismatch and the provider latency', async () => {
@@ -170,7 +169,7 @@ describe('admin methods: checkNotifyUrl', () => {
     h = await startSyncHarness();
     const production = { ...h.core.ctx, config: { ...h.core.ctx.config, env: 'production' as const } };
     const ok = await server((_req, res) => { res.writeHead(200); res.end('success'); });
-    const r: any = await createAdminMethods(production).checkNotifyUrl({ url: `${ok}/notify` }, request('checkNotifyUrl', { admin: true }));
+    const r: any = await createAdminMethods(production).checkNotifyUrl({ url: `${ok}/notify` }, await cloudRequest('checkNotifyUrl', { admin: true }));
     expect(r.ok).toBe(false);
     expect(r.results[0]).toMatchObject({ reachable: true, status: 200 });
     expect(r.results[0].problems.map((p: any) => p.code)).toEqual(['not_public']);

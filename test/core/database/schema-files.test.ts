@@ -31,7 +31,7 @@ describe('database files', () => {
     for (const name of ['payment_logs', 'payment_errors', 'payment_notifications', 'payment_transactions', 'vk_pay_notify_rejections']) expect(read(`${name}.schema.json`).permission.read).toBe(false);
   });
 
-  it('declares the unique keys of DESIGN.md section 7', () => {
+  it('declares the unique keys of docs/CONTRACTS.md section 10', () => {
     const specs = loadIndexSpecs(INDEX_DIR);
     const unique = (c: string) => (specs.get(c) ?? []).filter((s) => s.unique).map((s) => s.fields.join('+'));
     // transaction_id (sparse: pending orders have none) - one provider payment pays at most one order

@@ -56,6 +56,12 @@ describe('getStats on a known data set', () => {
       { key: `alipay:${IN - (IN % 60_000)}`, source: 'alipay', minute: IN - (IN % 60_000), count: 3 },
       { key: `wxpay:${OUT - (OUT % 60_000)}`, source: 'wxpay', minute: OUT - (OUT % 60_000), count: 100 },
     ]);
+    // five payments: two confirmed by their notification, three repaired by a query or the timer (missed), one of
+    // which had its notification turn up afterwards (late, logged as a duplicate)
+    // (the paying move writes paid_source and paid_recorded_at on the order)
+    const paidOrder = (n: string, source: string, at = IN) => ({ out_trade_no: n, user_id: 'u', type: 'recharge', provider: 'wxpay', channel: 'wxpay', amount: 1, status: 'paid', transaction_id: `T${n}`, paid_at: at - 1000, paid_source: source, paid_recorded_at: at, create_date: OUT - 1 });
+    await add(COLLECTIONS.orders, [paidOrder('N1', 'notify'), paidOrder('N2', 'notify'), paidOrder('Q1', 'query'), paidOrder('Q2', 'timer'), paidOrder('Q3', 'admin'), paidOrder('OLD', 'query', OUT)]);
+    await add(COLLECTIONS.logs, [{ type: 'notify', status: 'duplicate', out_trade_no: 'Q1', create_date: IN + 5000 }]);
 
     const s = await getStats({ db: t.db, now: () => TO }, { from: FROM, to: TO });
     expect(s).toMatchObject({
@@ -66,8 +72,11 @@ describe('getStats on a known data set', () => {
       success_rate: 0.5,
       pending: 2,
       pending_now: 3,
-      notifications: 5, // the 4 notify logs in range + the alipay one
-      notification_success_rate: 0.8,
+      notifications: 6, // the 4 notify logs in range + the alipay one + Q1's late one
+      notifications_refused: 1,
+      notification_success_rate: 0.4, // not 5/6: three of five payments had to be repaired
+      missed_notifications: 3,
+      late_notifications: 1,
       notifications_rejected: 10,
       mismatches_repaired: 2,
       paid_after_close: 1,

@@ -209,7 +209,7 @@ describe('alipay config', () => {
     expect(() => createAlipayProvider(config({ appPrivateKeyPem: '' }), { http })).toThrow(/alipay.appPrivateKeyPem is missing/);
   });
 
-  it('maps the DESIGN.md section 4 credentials shape', () => {
+  it('maps the sandbox credentials shape (docs/CONTRACTS.md section 12)', () => {
     const c = alipayConfigFromCredentials({ appId: APP_ID, sellerId: SELLER_ID, app: { privateKeyPem: appKeys.privateKeyPem, publicKeyPem: appKeys.publicKeyPem }, alipay: { publicKeyPem: alipayKeys.publicKeyPem } }, 'http://127.0.0.1:1/sandbox/alipay/gateway.do');
     expect(c).toMatchObject({ appId: APP_ID, sellerId: SELLER_ID, appPrivateKeyPem: appKeys.privateKeyPem, alipayPublicKeyPem: alipayKeys.publicKeyPem, gatewayUrl: 'http://127.0.0.1:1/sandbox/alipay/gateway.do' });
   });

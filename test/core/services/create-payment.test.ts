@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
-import { startHarness, type Harness } from '../support/harness';
+import { cloudRequest, startHarness, type Harness } from '../support/harness';
 import { makeOrderNo, nextSequence, isValidOrderNo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/orders/order-no';
 import { createCoreServices } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
 import { decryptUserInfo } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/logging/user-info-crypto';
@@ -48,14 +48,65 @@ describe('createPayment', () => {
     expect((await all(h.t.db, 'payment_orders')).filter((o) => o.user_id === 'racer')).toHaveLength(1);
   });
 
+  it('a repeat recharge after the first was paid makes a new pending order, never the paid one (issue 10)', async () => {
+    h = await startHarness();
+    const first = await h.call('createPayment', recharge, { uid: 'again' });
+    expect(h.sandbox.control.pay('wxpay', first.out_trade_no).ok).toBe(true);
+    expect(await h.sandbox.control.settled(10_000)).toBe(true);
+    await expect(h.call('queryPayment', { out_trade_no: first.out_trade_no }, { uid: 'again' })).resolves.toMatchObject({ status: 'paid' });
+
+    const second = await h.call('createPayment', recharge, { uid: 'again' });
+    expect(second.out_trade_no).not.toBe(first.out_trade_no);
+    expect(second.reused).toBeUndefined();
+    await expect(h.call('queryPayment', { out_trade_no: second.out_trade_no }, { uid: 'again' })).resolves.toMatchObject({ status: 'pending' });
+    // pressing Pay twice on the second recharge still answers the second order
+    const again = await h.call('createPayment', recharge, { uid: 'again' });
+    expect(again.out_trade_no).toBe(second.out_trade_no);
+    // ... and ten racing creates after it was paid too make exactly one third order between them
+    h.sandbox.control.pay('wxpay', second.out_trade_no);
+    await h.sandbox.control.settled(10_000);
+    await h.call('queryPayment', { out_trade_no: second.out_trade_no }, { uid: 'again' });
+    const racing = await Promise.all(Array.from({ length: 10 }, () => h.call('createPayment', recharge, { uid: 'again' })));
+    expect(new Set(racing.map((r) => r.out_trade_no)).size).toBe(1);
+    expect([first.out_trade_no, second.out_trade_no]).not.toContain(racing[0].out_trade_no);
+    const orders = (await all(h.t.db, 'payment_orders')).filter((o) => o.user_id === 'again');
+    expect(orders.map((o) => o.status).sort()).toEqual(['paid', 'paid', 'pending']);
+    expect(new Set(orders.map((o) => o.dedupe_key)).size).toBe(3);
+  });
+
+  it('a closed or expired twin is not reused: the same input makes a new order', async () => {
+    h = await startHarness();
+    const first = await h.call('createPayment', recharge, { uid: 'twins' });
+    await h.call('closeOrder', { out_trade_no: first.out_trade_no }, { uid: 'twins' });
+    const afterClose = await h.call('createPayment', recharge, { uid: 'twins' });
+    expect(afterClose.out_trade_no).not.toBe(first.out_trade_no);
+    expect(afterClose.reused).toBeUndefined();
+
+    // a pending twin whose time is (nearly) up is not handed out either: the person would meet an expired cashier
+    await h.t.db.collection('payment_orders').where({ out_trade_no: afterClose.out_trade_no }).update({ expires_at: Date.now() + 5_000 });
+    const afterExpiry = await h.call('createPayment', recharge, { uid: 'twins' });
+    expect([first.out_trade_no, afterClose.out_trade_no]).not.toContain(afterExpiry.out_trade_no);
+    expect(afterExpiry.expires_at).toBeGreaterThan(Date.now() + 3600_000);
+  });
+
+  it('a given out_trade_no that was paid answers 40006, never the paid order as a new payment', async () => {
+    h = await startHarness();
+    const given = { ...recharge, out_trade_no: 'GIVEN_0001' };
+    const first = await h.call('createPayment', given, { uid: 'given' });
+    h.sandbox.control.pay('wxpay', first.out_trade_no);
+    await h.sandbox.control.settled(10_000);
+    await h.call('queryPayment', { out_trade_no: first.out_trade_no }, { uid: 'given' });
+    await expect(h.call('createPayment', given, { uid: 'given' })).rejects.toMatchObject({ code: 40006 });
+  });
+
   it('rate limit per user and minute, shared by every instance through the database (40008)', async () => {
     h = await startHarness({ config: { rateLimit: { perMinute: 3 } } });
     const second = createCoreServices({ dao: h.t.dao, db: h.t.db, config: h.core.ctx.config, providers: (ch) => h.core.ctx.provider(ch) });
-    const req = (uid: string) => ({ method: 'createPayment', clientInfo: { clientIP: '1', userAgent: 'x', source: 'http', requestId: 'r' }, httpInfo: { path: '/', httpMethod: 'POST', headers: { 'x-vkpay-dev-uid': uid }, queryStringParameters: {}, body: '', isBase64Encoded: false } });
+    const req = (uid: string) => cloudRequest('createPayment', { uid });
     await h.call('createPayment', { ...recharge, amount: 1 }, { uid: 'rl' });
-    await second.methods.createPayment({ ...recharge, amount: 2 }, req('rl'));
+    await second.methods.createPayment({ ...recharge, amount: 2 }, await req('rl'));
     await h.call('createPayment', { ...recharge, amount: 3 }, { uid: 'rl' });
-    await expect(second.methods.createPayment({ ...recharge, amount: 4 }, req('rl'))).rejects.toMatchObject({ code: 40008 });
+    await expect(second.methods.createPayment({ ...recharge, amount: 4 }, await req('rl'))).rejects.toMatchObject({ code: 40008 });
     await expect(h.call('createPayment', { ...recharge, amount: 5 }, { uid: 'rl' })).rejects.toMatchObject({ code: 40008 });
     await h.call('createPayment', { ...recharge, amount: 6 }, { uid: 'someone-else' });
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => h.call('createPayment', { ...recharge, amount: 100 + i }, { uid: 'burst' })));

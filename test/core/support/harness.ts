@@ -16,9 +16,27 @@ import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/clou
 import { createCoreServices, type CoreDeps, type VkPayCore } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
 import type { CloudRequest } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/entry/services';
 import type { Channel, IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import { uniIdAuth } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/auth/adapters';
 import { HOOKS_DIR, openTestDb, type TestDb } from './db';
+import { testUniId } from './uni-id';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** The harness's uni-id: real HS256 tokens, verified by the core through uniIdAuth as on a real space. */
+export const HARNESS_UNI_ID = testUniId();
+/** A uni-id token for `uid` (what the client sends as `uni-id-token`). */
+export const tokenFor = (uid: string, roles: string[] = []) => HARNESS_UNI_ID.tokenFor(uid, roles);
+
+/** The request uniCloud hands the cloud object for a URL-ized call, as a user (token) or the admin (bearer). */
+export async function cloudRequest(method: string, as: { uid?: string; roles?: string[]; admin?: boolean } = {}, body = ''): Promise<CloudRequest> {
+  const headers: Record<string, string> = {};
+  if (as.uid) headers['uni-id-token'] = await tokenFor(as.uid, as.roles);
+  if (as.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+  return {
+    method,
+    clientInfo: { clientIP: '127.0.0.1', userAgent: 'vitest', platform: 'h5', source: 'http', requestId: 'test' },
+    httpInfo: { path: `/${method}`, httpMethod: 'POST', headers, queryStringParameters: {}, body, isBase64Encoded: false },
+  };
+}
 
 let sharedCreds: Promise<SandboxCredentials> | undefined;
 
@@ -31,8 +49,8 @@ export interface Harness {
   creds: SandboxCredentials;
   t: TestDb;
   received: Received[];
-  /** calls a cloud-object method as a user (dev header) or as the admin (bearer token) */
-  call<T = any>(method: string, params: Record<string, unknown>, as?: { uid?: string; admin?: boolean }): Promise<T>;
+  /** calls a cloud-object method as a user (uni-id token) or as the admin (bearer token) */
+  call<T = any>(method: string, params: Record<string, unknown>, as?: { uid?: string; roles?: string[]; admin?: boolean }): Promise<T>;
   /** delivers a notification straight to the core (what the notify route does) */
   notify(channel: Channel, req: IncomingNotification): Promise<{ statusCode: number; body: string }>;
   close(): Promise<void>;
@@ -54,6 +72,7 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
       custom: { amount: 'custom', resolve: ({ goods_id }: { goods_id?: string }) => ({ amount: goods_id === 'big' ? 9999 : 100, subject: `custom ${goods_id ?? ''}` }) },
     },
     adminToken: ADMIN_TOKEN,
+    auth: uniIdAuth({ uniIdCommon: HARNESS_UNI_ID.uniIdCommon }),
     rateLimit: { perMinute: 1000 },
     awaitNotifyMs: 2000,
     ...over,
@@ -96,15 +115,8 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
 
   return {
     base, core: c, sandbox: sb, creds: sb.credentials, t, received,
-    call(method, params, as = {}) {
-      const headers: Record<string, string> = {};
-      if (as.uid) headers['x-vkpay-dev-uid'] = as.uid;
-      if (as.admin) headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-      const req: CloudRequest = {
-        method,
-        clientInfo: { clientIP: '127.0.0.1', userAgent: 'vitest', platform: 'h5', source: 'http', requestId: 'test' },
-        httpInfo: { path: `/${method}`, httpMethod: 'POST', headers, queryStringParameters: {}, body: JSON.stringify(params), isBase64Encoded: false },
-      };
+    async call(method, params, as = {}) {
+      const req = await cloudRequest(method, as, JSON.stringify(params));
       const fn = c.methods[method];
       if (!fn) throw new Error(`no method ${method}`);
       return fn(params, req) as Promise<any>;

@@ -1,5 +1,5 @@
 /**
- * Order and refund statuses and their allowed transitions, declared as data (DESIGN.md section 7).
+ * Order and refund statuses and their allowed transitions, declared as data (docs/CONTRACTS.md section 9).
  * The core's one transition function reads these tables; each is checked once when the core loads.
  */
 export const ORDER_STATUSES = ['pending', 'paid', 'closed', 'partially_refunded', 'refunded'] as const;

@@ -1,8 +1,8 @@
 /**
- * The shapes the client exchanges with the cloud object `vk-pay-co` (DESIGN.md section 5).
- * `ClientPayment` is the core's own type, imported as a type only so no server code enters the app bundle.
+ * The shapes the client exchanges with the cloud object `vk-pay-co` (docs/CONTRACTS.md section 6). `ClientPayment`
+ * and the provider/pay-type names are shared with the core through `common/`, inside this package.
  */
-import type { ClientPayment, PayType, ProviderName } from '../../uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { ClientPayment, PayType, ProviderName } from '../../common/payment-types';
 import type { OrderStatus } from '../../common/status';
 
 export type { ClientPayment, PayType, ProviderName, OrderStatus };
@@ -39,7 +39,11 @@ export interface QueryPaymentResult {
   refunded_amount: number;
 }
 
-/** What `fail` carries and the modal shows: the error table's message and action for the code. */
+/**
+ * What `fail` carries and the modal shows: the payer's words (`msg`, `action`, and the provider's reason when a
+ * payment was refused). `detail` is the developer's (the server's message, the platform's errMsg): for the app's
+ * handler and the console, never shown to the payer.
+ */
 export interface PayFailure {
   /** a table code (common/errors.ts) when reason is 'error' */
   code?: number;
@@ -47,6 +51,52 @@ export interface PayFailure {
   action: string;
   /** the server's own message, when it said more than the table */
   detail?: string;
-  reason: 'error' | 'closed' | 'timeout';
+  /** the provider's words on why a payment was refused (WeChat's trade_state_desc) */
+  provider_reason?: string;
+  /** error: a call failed · closed: closed or expired unpaid · failed: the payment was refused · timeout: not confirmed in time */
+  reason: 'error' | 'closed' | 'timeout' | 'failed' | 'cancelled';
   out_trade_no?: string;
+}
+
+/** Why an order closed, as the server recorded it (getPaymentResult). */
+export type CloseReason = 'cancelled' | 'failed' | 'expired' | 'provider_closed' | 'closed' | 'create_failed';
+
+/** What the purchase did (the recharge hook's points, the goods), as getPaymentResult answers it. */
+export interface PaymentEffect {
+  state: 'done' | 'pending' | 'failed' | 'none';
+  kind?: string;
+  points?: number;
+  balance?: number;
+  goods_id?: string;
+  name?: string;
+}
+
+/** getPaymentResult: the result page's view of an order, read from the server (owner or admin only). */
+export interface PaymentResult extends QueryPaymentResult {
+  expires_at: number;
+  create_date: number;
+  type: string;
+  subject: string;
+  goods_id?: string;
+  provider: ProviderName;
+  pay_type: PayType;
+  close_reason?: CloseReason;
+  provider_reason?: string;
+  effect?: PaymentEffect;
+}
+
+/** An order type's amount rule, as getPayOptions answers it: the page validates against it before Pay. */
+export type PayOptionType =
+  | { type: string; amount: 'client'; min: number; max: number }
+  | { type: string; amount: 'catalog'; catalog: Array<{ goods_id: string; amount: number; subject: string }> }
+  | { type: string; amount: 'custom' };
+
+/** getPayOptions: the providers with their pay types, the order types with their limits. */
+export interface PayOptions {
+  env: string;
+  providers: Array<{ provider: ProviderName; channel: string; pay_types: PayType[] }>;
+  types: PayOptionType[];
+  /** integer fen */
+  maxAmount: number;
+  ttlMs: number;
 }

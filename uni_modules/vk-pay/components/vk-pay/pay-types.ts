@@ -1,21 +1,19 @@
 /**
- * Which pay_type fits which uni-app platform (DESIGN.md section 5): a mini-program pays with its own provider's
+ * Which pay_type fits which uni-app platform (docs/CONTRACTS.md section 6): a mini-program pays with its own provider's
  * `mp`, App with `app`, H5 with a payment page or a QR code (WeChat `jsapi` only inside WeChat's browser).
  */
 import type { PayType, ProviderName } from './api-types';
+import { vkPayText, type VkPayMessageKey } from './i18n';
 
-export const PROVIDER_NAMES: Record<ProviderName, string> = { wxpay: 'WeChat Pay', alipay: 'Alipay' };
+/** The provider's name in the app's language (微信支付 / WeChat Pay). */
+export function providerName(p: ProviderName): string {
+  return vkPayText(`vkpay.provider.${p}` as VkPayMessageKey);
+}
 
-export const PAY_TYPE_NAMES: Record<PayType, string> = {
-  jsapi: 'In WeChat (JSAPI)',
-  mp: 'Mini-program',
-  app: 'App',
-  h5: 'Mobile web (H5)',
-  native: 'QR code (Native)',
-  wap: 'Mobile web (WAP)',
-  page: 'Desktop web page',
-  qr: 'QR code',
-};
+/** The payment method's name in the app's language; the same pay_type reads differently per provider. */
+export function payTypeName(pt: PayType): string {
+  return vkPayText(`vkpay.payType.${pt}` as VkPayMessageKey);
+}
 
 const BY_PLATFORM: Record<string, Partial<Record<ProviderName, PayType[]>>> = {
   web: { wxpay: ['native', 'h5', 'jsapi'], alipay: ['page', 'wap', 'qr'] },

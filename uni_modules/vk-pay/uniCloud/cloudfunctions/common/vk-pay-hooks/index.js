@@ -14,6 +14,9 @@
 //   attempt,      // 1 on the first run
 //   now,          // ms epoch
 // }
+// Optionally also `effectOf({ order, db, _, dao, now })`: what the payer's result page shows the purchase did,
+// e.g. { kind: 'points', points, balance } (read-only, called after onPaid finished, for the order's owner only).
+//
 // Throw to have the hook retried later. Upload the functions again after changing these files.
 'use strict';
 module.exports = {};

@@ -47,6 +47,14 @@ module.exports = {
     return { credited };
   },
 
+  // What the payer's result page shows (read-only; vk-pay calls it only for the order's owner, after onPaid ran).
+  async effectOf({ order, db }) {
+    const res = await db.collection(POINTS).where({ user_id: order.user_id }).limit(1).get();
+    const ledger = res.data[0];
+    if (!ledger || !(ledger.credited_orders || []).includes(order.out_trade_no)) return { kind: 'points', points: 0 };
+    return { kind: 'points', points: order.amount, balance: ledger.points };
+  },
+
   // A refund takes the points back, once per out_refund_no, by the same single-document pattern.
   async onRefunded({ order, refund, db }) {
     const _ = db.command;

@@ -1,11 +1,11 @@
-// A PRODUCTION vk-pay config (uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.js).
+// A PRODUCTION vk-pay config: uni_modules/uni-config-center/uniCloud/cloudfunctions/common/uni-config-center/vk-pay/config.js.
+// It needs nothing but Node's own modules: uni-config-center loads it, and vk-pay-core is not its dependency.
 // Placeholders only: put your real keys in your copy, never in git. Validated at the first call; every wrong
 // or missing field is named in the error. Outside `env: 'sandbox'` the notify URL must be public https
 // (no http, localhost, private or link-local addresses, no query string).
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { uniIdAuth } = require('vk-pay-core'); // or vkRouterAuth() inside the VK framework
 
 // Keys live as PEM files beside this config (uni-config-center uploads its whole folder, as uni-pay does with
 // its certificates), so they stay out of the code; add the keys/ folder to your .gitignore.
@@ -61,6 +61,7 @@ module.exports = {
   // about pending orders older than staleMs, at most `concurrency` provider calls at once and ratePerSecond
   sync: { budgetMs: 50_000, staleMs: 2 * 60_000, concurrency: 4, ratePerSecond: 50, autoRefundPaidAfterClose: false },
   userInfoKey: undefined,      // 64 hex chars to store user_info AES-256-GCM encrypted
-  auth: uniIdAuth(),           // identity from uni-id tokens
+  auth: 'uni-id',              // identity from uni-id tokens ('vk-router' inside the VK framework, or (req) => ({ uid, role }))
+  adminRoles: ['admin'],       // uni-id roles that may call the admin methods
   adminToken: undefined,       // or a long random string for the admin dashboard's bearer token
 };

@@ -1,8 +1,11 @@
 /**
- * listLogs / listErrors: filtered, paginated reads of `payment_logs` and `payment_errors`, newest first, for
- * the admin dashboard. Filters are validated (zod) so a typo is a 40001, not a silently empty page.
+ * listLogs / listErrors / listAlerts: filtered, paginated reads of `payment_logs`, `payment_errors` and
+ * `vk_pay_alerts`, newest first, for the admin console. Filters are validated (zod) so a typo is a 40001, not a
+ * silently empty page. Error rows leave without their stack trace: it stays in the stored row (the uniCloud
+ * console shows it to whoever may read the collection), never on a page.
  */
 import { z } from 'zod';
+import { ParamError } from '../../../../../../common/errors';
 import type { CoreContext } from '../services/context';
 import { parseParams } from '../services/validate';
 import { COLLECTIONS } from '../state/collections';
@@ -15,22 +18,43 @@ const common = {
   pageSize: z.number().int().positive().max(500).default(20),
 };
 
-export const listLogsParams = z.object({
+/**
+ * VK's paging names the page `pageIndex` (vk.baseDao, VK admin tables); ours says `page`. Either is accepted;
+ * both at once must agree.
+ */
+function withPageIndex<S extends z.ZodTypeAny>(schema: S) {
+  return z.preprocess((raw) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('pageIndex' in raw)) return raw;
+    const { pageIndex, ...rest } = raw as Record<string, unknown>;
+    if ('page' in rest && rest.page !== pageIndex) throw new ParamError('page and pageIndex name different pages: send one of them');
+    return { ...rest, page: pageIndex };
+  }, schema);
+}
+
+export const listLogsParams = withPageIndex(z.object({
   ...common,
   type: z.string().trim().min(1).max(32).optional(),
   status: z.string().trim().min(1).max(64).optional(),
   provider: z.enum(['wxpay', 'alipay']).optional(),
-}).strict();
+}).strict());
 
-export const listErrorsParams = z.object({
+export const listErrorsParams = withPageIndex(z.object({
   ...common,
   code: z.number().int().optional(),
   action: z.string().trim().min(1).max(64).optional(),
-}).strict();
+}).strict());
 
-export interface Page<T> { rows: T[]; total: number; page: number; pageSize: number; hasMore: boolean }
+export const listAlertsParams = withPageIndex(z.object({
+  ...common,
+  kind: z.string().trim().min(1).max(64).optional(),
+  delivered: z.boolean().optional(),
+}).strict());
 
-async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unknown> & { from?: number; to?: number; page: number; pageSize: number }, fields: string[]): Promise<Page<T>> {
+/** One page, numbered both ways (`page` and VK's `pageIndex`). */
+export interface Page<T> { rows: T[]; total: number; page: number; pageIndex: number; pageSize: number; hasMore: boolean }
+
+async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unknown> & { from?: number; to?: number; page: number; pageSize: number }, fields: string[], fieldJson?: Record<string, boolean>): Promise<Page<T>> {
+  if (p.from !== undefined && p.to !== undefined && p.from > p.to) throw new ParamError('from must not be after to');
   const _ = ctx.db.command;
   const where: Record<string, unknown> = {};
   for (const f of fields) if (p[f] !== undefined) where[f] = p[f];
@@ -39,9 +63,9 @@ async function list<T>(ctx: CoreContext, dbName: string, p: Record<string, unkno
   else if (p.to !== undefined) where.create_date = _.lte(p.to);
   const res = await ctx.dao.select<T>({
     dbName, whereJson: where, sortArr: [{ name: 'create_date', type: 'desc' }, { name: '_id', type: 'desc' }],
-    pageIndex: p.page, pageSize: p.pageSize, getCount: true,
+    pageIndex: p.page, pageSize: p.pageSize, getCount: true, ...(fieldJson ? { fieldJson } : {}),
   });
-  return { rows: res.rows, total: res.total, page: p.page, pageSize: p.pageSize, hasMore: res.hasMore };
+  return { rows: res.rows, total: res.total, page: p.page, pageIndex: p.page, pageSize: p.pageSize, hasMore: res.hasMore };
 }
 
 export function listLogs(ctx: CoreContext, params: unknown) {
@@ -51,5 +75,10 @@ export function listLogs(ctx: CoreContext, params: unknown) {
 
 export function listErrors(ctx: CoreContext, params: unknown) {
   const p = parseParams(listErrorsParams, params);
-  return list(ctx, COLLECTIONS.errors, p, ['code', 'action', 'out_trade_no']);
+  return list(ctx, COLLECTIONS.errors, p, ['code', 'action', 'out_trade_no'], { stack: false });
+}
+
+export function listAlerts(ctx: CoreContext, params: unknown) {
+  const p = parseParams(listAlertsParams, params);
+  return list(ctx, COLLECTIONS.alerts, p, ['kind', 'delivered', 'out_trade_no']);
 }

@@ -1,5 +1,5 @@
 /**
- * The admin's cloud-object methods (DESIGN.md section 5): every one requires the admin role (40009 otherwise,
+ * The admin's cloud-object methods (docs/CONTRACTS.md section 6): every one requires the admin role (40009 otherwise,
  * resolved by the core's auth module: admin bearer token, or an auth hook granting the `admin` role). A failure
  * writes one payment_errors row and is rethrown as a VkPayError for the envelope.
  *
@@ -16,17 +16,20 @@ import { outTradeNo, parseParams, replayHooksParams } from '../services/validate
 import { findOrder } from '../state/refund-ledger';
 import type { Channel } from '../providers/types';
 import { z } from 'zod';
-import { listErrors, listLogs } from './lists';
+import { listAlerts, listErrors, listLogs } from './lists';
+import { getOrder, listOrders } from './orders';
+import { getTimeSeries } from '../monitor/series';
 import { probeNotifyUrl } from './notify-probe';
 import { syncOneOrder } from './sync-one';
 import { syncRange } from './sync-range';
 
 const syncOrderParams = z.object({ out_trade_no: outTradeNo });
 const statsParams = z.object({ from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional() });
+const seriesParams = statsParams.extend({ bucket: z.enum(['hour', 'day']).default('hour') }).strict();
 const checkNotifyParams = z.object({ url: z.string().min(1).max(2048).optional(), timeoutMs: z.number().int().positive().max(30_000).optional() });
 
 /** The names, for `lazyServices(methodNames, ...)`, which must know every method before the core is built. */
-export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl'] as const;
+export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts'] as const;
 
 export interface AdminMethodOptions {
   /** per-call time budget of syncRange (default 20 s) */
@@ -61,6 +64,10 @@ export function createAdminMethods(ctx: CoreContext, opts: AdminMethodOptions = 
     listLogs: admin('listLogs', (params) => listLogs(ctx, params)),
     listErrors: admin('listErrors', (params) => listErrors(ctx, params)),
     getStats: admin('getStats', (params) => getStats(ctx, parseParams(statsParams, params))),
+    getTimeSeries: admin('getTimeSeries', (params) => getTimeSeries(ctx, parseParams(seriesParams, params))),
+    listOrders: admin('listOrders', (params) => listOrders(ctx, params)),
+    getOrder: admin('getOrder', (params) => getOrder(ctx, params)),
+    listAlerts: admin('listAlerts', (params) => listAlerts(ctx, params)),
     checkNotifyUrl: admin('checkNotifyUrl', async (params) => {
       const p = parseParams(checkNotifyParams, params);
       const production = ctx.config.env === 'production';

@@ -1,5 +1,5 @@
 /**
- * The cloud-object methods of DESIGN.md section 5 as CloudMethods. Each resolves the caller, runs its service
+ * The cloud-object methods of docs/CONTRACTS.md section 6 as CloudMethods. Each resolves the caller, runs its service
  * and, on failure, writes one payment_errors row and rethrows a VkPayError (the entry point turns it into the
  * `{code, msg, action}` envelope). Bad input is refused by the service's schema before anything else is written.
  * The admin's methods (syncOrder, replayHooks, stats, lists) live in admin/ and are merged in createCoreServices.
@@ -14,6 +14,7 @@ import { channelOf, isChannelConfigured } from '../services/context';
 import { createPayment } from '../services/create-payment';
 import { closeOrder } from '../services/close-order';
 import { queryPayment } from '../services/query-payment';
+import { getPaymentResult } from '../services/payment-result';
 import { queryRefund, refund } from '../services/refund';
 
 export type RunHooksNow = (keys: string[]) => Promise<void>;
@@ -50,6 +51,21 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
       const r = await closeOrder(ctx, who, params, meta);
       await runHooksNow(r.hookKeys);
       return r.view;
+    }),
+    // the payer backed out: close at the provider first, recorded as cancelled (see services/close-order.ts)
+    cancelPayment: wrap('cancelPayment', async (who, params, meta) => {
+      const r = await closeOrder(ctx, requireUser(who), params, meta, 'cancelled');
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
+    getPaymentResult: wrap('getPaymentResult', async (who, params, meta) => {
+      const r = await getPaymentResult(ctx, who, params, meta);
+      if (r.hookKeys.length) {
+        await runHooksNow(r.hookKeys);
+        // the hook just ran: read its effect again so the page shows the points at once
+        return (await getPaymentResult(ctx, who, params, meta)).result;
+      }
+      return r.result;
     }),
     refund: wrap('refund', async (who, params, meta) => {
       const r = await refund(ctx, who, params, meta);

@@ -1,17 +1,18 @@
 /**
- * Who is calling. Resolution order: the admin bearer token; the config's auth hook (uni-id, the VK router, or
- * the merchant's own); and, only while `env` is `sandbox`, the dev header `x-vkpay-dev-uid` (DESIGN.md section 3).
- * Admin methods need the `admin` role (40009 otherwise).
+ * Who is calling. Resolution order: the admin bearer token (`Authorization: Bearer <token>`, compared in constant
+ * time), then the config's `auth` (uni-id by default, the VK router, or the merchant's own resolver). Nothing else
+ * names a user: no header, no parameter. Admin methods need a role listed in `adminRoles` (default `admin`).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { PermissionError } from '../../../../../../common/errors';
 import type { AuthHook, VkPayConfig } from '../config/schema';
+import { uniIdAuth, vkRouterAuth } from './adapters';
 
 export interface Identity {
   uid: string;
   roles: string[];
   isAdmin: boolean;
-  via: 'admin-token' | 'hook' | 'dev-header';
+  via: 'admin-token' | 'hook';
   /** profile data a resolver chose to pass on (stored on the order, encrypted when configured) */
   userInfo?: unknown;
 }
@@ -24,8 +25,6 @@ export interface AuthRequest {
   /** set by VK-router integrations */
   userInfo?: unknown;
 }
-
-export const DEV_UID_HEADER = 'x-vkpay-dev-uid';
 
 function header(req: AuthRequest, name: string): string | undefined {
   const headers = req.httpInfo?.headers;
@@ -47,6 +46,20 @@ function adminTokenOf(config: VkPayConfig): string | undefined {
   return typeof value === 'string' && value.length >= 16 ? value : undefined;
 }
 
+const builtIn = new WeakMap<VkPayConfig, AuthHook>();
+
+/** The config's `auth` as a hook: a name picks a built-in resolver (made once per config), a function is used as is. */
+export function authHookOf(config: VkPayConfig): AuthHook {
+  const auth = config.auth;
+  if (typeof auth === 'function') return auth as AuthHook;
+  let hook = builtIn.get(config);
+  if (!hook) {
+    hook = auth === 'vk-router' ? vkRouterAuth() : uniIdAuth();
+    builtIn.set(config, hook);
+  }
+  return hook;
+}
+
 export async function resolveIdentity(config: VkPayConfig, req: AuthRequest): Promise<Identity | null> {
   const authz = header(req, 'authorization');
   if (authz && /^Bearer\s+/i.test(authz)) {
@@ -55,16 +68,11 @@ export async function resolveIdentity(config: VkPayConfig, req: AuthRequest): Pr
     if (expected && safeEqual(given, expected)) return { uid: 'admin', roles: ['admin'], isAdmin: true, via: 'admin-token' };
     throw new PermissionError('invalid admin token');
   }
-  if (config.auth) {
-    const found = await (config.auth as AuthHook)(req);
-    if (found && typeof found.uid === 'string' && found.uid) {
-      const roles = Array.isArray(found.role) ? found.role.map(String) : [];
-      return { uid: found.uid, roles, isAdmin: roles.includes('admin'), via: 'hook', userInfo: found.userInfo };
-    }
-  }
-  if (config.env === 'sandbox') {
-    const dev = header(req, DEV_UID_HEADER);
-    if (dev && /^[A-Za-z0-9_.:@-]{1,64}$/.test(dev)) return { uid: dev, roles: [], isAdmin: false, via: 'dev-header' };
+  const found = await authHookOf(config)(req);
+  if (found && typeof found.uid === 'string' && found.uid) {
+    const roles = Array.isArray(found.role) ? found.role.map(String) : [];
+    const adminRoles = config.adminRoles;
+    return { uid: found.uid, roles, isAdmin: roles.some((r) => adminRoles.includes(r)), via: 'hook', userInfo: found.userInfo };
   }
   return null;
 }

@@ -1,2 +1,2 @@
-export { resolveIdentity, requireUser, requireAdmin, requireOwnerOrAdmin, safeEqual, DEV_UID_HEADER, type Identity, type AuthRequest } from './identity';
-export { uniIdAuth, vkRouterAuth } from './adapters';
+export { resolveIdentity, requireUser, requireAdmin, requireOwnerOrAdmin, safeEqual, authHookOf, type Identity, type AuthRequest } from './identity';
+export { uniIdAuth, vkRouterAuth, loadUniIdCommon, uniIdTokenOf, UNI_ID_TOKEN_HEADER, type UniIdCommon } from './adapters';

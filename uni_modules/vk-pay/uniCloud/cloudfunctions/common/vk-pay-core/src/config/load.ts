@@ -1,5 +1,5 @@
 /**
- * The vk-pay config, read ONCE through uni-config-center (UNICLOUD.md 3.4) and validated. A cloud function
+ * The vk-pay config, read ONCE through uni-config-center (`pluginId: 'vk-pay'`) and validated. A cloud function
  * instance keeps the parsed config for its lifetime: the file is read-only until the next upload anyway.
  */
 import { KeyConfigError, ParamError } from '../../../../../../common/errors';

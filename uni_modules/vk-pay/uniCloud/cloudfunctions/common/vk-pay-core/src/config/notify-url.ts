@@ -1,5 +1,5 @@
 /**
- * A notify URL the provider cannot reach loses payments silently (RELIABILITY.md section 5: localhost/LAN
+ * A notify URL the provider cannot reach loses payments silently (docs/RELIABILITY.md section 5: localhost/LAN
  * notify URLs "never called"). Outside the sandbox we refuse, at config load, any notify URL that is not
  * public HTTPS: http, localhost, and private, loopback or link-local addresses.
  */

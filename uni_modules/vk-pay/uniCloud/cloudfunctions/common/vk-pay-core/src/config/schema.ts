@@ -106,8 +106,13 @@ export const configSchema = z.object({
   sync: syncSchema.default({}),
   /** 64 hex chars (32 bytes): when set, user_info stored on orders is AES-256-GCM encrypted */
   userInfoKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'userInfoKey must be 64 hex characters').optional(),
-  /** (req) => ({ uid, role }) | null : the merchant's own identity resolver (see auth/ for uni-id and VK adapters) */
-  auth: fn<AuthHook>('auth must be a function (req) => ({ uid, role })').optional(),
+  /**
+   * Who the caller is: 'uni-id' (default: the uni-id token, verified by uni-id-common), 'vk-router' (the user VK's
+   * router already checked), or your own function (req) => ({ uid, role }) | null.
+   */
+  auth: z.union([z.enum(['uni-id', 'vk-router']), fn<AuthHook>("auth must be 'uni-id', 'vk-router' or a function (req) => ({ uid, role })")]).default('uni-id'),
+  /** roles that may call the admin methods (a uni-id user with one of them, besides the bearer token) */
+  adminRoles: z.array(z.string().min(1, 'a role name cannot be empty')).min(1, 'adminRoles needs at least one role').default(['admin']),
   /** admin bearer token, or a function that reads it (the local config reads `${VKPAY_HOME}/admin-token`) */
   adminToken: z.union([z.string().min(16, 'adminToken must be at least 16 characters'), fn<() => string | undefined>('adminToken must be a string or a function')]).optional(),
 }).passthrough();

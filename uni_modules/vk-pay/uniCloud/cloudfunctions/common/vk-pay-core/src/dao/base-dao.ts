@@ -1,7 +1,7 @@
 /**
  * `createBaseDao(db)`: VK's `vk.baseDao` semantics over any `uniCloud.database()` (the real one on uniCloud, the
  * embedded one on the local host). Inside the VK framework the plugin is given VK's own `vk.baseDao` instead, so
- * this file must behave like it: same parameters, same return shapes, same refusals (UNICLOUD.md section 2.2).
+ * this file must behave like it: same parameters, same return shapes, same refusals (docs/ARCHITECTURE.md, "Data access").
  */
 import { ParamError } from '../../../../../../common/errors';
 import type { Database, Doc, Query } from '../platform/database';

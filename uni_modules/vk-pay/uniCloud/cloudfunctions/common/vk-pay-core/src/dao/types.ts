@@ -1,5 +1,5 @@
 /**
- * The `vk.baseDao`-compatible data-access interface (../shared/reference/UNICLOUD.md section 2.2).
+ * The `vk.baseDao`-compatible data-access interface (docs/ARCHITECTURE.md, "Data access").
  * Inside the VK framework the plugin is handed VK's own `vk.baseDao`; on plain uniCloud and on the local host
  * it uses `createBaseDao(db)` from this folder. All of the plugin's data access goes through it.
  */

@@ -1,7 +1,7 @@
 /**
  * The cloud-object adapter: builds the object `vk-pay-co/index.obj.js` exports. uniCloud calls `_before`, then
  * the method, then `_after(error, result)` on one `this` that carries getClientInfo/getHttpInfo/getUniIdToken.
- * `_before` decides the parameters (for URL-ized calls the JSON body, DESIGN.md section 3); `_after` shapes
+ * `_before` decides the parameters (for URL-ized calls the JSON body, docs/CONTRACTS.md section 3); `_after` shapes
  * every outcome into the envelope, so a thrown error never reaches the caller as anything but `{code,msg,action}`.
  */
 import { ParamError } from '../../../../../../common/errors';

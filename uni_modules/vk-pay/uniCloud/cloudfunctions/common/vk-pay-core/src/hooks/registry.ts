@@ -23,9 +23,23 @@ export interface HookContext {
   now: number;
 }
 
+/** What `effectOf` gets: the paid order and data access, to read (never change) what onPaid did. */
+export interface EffectContext {
+  order: OrderDoc;
+  db: Database;
+  _: DbCommand;
+  dao: BaseDao;
+  now: number;
+}
+
 export interface BusinessHook {
   onPaid?(ctx: HookContext): unknown;
   onRefunded?(ctx: HookContext): unknown;
+  /**
+   * Optional: what the payer's result page shows the purchase did, e.g. `{ kind: 'points', points, balance }`.
+   * Called only after onPaid has finished, only for the order's owner (or an admin); read-only.
+   */
+  effectOf?(ctx: EffectContext): unknown;
 }
 
 export interface HookRegistry {
@@ -40,7 +54,7 @@ export function defaultHooksDir(): string {
   try {
     return resolve(require.resolve('vk-pay-hooks/package.json'), '..');
   } catch {
-    return resolve(process.cwd(), 'uniCloud/cloudfunctions/common/vk-pay-hooks');
+    return resolve(process.cwd(), 'uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-hooks');
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * What may be stored in logs, errors and the raw-notification inbox: never keys or card data, and personal
- * identifiers only masked (RELIABILITY.md 8.A.6: "secrets never appear in logs"). Applied to every object
+ * identifiers only masked (docs/RELIABILITY.md section 9: secrets never appear in logs). Applied to every object
  * before it is written; returns a copy and never throws.
  */
 

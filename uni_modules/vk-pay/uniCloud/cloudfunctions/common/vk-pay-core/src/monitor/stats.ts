@@ -7,6 +7,7 @@ import { ParamError } from '../../../../../../common/errors';
 import type { Database } from '../platform/database';
 import { COLLECTIONS } from '../state/collections';
 import { PAID_STATUSES } from '../state/order';
+import { notifyHealth } from './notify-health';
 
 export interface ProviderLatency { provider: string; calls: number; avg_ms: number; max_ms: number; min_ms: number }
 
@@ -23,8 +24,17 @@ export interface PaymentStats {
   /** orders of the range still pending, and every pending order now */
   pending: number;
   pending_now: number;
+  /** notification deliveries handled (each log row), and those refused (bad signature, unknown order, ...) */
   notifications: number;
+  notifications_refused: number;
+  /**
+   * payments whose notification confirmed them / all payments confirmed in the range: a payment the query or the
+   * timer had to repair counts as a missed notification (see notify-health.ts)
+   */
   notification_success_rate: number | null;
+  missed_notifications: number;
+  /** of the missed, those whose notification arrived after the repair */
+  late_notifications: number;
   /** requests to the notify URL that did not verify (counted, not logged: logging/rejections.ts) */
   notifications_rejected: number;
   /** provider answers that moved an order a notification should have moved (timer, query, admin sync) */
@@ -71,7 +81,7 @@ export async function getStats(ctx: { db: Database; now: () => number }, params:
   const { from, to } = checkRange(params, ctx.now());
   const inRange = { create_date: _.gte(from).and(_.lte(to)) };
 
-  const [ordersByStatus, amountRows, pendingNow, notifyByStatus, repairs, latencyRows, refundsByStatus, errorsByCode, alertsByKind, rejected] = await Promise.all([
+  const [ordersByStatus, amountRows, pendingNow, notifyByStatus, repairs, latencyRows, refundsByStatus, errorsByCode, alertsByKind, health, rejected] = await Promise.all([
     countBy(db, COLLECTIONS.orders, inRange, 'status'),
     db.collection(COLLECTIONS.orders).aggregate().match({ ...inRange, status: _.in([...PAID_STATUSES]) }).group({ _id: null, amount: $.sum('$amount') }).end(),
     db.collection(COLLECTIONS.orders).where({ status: 'pending' }).count(),
@@ -84,6 +94,7 @@ export async function getStats(ctx: { db: Database; now: () => number }, params:
     countBy(db, COLLECTIONS.refunds, inRange, 'status'),
     countBy(db, COLLECTIONS.errors, inRange, 'code'),
     countBy(db, COLLECTIONS.alerts, inRange, 'kind'),
+    notifyHealth(db, from, to),
     db.collection(COLLECTIONS.rejections).aggregate().match({ minute: _.gte(from - (from % 60_000)).and(_.lte(to)) }).group({ _id: null, n: $.sum('$count') }).end(),
   ]);
 
@@ -101,7 +112,10 @@ export async function getStats(ctx: { db: Database; now: () => number }, params:
     pending: ordersByStatus.pending ?? 0,
     pending_now: pendingNow.total,
     notifications,
-    notification_success_rate: rate(notifications - (notifyByStatus.fail ?? 0), notifications),
+    notifications_refused: notifyByStatus.fail ?? 0,
+    notification_success_rate: health.rate,
+    missed_notifications: health.missed,
+    late_notifications: health.late,
     notifications_rejected: Number((rejected.data[0] as { n?: number } | undefined)?.n ?? 0),
     mismatches_repaired: sum(repairs),
     paid_after_close: repairs.pay_after_close ?? 0,

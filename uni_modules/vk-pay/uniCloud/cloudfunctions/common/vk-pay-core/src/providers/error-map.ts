@@ -32,7 +32,7 @@ export class ProviderError extends VkPayError {
   }
 }
 
-/** WeChat Pay v3 business codes (PROTOCOLS.md 1.8) and their v2 spellings (no underscores). */
+/** WeChat Pay v3 business codes (docs/PROTOCOLS.md sections 2 and 5) and their v2 spellings (no underscores). */
 const WECHAT_CODES: Record<string, Code> = {
   PARAM_ERROR: 40001, INVALID_REQUEST: 40001, APPID_MCHID_NOT_MATCH: 40001, MCH_NOT_EXISTS: 40001,
   OPENID_MISMATCH: 40001, ORDER_CLOSED: 40001, ORDERCLOSED: 40001, OUT_TRADE_NO_USED: 40001, LACK_PARAMS: 40001,
@@ -49,7 +49,7 @@ const WECHAT_CODES: Record<string, Code> = {
   SYSTEM_ERROR: 40010, SYSTEMERROR: 40010, SERVICE_UNAVAILABLE: 40010, BANK_ERROR: 40010, BANKERROR: 40010,
 };
 
-/** Alipay sub_codes (PROTOCOLS.md 3.6); `aop.` prefixed variants are looked up without the prefix. */
+/** Alipay sub_codes (docs/PROTOCOLS.md sections 4 and 5); `aop.` prefixed variants are looked up without the prefix. */
 const ALIPAY_SUB_CODES: Record<string, Code> = {
   'ACQ.INVALID_PARAMETER': 40001, 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL': 40001, 'ACQ.REASON_TRADE_REFUND_FEE_ERR': 40001,
   'ACQ.TRADE_HAS_CLOSE': 40001, 'ACQ.TRADE_STATUS_ERROR': 40001, 'ACQ.CONTEXT_INCONSISTENT': 40001,
@@ -142,7 +142,7 @@ export function paidOnClose(channel: Channel, refused: ProviderError, answer: Tr
 
 /**
  * A close the gateway refused says little by itself (ORDERPAID is v2-only; Alipay answers several codes): the
- * order's state at the provider decides (PROTOCOLS 1.8). Closed or unknown there -> the close stands; paid (or
+ * order's state at the provider decides (docs/PROTOCOLS.md section 2). Closed or unknown there -> the close stands; paid (or
  * refunded, so once paid) -> 40006; anything else, or a refusal a retry could fix -> the refusal itself.
  */
 export async function resolveRefusedClose(channel: Channel, refused: unknown, query: () => Promise<TradeQueryResult>): Promise<void> {

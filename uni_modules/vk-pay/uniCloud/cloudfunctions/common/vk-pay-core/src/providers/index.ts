@@ -1,6 +1,6 @@
 /**
  * The providers' public face: one factory per channel, `createProvider(channel, config, ctx)`, the config types,
- * and mappers from the credentials shape of DESIGN.md section 4 (what the sandbox generates and the config holds).
+ * and mappers from the credentials shape of docs/CONTRACTS.md section 12 (what the sandbox generates and the config holds).
  * Point a provider at the sandbox with `baseUrl: 'http://127.0.0.1:<port>/sandbox/wxpay/'` or
  * `gatewayUrl: 'http://127.0.0.1:<port>/sandbox/alipay/gateway.do'`.
  */
@@ -39,7 +39,7 @@ export function createProvider<C extends Channel>(channel: C, config: ProviderCo
   }
 }
 
-/** DESIGN.md section 4, `wxpay` entry. */
+/** docs/CONTRACTS.md section 12, `wxpay` entry. */
 export interface WxpayCredentials {
   appId: string;
   mchId: string;
@@ -49,7 +49,7 @@ export interface WxpayCredentials {
   platform?: { publicKeyId: string; publicKeyPem: string; privateKeyPem?: string };
 }
 
-/** DESIGN.md section 4, `alipay` entry. */
+/** docs/CONTRACTS.md section 12, `alipay` entry. */
 export interface AlipayCredentials {
   appId: string;
   sellerId?: string;

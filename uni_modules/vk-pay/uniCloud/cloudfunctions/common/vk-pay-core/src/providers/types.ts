@@ -4,12 +4,10 @@
  * Amounts are integer fen on this side of the interface; yuan strings never cross it.
  */
 import type { HttpClient } from '../platform/http';
+import type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType } from '../../../../../../common/payment-types';
 
+export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType };
 export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay';
-export type ProviderName = 'wxpay' | 'alipay';
-export type WxpayPayType = 'jsapi' | 'mp' | 'app' | 'h5' | 'native';
-export type AlipayPayType = 'mp' | 'app' | 'wap' | 'page' | 'qr';
-export type PayType = WxpayPayType | AlipayPayType;
 
 export const PAY_TYPES: Record<Channel, readonly PayType[]> = {
   wxpay: ['jsapi', 'mp', 'app', 'h5', 'native'],
@@ -33,15 +31,6 @@ export interface CreateOrderInput {
   return_url?: string;
 }
 
-/** Exactly what the client needs to start the payment on its platform. */
-export type ClientPayment =
-  | { kind: 'requestPayment'; params: Record<string, string> }
-  | { kind: 'order_string'; order_string: string }
-  | { kind: 'trade_no'; trade_no: string }
-  | { kind: 'h5_url'; h5_url: string }
-  | { kind: 'code_url'; code_url: string }
-  | { kind: 'page_url'; page_url: string };
-
 export interface CreateOrderResult {
   payment: ClientPayment;
   /** provider-side id known at creation (prepay_id, Alipay trade_no), for logs */
@@ -61,6 +50,11 @@ export interface TradeQueryResult {
   merchant?: MerchantBinding;
   /** the provider's own state word (SUCCESS, TRADE_SUCCESS, ...), for logs */
   provider_state?: string;
+  /**
+   * Why a trade failed, in the provider's words for the payer (WeChat's trade_state_desc on PAYERROR/REVOKED),
+   * kept on the closed order so the result page can say why.
+   */
+  provider_reason?: string;
 }
 
 export interface RefundInput {

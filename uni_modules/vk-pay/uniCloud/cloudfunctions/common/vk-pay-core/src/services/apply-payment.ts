@@ -111,7 +111,11 @@ export async function applyPaid(ctx: CoreContext, fact: PaidFact, source: string
     }
     const event = order.status === 'closed' ? 'pay_after_close' as const : 'pay' as const;
     const owed = owedHook(ctx, order.type, 'paid');
-    const set: Record<string, unknown> = { transaction_id: fact.transaction_id, paid_at: fact.paid_at, refundable_remaining: order.amount, ...owed.fields };
+    // paid_source / paid_recorded_at: which path learned of the payment first, and when - in the same move, so the
+    // notification health figures (monitor/notify-health.ts) cost no write of their own.
+    const set: Record<string, unknown> = {
+      transaction_id: fact.transaction_id, paid_at: fact.paid_at, refundable_remaining: order.amount, paid_source: source, paid_recorded_at: ctx.now(), ...owed.fields,
+    };
     if (event === 'pay_after_close') set.paid_after_close = true;
     let moved: boolean;
     try {

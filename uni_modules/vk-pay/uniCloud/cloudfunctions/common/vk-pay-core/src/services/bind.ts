@@ -1,6 +1,6 @@
 /**
  * Bind checks: a verified message is accepted only for OUR merchant and OUR order - same channel, same
- * appid/mchid (Alipay app_id/seller_id), and the exact amount in integer fen (RELIABILITY.md 8.A.3: zero
+ * appid/mchid (Alipay app_id/seller_id), and the exact amount in integer fen (docs/RELIABILITY.md section 1: zero
  * tolerance). Mismatches change nothing.
  */
 import { ParamError, SignatureError } from '../../../../../../common/errors';

@@ -1,8 +1,11 @@
 /**
- * createPayment: validate -> decide the amount on the server -> return the same pending order for the same
- * input within 5 minutes -> per-user rate limit -> insert the order (unique out_trade_no, retried on a
- * collision) -> create it at the provider with time_expire -> store what the client needs to pay.
- * The order exists before the provider knows it, so a notification always finds its order.
+ * createPayment: validate -> decide the amount on the server -> return the same order for the same input within
+ * 5 minutes while it is still payable (pending, not about to expire) -> per-user rate limit -> insert the order
+ * (unique out_trade_no, retried on a collision) -> create it at the provider with time_expire -> store what the
+ * client needs to pay. The order exists before the provider knows it, so a notification always finds its order.
+ *
+ * A twin that was paid, closed or has expired is never handed back: a second recharge of the same amount is a
+ * second purchase, and answering it with the first (paid) order would show "paid" for money never sent.
  */
 import { ParamError, VkPayError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
@@ -23,6 +26,24 @@ import { createPaymentParams, parseParams } from './validate';
 export interface CreatePaymentResult { out_trade_no: string; amount: number; expires_at: number; payment: ClientPayment; reused?: boolean }
 
 const MAX_NUMBER_ATTEMPTS = 5;
+/** How many finished twins one 5-minute bucket may hold before a create gives up (far above any rate limit). */
+const MAX_GENERATIONS = 200;
+/** A twin is handed back only with at least this much time left to pay (else the person meets an expired cashier). */
+export const REUSE_MARGIN_MS = 60_000;
+
+/** Only a pending order with time left to pay may answer a repeated create. */
+export function isReusable(order: OrderDoc, now: number): boolean {
+  return order.status === 'pending' && order.expires_at > now + REUSE_MARGIN_MS;
+}
+
+/**
+ * The dedupe key of the `generation`-th order with this input in this bucket. The key is unique, so the first
+ * create of a bucket holds generation 0; once that order is paid, closed or expired, the next identical create
+ * takes generation 1, and two of those racing still make one order between them.
+ */
+export function dedupeKeyGeneration(key: string, generation: number): string {
+  return generation === 0 ? key : `${key}:g${generation}`;
+}
 
 export async function createPayment(ctx: CoreContext, who: Identity, rawParams: unknown, meta: CallerMeta = {}): Promise<CreatePaymentResult> {
   const p = parseParams(createPaymentParams, rawParams);
@@ -39,10 +60,10 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   if (!p.out_trade_no) {
     const existing = await ctx.dao.findByWhereJson<OrderDoc>({
       dbName: COLLECTIONS.orders,
-      whereJson: { user_id: who.uid, fingerprint, status: 'pending', create_date: _.gte(now - DEDUPE_WINDOW_MS) },
+      whereJson: { user_id: who.uid, fingerprint, status: 'pending', create_date: _.gte(now - DEDUPE_WINDOW_MS), expires_at: _.gt(now + REUSE_MARGIN_MS) },
       sortArr: [{ name: 'create_date', type: 'desc' }],
     });
-    if (existing?.payment && existing.expires_at > now) return reuse(existing);
+    if (existing?.payment && isReusable(existing, now)) return reuse(existing);
   }
 
   await admitRequest(ctx, { user_id: who.uid, perMinute: ctx.config.rateLimit.perMinute, scope: 'create' });
@@ -86,7 +107,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
     // A definite refusal means the provider holds no payable order: close ours. An unknown outcome (network,
     // busy) leaves it pending for the timer to query, since the provider may have created it after all.
     if (!e.retryable && e.code !== 50000) {
-      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now() } });
+      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now(), close_reason: 'create_failed' } });
     }
     await writePaymentLog(ctx, {
       type: 'create', status: 'fail', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid,
@@ -102,33 +123,52 @@ function reuse(order: OrderDoc): CreatePaymentResult {
 
 /**
  * Inserts the order under a fresh number, retrying on a duplicate key. A duplicate on `dedupe_key` means the same
- * person's identical request is being created concurrently: wait briefly for it and return it instead.
+ * person's identical request exists in this bucket: while that twin is payable (or still being created) wait
+ * briefly for it and return it; once it is paid, closed or expired, take the next generation of the key.
  */
 async function insertOrder(ctx: CoreContext, base: Omit<OrderDoc, 'out_trade_no'>, given: string | undefined, who: Identity, meta: CallerMeta): Promise<string | CreatePaymentResult> {
-  for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
+  let numberAttempts = 0;
+  let generation = 0;
+  while (numberAttempts < MAX_NUMBER_ATTEMPTS && generation < MAX_GENERATIONS) {
     const out_trade_no = given ?? makeOrderNo({ now: base.create_date, channel: orderChannelOf(meta.platform, who.isAdmin), uid: who.uid });
+    const dedupe_key = dedupeKeyGeneration(base.dedupe_key, generation);
     try {
-      await ctx.dao.add({ dbName: COLLECTIONS.orders, dataJson: { ...base, out_trade_no }, cancelAddTime: true });
+      await ctx.dao.add({ dbName: COLLECTIONS.orders, dataJson: { ...base, dedupe_key, out_trade_no }, cancelAddTime: true });
       return out_trade_no;
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      const twin = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { dedupe_key: base.dedupe_key } });
-      if (twin) return waitForPayment(ctx, twin);
+      const twin = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { dedupe_key } });
+      if (twin) {
+        if (twin.status === 'pending' && twin.expires_at > ctx.now()) {
+          const reused = await waitForPayment(ctx, twin);
+          if (reused) return reused;
+        }
+        if (given) throw givenNumberTaken(twin, given);
+        generation++;
+        continue;
+      }
       if (given) {
         const taken = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no: given } });
-        if (taken && taken.status !== 'pending' && taken.status !== 'closed') throw new VkPayError(40006, `order ${given}`);
+        if (taken) throw givenNumberTaken(taken, given);
         throw new ParamError(`out_trade_no ${given} is already used`);
       }
+      numberAttempts++;
     }
   }
   throw new VkPayError(40010, 'could not allocate an order number');
 }
 
-async function waitForPayment(ctx: CoreContext, twin: OrderDoc): Promise<CreatePaymentResult> {
+function givenNumberTaken(order: OrderDoc, given: string): VkPayError {
+  if (order.status !== 'pending' && order.status !== 'closed') return new VkPayError(40006, `order ${given}`);
+  return new ParamError(`out_trade_no ${given} is already used`);
+}
+
+/** The twin being created concurrently, once it carries its payment; null when it stopped being payable. */
+async function waitForPayment(ctx: CoreContext, twin: OrderDoc): Promise<CreatePaymentResult | null> {
   for (let i = 0; i < 20; i++) {
     const fresh = await ctx.dao.findByWhereJson<OrderDoc>({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no: twin.out_trade_no } });
-    if (fresh?.payment) return reuse(fresh);
-    if (fresh && fresh.status !== 'pending') break;
+    if (!fresh || fresh.status !== 'pending' || fresh.expires_at <= ctx.now()) return null;
+    if (fresh.payment) return isReusable(fresh, ctx.now()) ? reuse(fresh) : null;
     await ctx.sleep(150);
   }
   throw new VkPayError(40010, 'the same order is being created; retry');

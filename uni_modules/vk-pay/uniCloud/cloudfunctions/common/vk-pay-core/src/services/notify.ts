@@ -21,6 +21,7 @@ import { countRejection } from '../logging/rejections';
 import { hookKey, raiseAlert, type HookRef } from '../outbox';
 import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
+import { closeFieldsFromAnswer } from './close-reason';
 import { applyPaid, providerOf, recordNotification, recordUnappliedTransaction } from './apply-payment';
 import { adoptProviderRefund, applyRefundFact, findRefund, type RefundRecord } from './apply-refund';
 import { checkMerchant } from './bind';
@@ -144,7 +145,9 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
       const order = await findOrder(ctx, outcome.out_trade_no);
       if (!order || order.status !== 'pending') return { result: 'ignored', hooks: [] };
-      const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source: 'notify', set: { closed_at: ctx.now() } });
+      // the provider closed it (Alipay TRADE_CLOSED of an unpaid trade): expired, or closed there before expiry
+      const fields = closeFieldsFromAnswer({ state: 'closed' }, order, ctx.now());
+      const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source: 'notify', set: { ...fields } });
       if (closed) batch.keep(() => recordNotification(ctx, { channel: outcome.channel, event_id: outcome.event_id, kind: outcome.kind, out_trade_no: outcome.out_trade_no, raw: outcome.raw }));
       return { result: closed ? 'close' : 'duplicate', hooks: [] };
     }

@@ -20,6 +20,7 @@ import { transitionOrder } from '../state/transition';
 import { applyPaid } from './apply-payment';
 import { applyRefundFact, type RefundRecord } from './apply-refund';
 import type { CoreContext } from './context';
+import { closeFieldsFromAnswer, type CloseFields, type CloseReason } from './close-reason';
 import { createWriteBatch, type WriteBatch } from './write-batch';
 
 export type ReconcileOutcome = 'repaired' | 'paid_after_close' | 'closed' | 'unchanged' | 'already_paid' | 'second_payment';
@@ -36,6 +37,8 @@ export interface ReconcileOptions {
   reportRepairs?: boolean;
   /** waits for the rate gate before each provider call */
   beforeCall?: () => Promise<void>;
+  /** why a close this call makes happened, when the caller knows better than the provider's answer (a payer's cancel) */
+  closeReason?: CloseReason;
 }
 
 export interface ReconcileResult {
@@ -60,7 +63,8 @@ export async function reconcileOrder(ctx: CoreContext, order: OrderDoc, opts: Re
   if (answer.state === 'paid' || answer.state === 'refunded') {
     r = await applyPaidAnswer(ctx, order, answer, opts, batch);
   } else if (order.status === 'pending') {
-    if (answer.state === 'closed') r = await closeHere(ctx, order, opts.source, answer.state);
+    // the provider's own words say why (expired, closed, or a payment the payer attempted and the bank refused)
+    if (answer.state === 'closed') r = await closeHere(ctx, order, opts.source, closeFieldsFromAnswer(answer, order, ctx.now()), answer.state);
     else if (opts.closeExpiredAt !== undefined && order.expires_at <= opts.closeExpiredAt) r = await closeAtProvider(ctx, order, opts, batch);
   }
   batch.keep(() => writePaymentLog(ctx, {
@@ -86,10 +90,11 @@ async function applyPaidAnswer(ctx: CoreContext, order: OrderDoc, answer: TradeQ
   return { outcome, transition: r.transition, provider_state: answer.state, order: r.order, hooks: r.hook ? [r.hook] : [] };
 }
 
-async function closeHere(ctx: CoreContext, order: OrderDoc, source: string, state?: TradeState): Promise<ReconcileResult> {
-  const at = ctx.now();
-  const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source, set: { closed_at: at } });
-  const after: OrderDoc = closed ? { ...order, status: 'closed', closed_at: at, update_date: at, history: [...(order.history ?? []), { event: 'close', to: 'closed', at, source }] } : order;
+/** The local close, with why it happened written by the same update. */
+async function closeHere(ctx: CoreContext, order: OrderDoc, source: string, fields: CloseFields, state?: TradeState): Promise<ReconcileResult> {
+  const at = fields.closed_at;
+  const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source, set: { ...fields } });
+  const after: OrderDoc = closed ? { ...order, ...fields, status: 'closed', update_date: at, history: [...(order.history ?? []), { event: 'close', to: 'closed', at, source }] } : order;
   return { outcome: closed ? 'closed' : 'unchanged', transition: closed ? 'close' : null, provider_state: state, order: after, hooks: [] };
 }
 
@@ -112,7 +117,10 @@ export async function closeAtProvider(ctx: CoreContext, order: OrderDoc, opts: R
     }
     if (code !== 40005) throw err;
   }
-  return closeHere(ctx, order, opts.source);
+  // The close was ours: a payer's cancel or an owner/admin close, or the timer closing an unpaid order past expiry.
+  const now = ctx.now();
+  const reason: CloseReason = opts.closeReason ?? (order.expires_at <= now ? 'expired' : 'closed');
+  return closeHere(ctx, order, opts.source, { closed_at: now, close_reason: reason });
 }
 
 async function queryAgain(ctx: CoreContext, order: OrderDoc, opts: ReconcileOptions): Promise<TradeQueryResult> {

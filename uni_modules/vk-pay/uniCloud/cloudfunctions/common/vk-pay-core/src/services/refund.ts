@@ -1,5 +1,5 @@
 /**
- * refund (admin only) and queryRefund. Never over-refund (RELIABILITY.md 8.E):
+ * refund (admin only) and queryRefund. Never over-refund (docs/RELIABILITY.md section 4):
  *  1. the refund record is inserted first under its out_refund_no (unique) - the stable number reused on every
  *     retry, so the provider refunds it once however often we ask;
  *  2. the amount is reserved on the order by ONE conditional update guarded by refundable_remaining >= amount,

@@ -1,5 +1,5 @@
 /**
- * The amount is decided on the server (RELIABILITY.md section 5: client-controlled amounts let people pay 0.01
+ * The amount is decided on the server (docs/RELIABILITY.md section 3: client-controlled amounts let people pay 0.01
  * for anything). Each order type's resolver says how: `client` takes the client's amount within limits
  * (recharge), `catalog` prices by goods_id from the config, `custom` calls the merchant's function.
  */

@@ -1,4 +1,4 @@
-/** Collection names, in one place (DESIGN.md section 7 seed names plus the core's own). */
+/** Collection names, in one place (docs/CONTRACTS.md section 10). */
 export const COLLECTIONS = {
   orders: 'payment_orders',
   transactions: 'payment_transactions',

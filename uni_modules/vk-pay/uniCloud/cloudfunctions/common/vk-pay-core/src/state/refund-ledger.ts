@@ -1,6 +1,6 @@
 /**
  * Refund money on the order, kept so that concurrent refunds can never return more than was paid
- * (RELIABILITY.md 8.E: reserve atomically BEFORE calling the provider). The order carries
+ * (docs/RELIABILITY.md section 4: reserve atomically BEFORE calling the provider). The order carries
  * `refundable_remaining` (= amount - refunded - in flight); a reservation is one conditional update guarded by
  * `refundable_remaining >= amount`, so a hundred concurrent requests can only reserve what exists.
  * `refunds_reserved` / `refunds_done` (arrays of out_refund_no) make reserve, release and settle idempotent:

@@ -1,5 +1,5 @@
 /**
- * The ONE function that moves a status (DESIGN.md section 7), for orders and for refund records alike. Each
+ * The ONE function that moves a status (docs/CONTRACTS.md section 9), for orders and for refund records alike. Each
  * move is a single-document conditional update `where({ <key>, status: _.in(from) })` - the only write uniCloud
  * makes atomic - that also appends to `history`. The caller learns whether THIS call made the change, which is
  * what makes side effects exactly-once: only the winner of the update may treat the move as its own. Whatever

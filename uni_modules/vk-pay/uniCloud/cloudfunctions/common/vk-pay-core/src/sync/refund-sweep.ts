@@ -2,7 +2,7 @@
  * The refund step of a run: refunds still `processing` (WeChat's refund call only accepts; the result comes by
  * notification or query) are asked at the provider and the answer applied through the core's one reconcile path
  * (services/reconcile.ts: settles the reserved amount through the transition function, or releases it, or holds
- * it). Refunds are never failed by a local timer alone (RELIABILITY.md 8.E.18): only the provider's answer moves
+ * it). Refunds are never failed by a local timer alone (docs/RELIABILITY.md section 4): only the provider's answer moves
  * them.
  */
 import { writePaymentError } from '../logging/logs';

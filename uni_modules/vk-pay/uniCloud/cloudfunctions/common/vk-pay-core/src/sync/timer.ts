@@ -1,5 +1,5 @@
 /**
- * `createSyncTimer(deps).runSync({ now, budgetMs })`: one run of the `vk-pay-sync` timer (DESIGN.md section 8).
+ * `createSyncTimer(deps).runSync({ now, budgetMs })`: one run of the `vk-pay-sync` timer (docs/CONTRACTS.md section 11).
  *
  *   1. due outbox hooks (retries with backoff; dead letters alert through the outbox)   <= 20 % of the budget
  *   2. refunds still processing, queried and applied                                    <= 40 % of the budget

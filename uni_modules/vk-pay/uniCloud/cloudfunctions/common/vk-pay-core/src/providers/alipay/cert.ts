@@ -1,5 +1,5 @@
 /**
- * Alipay certificate mode (PROTOCOLS.md 3.5): every request carries app_cert_sn and alipay_root_cert_sn.
+ * Alipay certificate mode (docs/PROTOCOLS.md section 4): every request carries app_cert_sn and alipay_root_cert_sn.
  * SN = md5(issuer DN with its RDNs in reverse order as `short=value` joined by ',' + decimal serial), as
  * alipay-sdk's antcertutil computes it; the root SN joins the SNs of the RSA-signed certificates of the root
  * bundle (signature OID 1.2.840.113549.1.1.*) with '_'. Node's X509Certificate gives issuer and serial; the

@@ -31,6 +31,14 @@ function isNotExist(err: unknown): err is ProviderError {
   return err instanceof ProviderError && err.verified && err.providerCode === 'ACQ.TRADE_NOT_EXIST';
 }
 
+
+/** The query parameter quit_url carries: `vkpay_return=quit` (the page's hint; the server still decides). */
+export const QUIT_MARK = 'vkpay_return=quit';
+
+function withQuery(url: string, param: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}${param}`;
+}
+
 export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext): PaymentProvider {
   const r = resolveAlipayConfig(config);
   const exec = createAlipayExec(r, ctx);
@@ -39,7 +47,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
   async function queryRefundInternal(outRefundNo: string, outTradeNo: string, fallbackAmount?: number): Promise<RefundResult> {
     const d = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: outRefundNo, query_options: ['gmt_refund_pay'] });
     const status = typeof d.refund_status === 'string' ? d.refund_status : '';
-    // refund_status absent = not received or failed (PROTOCOLS 3.3): not proof of failure, so still processing;
+    // refund_status absent = not received or failed (docs/PROTOCOLS.md 4): not proof of failure, so still processing;
     // a retry with the same out_request_no is safe either way.
     const state: RefundResult['state'] = status === 'REFUND_SUCCESS' ? 'success' : status === 'REFUND_FAIL' ? 'failed' : 'processing';
     return {
@@ -82,7 +90,9 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         const params = signedParams(r, 'alipay.trade.app.pay', JSON.stringify(biz), now(), { notify_url: input.notify_url });
         return { payment: { kind: 'order_string', order_string: encodeParams(params) } };
       }
-      if (payType === 'wap' && input.return_url) biz.quit_url = input.return_url;
+      // quit_url: where a payer who backs out lands. Marked, so the page there asks the server to cancel (which
+      // closes the trade at Alipay first) instead of waiting for a payment that is not coming.
+      if (payType === 'wap' && input.return_url) biz.quit_url = withQuery(input.return_url, QUIT_MARK);
       const params = signedParams(r, PAGE_METHODS[payType]!, JSON.stringify(biz), now(), { notify_url: input.notify_url, return_url: input.return_url });
       const url = new URL(r.gatewayUrl);
       url.search = '';
@@ -118,7 +128,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         await exec('alipay.trade.close', { out_trade_no: outTradeNo });
         return;
       } catch (err) {
-        // never created at Alipay (the buyer never opened the cashier): nothing to close (PROTOCOLS 3.6)
+        // never created at Alipay (the buyer never opened the cashier): nothing to close (docs/PROTOCOLS.md section 4)
         if (isNotExist(err)) return;
         await resolveRefusedClose('alipay', err, () => provider.queryOrder(outTradeNo));
       }

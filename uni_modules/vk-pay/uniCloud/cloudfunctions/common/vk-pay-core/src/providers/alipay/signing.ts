@@ -1,5 +1,5 @@
 /**
- * Alipay OpenAPI (gateway.do) RSA2 signatures as pure functions over exact text (PROTOCOLS.md 3).
+ * Alipay OpenAPI (gateway.do) RSA2 signatures as pure functions over exact text (docs/PROTOCOLS.md section 4).
  * Shared by the alipay provider and the sandbox gateway.
  */
 import { sign, verify, type KeyObject } from 'node:crypto';

@@ -91,6 +91,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
         amount: a.total_fee ? fenFromDigits(a.total_fee, 'total_fee') : undefined,
         transaction_id: a.transaction_id || undefined, paid_at: parseCompactBeijing(a.time_end),
         merchant: { app_id: a.appid, merchant_id: a.mch_id }, provider_state: state,
+        ...((state === 'PAYERROR' || state === 'REVOKED') && a.trade_state_desc ? { provider_reason: a.trade_state_desc.slice(0, 120) } : {}),
       };
     },
 

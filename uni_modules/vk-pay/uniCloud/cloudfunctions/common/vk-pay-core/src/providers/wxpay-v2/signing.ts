@@ -1,5 +1,5 @@
 /**
- * WeChat Pay v2 (legacy XML API) signatures and the refund `req_info` cipher (PROTOCOLS.md 2), as pure functions.
+ * WeChat Pay v2 (legacy XML API) signatures and the refund `req_info` cipher (docs/PROTOCOLS.md 3), as pure functions.
  * Shared by the wxpay-v2 provider and the sandbox gateway.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';

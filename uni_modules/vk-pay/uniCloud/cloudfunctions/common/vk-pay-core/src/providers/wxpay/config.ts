@@ -28,7 +28,7 @@ export interface WxpayConfig {
   apiV3Key: string;
   merchant: { serialNo: string; privateKeyPem: string };
   verifyKeys?: WxpayVerifyKeyConfig[];
-  /** DESIGN.md section 4 credentials shape: `platform.publicKeyId` + `platform.publicKeyPem`, added to verifyKeys */
+  /** docs/CONTRACTS.md section 12: `platform.publicKeyId` + `platform.publicKeyPem`, added to verifyKeys */
   platform?: { publicKeyId: string; publicKeyPem: string };
   /** default https://api.mch.weixin.qq.com/; may carry a path prefix (http://127.0.0.1:8787/sandbox/wxpay/) */
   baseUrl?: string;

@@ -26,6 +26,8 @@ const TRADE_STATES: Record<string, TradeState> = {
   SUCCESS: 'paid', REFUND: 'refunded', NOTPAY: 'pending', USERPAYING: 'pending', ACCEPT: 'pending',
   CLOSED: 'closed', REVOKED: 'closed', PAYERROR: 'closed',
 };
+/** trade states that mean the payer tried and the payment did not go through (their desc says why) */
+const FAILED_STATES = new Set(['PAYERROR', 'REVOKED']);
 
 const REFUND_STATES: Record<string, RefundResult['state']> = {
   SUCCESS: 'success', PROCESSING: 'processing', CLOSED: 'failed', ABNORMAL: 'held',
@@ -131,6 +133,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
         paid_at: parseRfc3339(t.success_time),
         merchant: { app_id: t.appid, merchant_id: t.mchid },
         provider_state: tradeState,
+        ...(FAILED_STATES.has(tradeState) && t.trade_state_desc ? { provider_reason: String(t.trade_state_desc).slice(0, 120) } : {}),
       };
     },
 

@@ -1,5 +1,5 @@
 /**
- * WeChat Pay API v3 signatures, as small pure functions over the exact bytes (PROTOCOLS.md 1.3-1.6).
+ * WeChat Pay API v3 signatures, as small pure functions over the exact bytes (docs/PROTOCOLS.md section 2).
  * Used by the wxpay provider (client side) and by the sandbox (gateway side), so both sides build every signed
  * message with the same builder. Keys are KeyObjects (see ../keys.ts) or PEM text; clocks are injected.
  */
@@ -11,7 +11,7 @@ export type KeyInput = KeyObject | string;
 export const AUTH_SCHEMA = 'WECHATPAY2-SHA256-RSA2048';
 /** |now - Wechatpay-Timestamp| >= this many seconds is refused (wechatpay-go FiveMinute). */
 export const TIMESTAMP_WINDOW_SECONDS = 300;
-/** WeChat's signature probes: they must fail verification (PROTOCOLS.md 1.5). */
+/** WeChat's signature probes: they must fail verification (docs/PROTOCOLS.md section 2). */
 export const SIGNTEST_PREFIX = 'WECHATPAY/SIGNTEST/';
 
 /** `METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n`; BODY is '' for GET (the message still ends `\n\n`). */
