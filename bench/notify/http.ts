@@ -5,7 +5,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 export interface Reply { status: number; body: string; error?: string }
 
-export function post(url: string, body: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<Reply> {
+/**
+ * POSTs again when a kept-alive socket turns out closed under the request (ECONNRESET / socket hang up: the
+ * server closed an idle pooled socket - after a pause several may be stale at once); other failures are
+ * returned as status 0.
+ */
+export async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<Reply> {
+  let reply = await postOnce(url, body, headers, timeoutMs);
+  for (let again = 0; again < 8 && reply.status === 0 && /ECONNRESET|socket hang up/.test(reply.error ?? ''); again++) {
+    reply = await postOnce(url, body, headers, timeoutMs);
+  }
+  return reply;
+}
+
+function postOnce(url: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number): Promise<Reply> {
   const u = new URL(url);
   return new Promise((resolve) => {
     const req = http.request({

@@ -151,11 +151,18 @@ export async function startLoadgen(job: LoadJob): Promise<Loadgen> {
     const w = waiting.shift();
     if (w) w(v); else queued.push(v);
   });
+  let exited: Error | undefined;
+  const rejectors: Array<(e: Error) => void> = [];
+  proc.once('exit', (code) => {
+    exited = new Error(`load generator exited (${code})`);
+    for (const r of rejectors.splice(0)) r(exited);
+  });
   const nextMessage = () => new Promise<Record<string, unknown>>((resolve, reject) => {
     const q = queued.shift();
     if (q) return resolve(q);
+    if (exited) return reject(exited);
     waiting.push(resolve);
-    proc.once('exit', (code) => reject(new Error(`load generator exited (${code})`)));
+    rejectors.push(reject);
   });
   const signed = await nextMessage();
   return {
