@@ -36,6 +36,22 @@ export function notificationOf(creds: SandboxCredentials, channel: StormChannel,
   return { headers: lower(out.headers), body: out.body };
 }
 
+/**
+ * uni-id tokens from the host's /__dev/login (sandbox env), one per user and host. A host that is down (the crash
+ * drivers kill it) answers nothing: the caller gets '' and tries again next time, as a client would.
+ */
+const tokens = new Map<string, string>();
+export async function devToken(base: string, user: string): Promise<string> {
+  const key = `${base} ${user}`;
+  const known = tokens.get(key);
+  if (known) return known;
+  const r = await postJson(`${base}/__dev/login`, { uid: user });
+  if (r.status !== 200) return '';
+  const token = (JSON.parse(r.body) as { token: string }).token;
+  tokens.set(key, token);
+  return token;
+}
+
 /** Creates `count` orders through the cloud object and pays each at the sandbox with its notifications switched off. */
 export async function createPaidOrders(base: string, channel: StormChannel, count: number, prefix = 'storm'): Promise<StormOrder[]> {
   const quiet = await postJson(`${base}/sandbox/control/faults`, { channel, unreachable: true });
@@ -46,7 +62,7 @@ export async function createPaidOrders(base: string, channel: StormChannel, coun
   await pool(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
     const user = `${prefix}-u${i % users}`;
     const amount = 100 + (i % 97);
-    const created = await postJson(`${base}/http/vk-pay-co/createPayment`, { provider: channel, pay_type: channel === 'wxpay' ? 'native' : 'qr', type: 'recharge', amount }, { 'x-vkpay-dev-uid': user });
+    const created = await postJson(`${base}/http/vk-pay-co/createPayment`, { provider: channel, pay_type: channel === 'wxpay' ? 'native' : 'qr', type: 'recharge', amount }, { 'uni-id-token': await devToken(base, user) });
     const no = (JSON.parse(created.body) as { data?: { out_trade_no?: string } }).data?.out_trade_no;
     if (created.status !== 200 || !no) throw new Error(`createPayment: ${created.status} ${created.body.slice(0, 200)}`);
     const paid = await postJson(`${base}/sandbox/control/pay`, { channel, out_trade_no: no, outcome: 'success' });
@@ -96,7 +112,7 @@ export async function runStorm(o: StormOptions): Promise<StormTally> {
       let k = 0;
       while (storming) {
         const order = o.orders[k++ % o.orders.length];
-        await postJson(`${o.base()}/http/vk-pay-co/queryPayment`, { out_trade_no: order.out_trade_no }, { 'x-vkpay-dev-uid': order.user });
+        await postJson(`${o.base()}/http/vk-pay-co/queryPayment`, { out_trade_no: order.out_trade_no }, { 'uni-id-token': await devToken(o.base(), order.user) });
         tally.queries++;
       }
     })());

@@ -70,8 +70,11 @@ describe('getOrder', () => {
     expect(o.refunds).toHaveLength(1);
     expect(o.refunds[0]).toMatchObject({ amount: 120 });
     expect(o.notifications.length).toBeGreaterThan(0);
-    expect(o.hooks[0]).toMatchObject({ key: `${no}:paid`, status: 'done' });
-    expect(o.hooks[0].lease_token).toBeUndefined();
+    expect(o.transactions.map((t: { action: string }) => t.action)).toEqual(['pay', 'refund']);
+    // the hooks ride on the order (onPaid) and the refund record (onRefunded); no lease token is shown
+    expect(o.hooks[0]).toMatchObject({ event: 'paid', type: 'recharge', status: 'done' });
+    expect(o.hooks.find((x: { event: string }) => x.event === 'refunded')).toBeDefined();
+    expect(JSON.stringify(o)).not.toContain('hook_lease');
     expect(o.logs.length).toBeGreaterThan(0);
     expect(o.refundable).toBe(380);
     // the server refuses a refund above what is left, whatever the page did

@@ -59,7 +59,7 @@ describe('getStats on a known data set', () => {
     // five payments: two confirmed by their notification, three repaired by a query or the timer (missed), one of
     // which had its notification turn up afterwards (late, logged as a duplicate)
     // (the paying move writes paid_source and paid_recorded_at on the order)
-    const paidOrder = (n: string, source: string, at = IN) => ({ out_trade_no: n, user_id: 'u', type: 'recharge', provider: 'wxpay', channel: 'wxpay', amount: 1, status: 'paid', transaction_id: `T${n}`, paid_at: at - 1000, paid_source: source, paid_recorded_at: at, create_date: OUT - 1 });
+    const paidOrder = (n: string, source: string, at = IN) => ({ out_trade_no: n, user_id: 'u', type: 'recharge', provider: 'wxpay', channel: 'wxpay', amount: 1, status: 'paid', dedupe_key: `dk-${n}`, transaction_id: `T${n}`, paid_at: at - 1000, paid_source: source, paid_recorded_at: at, create_date: OUT - 1 });
     await add(COLLECTIONS.orders, [paidOrder('N1', 'notify'), paidOrder('N2', 'notify'), paidOrder('Q1', 'query'), paidOrder('Q2', 'timer'), paidOrder('Q3', 'admin'), paidOrder('OLD', 'query', OUT)]);
     await add(COLLECTIONS.logs, [{ type: 'notify', status: 'duplicate', out_trade_no: 'Q1', create_date: IN + 5000 }]);
 

@@ -74,10 +74,22 @@ export async function getOrder(ctx: CoreContext, params: unknown) {
   const related = (dbName: string, sort: 'asc' | 'desc' = 'asc') => ctx.dao.select<Record<string, unknown>>({
     dbName, whereJson: { out_trade_no: p.out_trade_no }, sortArr: [{ name: 'create_date', type: sort }], pageSize: RELATED_LIMIT,
   }).then((r) => r.rows);
-  const [transactions, refunds, notifications, alerts, logs] = await Promise.all([
+  const [unapplied, refunds, notifications, alerts, logs] = await Promise.all([
     related(COLLECTIONS.transactions), related(COLLECTIONS.refunds), related(COLLECTIONS.notifications),
     related(COLLECTIONS.alerts), related(COLLECTIONS.logs, 'desc'),
   ]);
+  // The provider's money movements for this order: its payment and settled refunds live on the order and the
+  // refund records (written by the moves themselves); payment_transactions keeps only what could not be applied
+  // (an orphan, a second payment), which is listed after them.
+  const stored = order as OrderDoc & { paid_source?: string; paid_recorded_at?: number };
+  const transactions: Array<Record<string, unknown>> = [];
+  if (stored.transaction_id) {
+    transactions.push({ action: 'pay', transaction_id: stored.transaction_id, amount: order.amount, source: stored.paid_source, paid_at: order.paid_at, create_date: stored.paid_recorded_at ?? order.paid_at });
+  }
+  for (const r of refunds as Array<Record<string, unknown>>) {
+    if (r.status === 'success') transactions.push({ action: 'refund', out_refund_no: r.out_refund_no, transaction_id: r.refund_id, amount: r.amount, create_date: r.success_at ?? r.update_date });
+  }
+  transactions.push(...unapplied);
   // A hook rides on the document whose move made it owed: onPaid on the order, onRefunded on each refund record.
   const hooks = [order as OrderDoc & CarriedHook, ...(refunds as Array<Record<string, unknown> & CarriedHook>)]
     .filter((d) => d.hook_status)
@@ -95,7 +107,8 @@ export async function getOrder(ctx: CoreContext, params: unknown) {
     /** what a new refund may still take: the paid amount less refunds done and in flight */
     refundable: order.status === 'paid' || order.status === 'partially_refunded' ? Math.max(0, order.refundable_remaining ?? 0) : 0,
     transactions,
-    refunds,
+    // (a refund record carries its onRefunded hook's lease token too: only its runner needs it)
+    refunds: (refunds as Array<Record<string, unknown>>).map(({ hook_lease: _lease, ...rest }) => rest),
     notifications,
     // (the lease token lets a runner finish its claim; nobody else needs it, so it is not shown)
     hooks,
