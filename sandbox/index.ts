@@ -115,7 +115,17 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     for (const t of settleTimers.values()) clearTimeout(t);
     settleTimers.clear();
   };
-  const control = createControl({ ledger, state, cancelAll, settled: (ms) => notifier.settled(ms) });
+  // Settled = nothing more to come: no refund still waiting to settle (its notification is raised then), and no
+  // notification pending or in flight.
+  const settled = async (timeoutMs = 10_000): Promise<boolean> => {
+    const deadline = Date.now() + timeoutMs;
+    while (settleTimers.size > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 5).unref());
+    }
+    return notifier.settled(Math.max(0, deadline - Date.now()));
+  };
+  const control = createControl({ ledger, state, cancelAll, settled });
   const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
