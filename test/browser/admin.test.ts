@@ -118,6 +118,8 @@ describe('admin overview', () => {
       await expect(page.locator('.kpi-paid').innerText()).resolves.toBe('3');
       await expect(page.locator('.kpi-notify').innerText()).resolves.toBe('66.7%');
       await expect(page.locator('.kpi-missed').innerText()).resolves.toBe('1');
+      // unverified requests to the notify URL are counted (and shown), never stored whole
+      await expect(page.locator('.kpi-rejected').innerText()).resolves.toMatch(/^未通过验签的通知请求 \d+$/);
       await expect.poll(() => page.locator('.ts-chart').count()).toBe(4);
       // the charts are drawn: each canvas holds more than its white background
       await page.waitForTimeout(500);

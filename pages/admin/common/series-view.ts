@@ -14,6 +14,8 @@ export interface Stats {
   notification_success_rate: number | null;
   missed_notifications: number;
   late_notifications: number;
+  /** requests to the public notify URL that did not verify (counted per route and minute, never stored whole) */
+  notifications_rejected: number;
   errors: number;
   latency_by_provider: Array<{ provider: string; calls: number; avg_ms: number; max_ms: number; min_ms: number }>;
 }
