@@ -93,7 +93,9 @@ export function payOptions(ctx: CoreContext) {
     .map((p) => {
       const specs = findDefinition(p.channel)?.payTypes ?? [];
       return { ...p, pay_types: specs.map((t) => t.name), platforms: Object.fromEntries(specs.map((t) => [t.name, [...t.platforms]])) };
-    });
+    })
+    // a channel that only receives notifications of its own (no pay type) is nothing to offer a payer
+    .filter((p) => p.pay_types.length > 0);
   const types = Object.entries(ctx.config.orderTypes).map(([type, t]) => {
     if (t.amount === 'client') return { type, amount: 'client' as const, min: t.min, max: Math.min(t.max ?? ctx.config.maxAmount, ctx.config.maxAmount) };
     if (t.amount === 'catalog') return { type, amount: 'catalog' as const, catalog: Object.entries(t.catalog).map(([goods_id, item]) => ({ goods_id, ...item })) };

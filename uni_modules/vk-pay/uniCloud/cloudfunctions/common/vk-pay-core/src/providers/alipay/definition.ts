@@ -14,12 +14,13 @@ export const alipaySchema = z.object({
 
 export type AlipaySection = z.output<typeof alipaySchema>;
 
+/** In the order a client offers them. */
 const ALIPAY_PAY_TYPES = [
+  { name: 'page', platforms: ['web'] },
+  { name: 'wap', platforms: ['web'] },
+  { name: 'qr', platforms: ['web'] },
   { name: 'mp', platforms: ['mp-alipay'] },
   { name: 'app', platforms: ['app'] },
-  { name: 'wap', platforms: ['web'] },
-  { name: 'page', platforms: ['web'] },
-  { name: 'qr', platforms: ['web'] },
 ] as const;
 
 export const alipayDefinition = defineProvider<AlipaySection>({

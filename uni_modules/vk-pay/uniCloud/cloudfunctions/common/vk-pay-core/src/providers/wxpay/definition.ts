@@ -22,13 +22,16 @@ export const wxpayV3Schema = z.object({
 
 export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
 
-/** The pay types both WeChat Pay APIs serve, and where uni-app can open each. */
+/**
+ * The pay types both WeChat Pay APIs serve and where uni-app can open each, in the order a client offers them
+ * (on the web a QR code first: it works on any browser; JSAPI only inside WeChat's).
+ */
 export const WXPAY_PAY_TYPES = [
+  { name: 'native', platforms: ['web'] },
+  { name: 'h5', platforms: ['web'] },
   { name: 'jsapi', platforms: ['web'], needsPayerId: true },
   { name: 'mp', platforms: ['mp-weixin'], needsPayerId: true },
   { name: 'app', platforms: ['app'] },
-  { name: 'h5', platforms: ['web'] },
-  { name: 'native', platforms: ['web'] },
 ] as const;
 
 /** The appids a WeChat message may name: the main one and any per-pay_type ones (`appIds`), all under one mchid. */
