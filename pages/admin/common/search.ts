@@ -7,7 +7,8 @@ import { ORDER_STATUSES } from '../../../uni_modules/vk-pay/common/status';
 import type { MessageKey } from '../../../locale';
 
 export const STATUS_CHOICES = ['', ...ORDER_STATUSES] as const;
-export const PROVIDER_CHOICES = ['', 'wxpay', 'alipay'] as const;
+/** Until the server has listed its providers (getPayOptions), the two every config has served so far. */
+export const PROVIDER_CHOICES: readonly string[] = ['', 'wxpay', 'alipay'];
 
 export interface SearchForm { out_trade_no: string; user_id: string; status: string; provider: string; from: string; to: string }
 export interface OrderSearch { out_trade_no?: string; user_id?: string; status?: string; provider?: string; from?: number; to?: number }
@@ -30,7 +31,8 @@ export function parseChinaDate(text: string, endOfDay = false): number | undefin
   return endOfDay ? start + 59_999 : start;
 }
 
-export function parseSearch(form: SearchForm): SearchResult {
+/** `providers`: the provider names the server serves (getPayOptions), so a provider added there is searchable. */
+export function parseSearch(form: SearchForm, providers: readonly string[] = PROVIDER_CHOICES): SearchResult {
   const search: OrderSearch = {};
   const no = form.out_trade_no.trim();
   if (no) {
@@ -47,7 +49,7 @@ export function parseSearch(form: SearchForm): SearchResult {
     search.status = form.status;
   }
   if (form.provider) {
-    if (form.provider !== 'wxpay' && form.provider !== 'alipay') return { ok: false, problem: { key: 'orders.bad.provider', values: { provider: form.provider } } };
+    if (!providers.includes(form.provider)) return { ok: false, problem: { key: 'orders.bad.provider', values: { provider: form.provider } } };
     search.provider = form.provider;
   }
   if (form.from.trim()) {

@@ -3,10 +3,15 @@
  * (pay_type), and what the client receives to open the payment on its platform. Isomorphic and type-only, so
  * the component never imports server code.
  */
-export type ProviderName = 'wxpay' | 'alipay';
+/**
+ * A provider name the server serves (`wxpay`, `alipay`, ...): getPayOptions lists the configured ones, so the
+ * client learns them from the server rather than from a list of its own.
+ */
+export type ProviderName = string;
 export type WxpayPayType = 'jsapi' | 'mp' | 'app' | 'h5' | 'native';
 export type AlipayPayType = 'mp' | 'app' | 'wap' | 'page' | 'qr';
-export type PayType = WxpayPayType | AlipayPayType;
+/** A pay type of a provider (getPayOptions lists each provider's). */
+export type PayType = string;
 
 /** Exactly what the client needs to start the payment on its platform. */
 export type ClientPayment =

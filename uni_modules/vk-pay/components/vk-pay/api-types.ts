@@ -94,7 +94,11 @@ export type PayOptionType =
 /** getPayOptions: the providers with their pay types, the order types with their limits. */
 export interface PayOptions {
   env: string;
-  providers: Array<{ provider: ProviderName; channel: string; pay_types: PayType[] }>;
+  /**
+   * The configured providers: `pay_types` in the server's order, and `platforms`: for each pay type, the uni-app
+   * platforms it opens on (web, mp-weixin, mp-alipay, app, app-ios, app-android).
+   */
+  providers: Array<{ provider: ProviderName; channel: string; pay_types: PayType[]; platforms?: Record<PayType, string[]> }>;
   types: PayOptionType[];
   /** integer fen */
   maxAmount: number;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ParamError } from '../../../../../../common/errors';
 import type { CoreContext } from '../services/context';
-import { parseParams } from '../services/validate';
+import { parseParams, providerName } from '../services/validate';
 import { COLLECTIONS } from '../state/collections';
 
 const common = {
@@ -35,7 +35,7 @@ export const listLogsParams = withPageIndex(z.object({
   ...common,
   type: z.string().trim().min(1).max(32).optional(),
   status: z.string().trim().min(1).max(64).optional(),
-  provider: z.enum(['wxpay', 'alipay']).optional(),
+  provider: providerName.optional(),
 }).strict());
 
 export const listErrorsParams = withPageIndex(z.object({

@@ -9,7 +9,7 @@ import { OrderNotFoundError, ParamError } from '../../../../../../common/errors'
 import { ORDER_STATUSES } from '../../../../../../common/status';
 import { closeReasonOf } from '../services/close-reason';
 import type { CoreContext } from '../services/context';
-import { outTradeNo, parseParams } from '../services/validate';
+import { outTradeNo, parseParams, providerName } from '../services/validate';
 import { COLLECTIONS } from '../state/collections';
 import type { CarriedHook } from '../state/hook-status';
 import type { OrderDoc } from '../state/order';
@@ -28,7 +28,7 @@ export const listOrdersParams = z.preprocess(pageIndexToPage, z.object({
   out_trade_no: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'out_trade_no: letters, digits, _ and - only').optional(),
   user_id: z.string().trim().min(1).max(64).optional(),
   status: z.enum(ORDER_STATUSES).optional(),
-  provider: z.enum(['wxpay', 'alipay']).optional(),
+  provider: providerName.optional(),
   type: z.string().trim().min(1).max(64).optional(),
   from: z.number().int().nonnegative().optional(),
   to: z.number().int().nonnegative().optional(),

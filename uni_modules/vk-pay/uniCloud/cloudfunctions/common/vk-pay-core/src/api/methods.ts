@@ -8,7 +8,7 @@ import { toVkPayError } from '../../../../../../common/errors';
 import type { CloudMethod, CloudRequest } from '../entry/services';
 import { resolveIdentity, requireUser, type Identity } from '../auth/identity';
 import { writePaymentError } from '../logging/logs';
-import { PAY_TYPES, type Channel } from '../providers/types';
+import { channelsServing, findDefinition, PROVIDER_NAMES } from '../providers/registry';
 import type { CallerMeta, CoreContext } from '../services/context';
 import { channelOf, isChannelConfigured } from '../services/context';
 import { createPayment } from '../services/create-payment';
@@ -81,12 +81,21 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
   };
 }
 
-/** What the client needs to draw the checkout: providers with their pay types, order types and limits. */
+/**
+ * What the client needs to draw the checkout: the configured providers with their pay types and the uni-app
+ * platforms each pay type opens on (from the registry, so the client hard-codes no provider), order types and limits.
+ */
 export function payOptions(ctx: CoreContext) {
-  const providers = (['wxpay', 'alipay'] as const)
-    .map((provider) => ({ provider, channel: channelOf(ctx.config, provider) as Channel }))
+  const providers = PROVIDER_NAMES
+    .filter((provider) => channelsServing(provider).length > 0)
+    .map((provider) => ({ provider, channel: channelOf(ctx.config, provider) }))
     .filter((p) => isChannelConfigured(ctx.config, p.channel))
-    .map((p) => ({ ...p, pay_types: [...PAY_TYPES[p.channel]] }));
+    .map((p) => {
+      const specs = findDefinition(p.channel)?.payTypes ?? [];
+      return { ...p, pay_types: specs.map((t) => t.name), platforms: Object.fromEntries(specs.map((t) => [t.name, [...t.platforms]])) };
+    })
+    // a channel that only receives notifications of its own (no pay type) is nothing to offer a payer
+    .filter((p) => p.pay_types.length > 0);
   const types = Object.entries(ctx.config.orderTypes).map(([type, t]) => {
     if (t.amount === 'client') return { type, amount: 'client' as const, min: t.min, max: Math.min(t.max ?? ctx.config.maxAmount, ctx.config.maxAmount) };
     if (t.amount === 'catalog') return { type, amount: 'catalog' as const, catalog: Object.entries(t.catalog).map(([goods_id, item]) => ({ goods_id, ...item })) };

@@ -3,6 +3,7 @@
  * instance keeps the parsed config for its lifetime: the file is read-only until the next upload anyway.
  */
 import { KeyConfigError, ParamError } from '../../../../../../common/errors';
+import { findDefinition } from '../providers/registry';
 import { configSchema, type VkPayConfig } from './schema';
 import { notifyUrlProblem } from './notify-url';
 import type { ZodIssue } from 'zod';
@@ -10,23 +11,33 @@ import type { ZodIssue } from 'zod';
 /** Fields whose mistakes are key/certificate problems (40003) rather than plain parameter problems (40001). */
 const KEY_FIELDS = /(Key|Pem|serialNo|publicKeyId)$/;
 
+/** A key field: by the common pattern, or by the pattern of the provider whose section it is in. */
+function isKeyIssue(issue: ZodIssue): boolean {
+  const names = issue.path.filter((p): p is string => typeof p === 'string');
+  if (names.some((n) => KEY_FIELDS.test(n))) return true;
+  const own = issue.path[0] === 'providers' ? findDefinition(issue.path[1])?.keyFields : undefined;
+  return Boolean(own && names.slice(2).some((n) => own.test(n)));
+}
+
 /** Validates a raw config object; throws KeyConfigError (40003) or ParamError (40001) naming every bad field. */
 export function parseConfig(raw: unknown): VkPayConfig {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues;
     const text = issues.map(describeIssue).join('; ');
-    const isKey = issues.some((i) => i.path.some((p) => typeof p === 'string' && KEY_FIELDS.test(p)));
+    const isKey = issues.some(isKeyIssue);
     throw isKey ? new KeyConfigError(`vk-pay config: ${text}`) : new ParamError(`vk-pay config: ${text}`);
   }
   const config = result.data;
   if (config.env !== 'sandbox') {
     const problem = notifyUrlProblem(config.notifyUrl);
     if (problem) throw new ParamError(`vk-pay config: notifyUrl ${problem}`);
-    for (const [channel, p] of Object.entries(config.providers)) {
-      const rec = (p ?? {}) as { baseUrl?: unknown; gatewayUrl?: unknown };
-      const base = rec.baseUrl ?? rec.gatewayUrl;
-      if (typeof base === 'string' && !base.startsWith('https://')) throw new ParamError(`vk-pay config: providers.${channel} gateway URL must use https outside the sandbox`);
+    for (const [channel, section] of Object.entries(config.providers)) {
+      const def = findDefinition(channel);
+      if (!def || !section) continue;
+      for (const url of def.gatewayUrls(section)) {
+        if (typeof url === 'string' && !url.startsWith('https://')) throw new ParamError(`vk-pay config: providers.${channel} gateway URL must use https outside the sandbox`);
+      }
     }
   }
   return config;

@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import { alertsSchema, syncSchema } from './operations-schema';
+import { catalogFieldsShape, checkChannelChoices, providersSchema, withChannelChoices } from './provider-sections';
 
-const pem = (what: string) => z.string().refine((s) => /-----BEGIN [A-Z ]+-----/.test(s), { message: `${what} must be a PEM string` });
-const nonEmpty = z.string().min(1, 'required');
 /** a function field, kept as the very function given (z.function() would wrap it) */
 const fn = <F>(message: string) => z.custom<F>((v) => typeof v === 'function', { message });
 
@@ -19,39 +18,8 @@ export type OrderResolver = (input: OrderResolverInput) => { amount: number; sub
 export interface AuthIdentity { uid: string; role?: string[]; /** profile data stored on orders (encrypted when userInfoKey is set) */ userInfo?: unknown }
 export type AuthHook = (req: { method: string; uniIdToken?: string; httpInfo?: { headers?: Record<string, string> }; userInfo?: unknown; clientInfo?: unknown }) => AuthIdentity | null | undefined | Promise<AuthIdentity | null | undefined>;
 
-export const wxpayV3Schema = z.object({
-  appId: nonEmpty,
-  mchId: nonEmpty,
-  apiV3Key: z.string().length(32, 'apiV3Key must be 32 characters'),
-  apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters').optional(),
-  merchant: z.object({ serialNo: nonEmpty, privateKeyPem: pem('merchant.privateKeyPem'), publicKeyPem: pem('merchant.publicKeyPem').optional() }),
-  /** WeChat Pay public key mode (`PUB_KEY_ID_...`); the sandbox also puts its private key here, which the core never uses */
-  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).optional(),
-  /** platform certificates / public keys during a rotation: several may verify at once */
-  verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
-  /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
-  baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
-}).passthrough().refine((c) => Boolean(c.platform || c.verifyKeys?.length), { message: 'platform (WeChat Pay public key) or verifyKeys is required', path: ['platform'] });
-
-export const wxpayV2Schema = z.object({
-  appId: nonEmpty,
-  mchId: nonEmpty,
-  apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters'),
-  /** client certificate for v2 refunds (PEM); not needed in the sandbox */
-  clientCertPem: pem('clientCertPem').optional(),
-  clientKeyPem: pem('clientKeyPem').optional(),
-  baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
-}).passthrough();
-
-export const alipaySchema = z.object({
-  appId: nonEmpty,
-  sellerId: z.string().min(1).optional(),
-  app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
-  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }),
-  gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
-}).passthrough();
-
-const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2) });
+/** A catalog item: its price and subject, plus the optional fields providers add (e.g. `appleProductId`). */
+const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2), ...catalogFieldsShape() });
 
 /**
  * How an order type decides its amount. `client`: the client's amount within [min, max] (recharge);
@@ -67,17 +35,14 @@ export const orderTypeSchema = z.discriminatedUnion('amount', [
   }),
 ]);
 
-export const configSchema = z.object({
+const configShape = z.object({
   env: z.enum(['sandbox', 'production']),
   /** URL of the URL-ized `vk-pay-notify` function; `/<channel>` is appended per channel */
   notifyUrl: z.string().url(),
   /** where wap/page/h5 payments send the person back (optional) */
   returnUrl: z.string().url().optional(),
-  providers: z
-    .object({ wxpay: wxpayV3Schema.optional(), 'wxpay-v2': wxpayV2Schema.optional(), alipay: alipaySchema.optional() })
-    .refine((p) => Boolean(p.wxpay || p['wxpay-v2'] || p.alipay), 'at least one of wxpay, wxpay-v2, alipay is required'),
-  /** which WeChat Pay API serves `provider: "wxpay"` */
-  wxpayChannel: z.enum(['wxpay', 'wxpay-v2']).default('wxpay'),
+  /** one section per channel, each validated by its provider's own schema (providers/<channel>/definition.ts) */
+  providers: providersSchema(),
   orderTypes: z.record(orderTypeSchema).refine((t) => Object.keys(t).length > 0, 'at least one order type is required'),
   /** integer fen */
   maxAmount: z.number().int().positive().default(1_000_000),
@@ -117,10 +82,16 @@ export const configSchema = z.object({
   adminToken: z.union([z.string().min(16, 'adminToken must be at least 16 characters'), fn<() => string | undefined>('adminToken must be a string or a function')]).optional(),
 }).passthrough();
 
+/**
+ * The whole config. `<provider>Channel` (e.g. `wxpayChannel`: which WeChat Pay API serves "wxpay") exists for
+ * each provider name several channels serve; it is checked against the registry and defaulted here.
+ */
+export const configSchema = configShape.superRefine(checkChannelChoices).transform(withChannelChoices);
+
 export type VkPayConfigInput = z.input<typeof configSchema>;
 export type VkPayConfig = z.output<typeof configSchema>;
 export type OrderTypeConfig = z.output<typeof orderTypeSchema>;
-export type WxpayV3Config = z.output<typeof wxpayV3Schema>;
-export type WxpayV2Config = z.output<typeof wxpayV2Schema>;
-export type AlipayConfig = z.output<typeof alipaySchema>;
+export type { WxpayV3Section as WxpayV3Config } from '../providers/wxpay/definition';
+export type { WxpayV2Section as WxpayV2Config } from '../providers/wxpay-v2/definition';
+export type { AlipaySection as AlipayConfig } from '../providers/alipay/definition';
 export type { SyncConfig, AlertThresholdsConfig, WebhookConfig, AlertsConfig } from './operations-schema';

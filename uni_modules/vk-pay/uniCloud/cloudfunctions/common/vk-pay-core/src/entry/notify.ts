@@ -4,7 +4,8 @@
  * and the core's NotifyReply -> an integrated response (`mpserverlessComposedResponse`), so the gateway gets
  * exactly the status, headers and body its protocol expects (XML for WeChat v2, text for Alipay).
  */
-import { PAY_TYPES, type Channel, type IncomingNotification, type NotifyReply } from '../providers/types';
+import { isChannel as isRegisteredChannel } from '../providers/registry';
+import type { Channel, IncomingNotification, NotifyReply } from '../providers/types';
 import type { CoreServices } from './services';
 
 export interface IntegratedRequestEvent {
@@ -32,8 +33,9 @@ function jsonReply(statusCode: number, body: unknown): ComposedResponse {
   return composed({ statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
 }
 
+/** A channel of the provider registry (providers/registry.ts). */
 export function isChannel(v: string): v is Channel {
-  return Object.prototype.hasOwnProperty.call(PAY_TYPES, v);
+  return isRegisteredChannel(v);
 }
 
 /** `/wxpay` (relative to the function's URL path) -> `wxpay`; anything else -> undefined. */

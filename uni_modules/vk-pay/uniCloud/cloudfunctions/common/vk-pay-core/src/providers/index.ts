@@ -1,13 +1,14 @@
 /**
  * The providers' public face: one factory per channel, `createProvider(channel, config, ctx)`, the config types,
- * and mappers from the credentials shape of docs/CONTRACTS.md section 12 (what the sandbox generates and the config holds).
+ * the registry (registry.ts: what the core asks about channels), and mappers from the credentials shape of
+ * docs/CONTRACTS.md section 12 (what the sandbox generates and the config holds).
  * Point a provider at the sandbox with `baseUrl: 'http://127.0.0.1:<port>/sandbox/wxpay/'` or
  * `gatewayUrl: 'http://127.0.0.1:<port>/sandbox/alipay/gateway.do'`.
  */
-import { ParamError } from '../../../../../../common/errors';
 import { createAlipayProvider } from './alipay/provider';
 import type { AlipayConfig } from './alipay/config';
-import type { Channel, PaymentProvider, ProviderContext } from './types';
+import { ParamError } from '../../../../../../common/errors';
+import type { PaymentProvider, ProviderContext } from './types';
 import { createWxpayProvider } from './wxpay/provider';
 import type { WxpayConfig } from './wxpay/config';
 import { createWxpayV2Provider } from './wxpay-v2/provider';
@@ -22,21 +23,28 @@ export type { AlipayConfig } from './alipay/config';
 export type { RetryTuning } from './shared';
 export { ProviderError, isRetryable } from './error-map';
 export * from './types';
+export { PROVIDER_DEFINITIONS, CHANNELS, PROVIDER_NAMES, PAY_TYPES, definitionOf, findDefinition, isChannel, channelFor, channelsServing } from './registry';
+export type { ProviderDefinition, PayTypeSpec, NotificationKind, CreateCheckInput } from './definition';
 
+/** The provider clients' own config shapes (the providers' names for the keys, before a config section is mapped). */
 export interface ProviderConfigs {
   wxpay: WxpayConfig;
   'wxpay-v2': WxpayV2Config;
   alipay: AlipayConfig;
 }
 
-/** One provider for a channel; bad or missing keys throw KeyConfigError (40003) naming the field. */
-export function createProvider<C extends Channel>(channel: C, config: ProviderConfigs[C], ctx: ProviderContext): PaymentProvider {
-  switch (channel) {
-    case 'wxpay': return createWxpayProvider(config as WxpayConfig, ctx);
-    case 'wxpay-v2': return createWxpayV2Provider(config as WxpayV2Config, ctx);
-    case 'alipay': return createAlipayProvider(config as AlipayConfig, ctx);
-    default: throw new ParamError(`unknown channel ${String(channel)}`);
-  }
+/**
+ * One provider client for a channel from the client's own config shape; bad or missing keys throw
+ * KeyConfigError (40003) naming the field. (The core builds providers from config sections through the
+ * registry's `definition.create`.)
+ */
+export function createProvider<C extends keyof ProviderConfigs>(channel: C, config: ProviderConfigs[C], ctx: ProviderContext): PaymentProvider {
+  const factories: { [K in keyof ProviderConfigs]: (c: ProviderConfigs[K], x: ProviderContext) => PaymentProvider } = {
+    wxpay: createWxpayProvider, 'wxpay-v2': createWxpayV2Provider, alipay: createAlipayProvider,
+  };
+  const make = Object.prototype.hasOwnProperty.call(factories, channel) ? factories[channel] : undefined;
+  if (!make) throw new ParamError(`unknown channel ${String(channel)}`);
+  return make(config, ctx);
 }
 
 /** docs/CONTRACTS.md section 12, `wxpay` entry. */

@@ -1,19 +1,18 @@
 /**
  * One interface for every payment channel (Medusa's provider shape). Each channel lives in its own folder
- * (wxpay/, wxpay-v2/, alipay/) and maps what its gateway says onto the small fixed set of outcomes below.
- * Amounts are integer fen on this side of the interface; yuan strings never cross it.
+ * (wxpay/, wxpay-v2/, alipay/, ...) with a definition.ts the registry lists, and maps what its gateway says onto
+ * the small fixed set of outcomes below. Amounts are integer fen on this side of the interface; yuan strings
+ * never cross it.
  */
 import type { HttpClient } from '../platform/http';
 import type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType } from '../../../../../../common/payment-types';
 
 export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType };
+/**
+ * The channel names of the provider registry (registry.ts; each is a folder here with a definition.ts). A new
+ * provider adds its name here too, so code and tests that switch over channels stay checked by the compiler.
+ */
 export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay';
-
-export const PAY_TYPES: Record<Channel, readonly PayType[]> = {
-  wxpay: ['jsapi', 'mp', 'app', 'h5', 'native'],
-  'wxpay-v2': ['jsapi', 'mp', 'app', 'h5', 'native'],
-  alipay: ['mp', 'app', 'wap', 'page', 'qr'],
-};
 
 export interface CreateOrderInput {
   out_trade_no: string;
@@ -29,6 +28,8 @@ export interface CreateOrderInput {
   client_ip?: string;
   /** where a wap/page/h5 payment returns the person */
   return_url?: string;
+  /** the provider's product id from the catalog item (channels that sell catalog products, e.g. App Store) */
+  product_id?: string;
 }
 
 export interface CreateOrderResult {

@@ -17,6 +17,7 @@ import { COLLECTIONS } from '../state/collections';
 import { PAID_STATUSES, type OrderDoc } from '../state/order';
 import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
+import { definitionOf } from '../providers/registry';
 import { checkMerchant, checkOrderBinding } from './bind';
 import type { CoreContext } from './context';
 import type { WriteBatch } from './write-batch';
@@ -28,6 +29,8 @@ export interface PaidFact {
   amount: number;
   paid_at: number;
   merchant: MerchantBinding;
+  /** the provider's product id, for channels that bind a payment by product (definition.orderBinding) */
+  product_id?: string;
   /** present for notifications: recorded once in payment_notifications */
   notification?: { event_id: string; kind: string; raw: Record<string, unknown> };
 }
@@ -47,8 +50,9 @@ export interface ApplyResult {
 /** Provider payment ids as every channel issues them: printable ASCII, at most 64 characters. */
 const TRANSACTION_ID = /^[\x21-\x7e]{1,64}$/;
 
-export function providerOf(channel: Channel): 'wxpay' | 'alipay' {
-  return channel === 'alipay' ? 'alipay' : 'wxpay';
+/** The provider name a channel serves (wxpay-v2 serves "wxpay"). */
+export function providerOf(channel: Channel): string {
+  return definitionOf(channel).provider;
 }
 
 /** Records a verified notification once (unique `event_key`). Duplicates are expected and fine. */
@@ -97,7 +101,7 @@ export async function applyPaid(ctx: CoreContext, fact: PaidFact, source: string
   let order = known === undefined ? await findOrder(ctx, fact.out_trade_no) : known;
   if (!order) throw new OrderNotFoundError(fact.out_trade_no);
   checkMerchant(ctx.config, fact.channel, fact.merchant);
-  checkOrderBinding(order, { channel: fact.channel, amount: fact.amount });
+  checkOrderBinding(order, { channel: fact.channel, amount: fact.amount, product_id: fact.product_id });
 
   // At most a few rounds: a lost race re-reads the order once and decides again from what won.
   for (let round = 0; round < 3; round++) {

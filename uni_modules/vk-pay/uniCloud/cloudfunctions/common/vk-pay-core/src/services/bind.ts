@@ -1,40 +1,56 @@
 /**
- * Bind checks: a verified message is accepted only for OUR merchant and OUR order - same channel, same
- * appid/mchid (Alipay app_id/seller_id), and the exact amount in integer fen (docs/RELIABILITY.md section 1: zero
- * tolerance). Mismatches change nothing.
+ * Bind checks: a verified message is accepted only for OUR merchant and OUR order - same channel, ids the
+ * channel's definition says this config accepts (WeChat appid/mchid, Alipay app_id/seller_id, ...), and the
+ * channel's order binding: the exact amount in integer fen (docs/RELIABILITY.md section 1: zero tolerance) or the
+ * product. Mismatches change nothing.
  */
 import { ParamError, SignatureError } from '../../../../../../common/errors';
 import type { VkPayConfig } from '../config/schema';
 import type { Channel, MerchantBinding } from '../providers/types';
+import { definitionOf } from '../providers/registry';
 import type { OrderDoc } from '../state/order';
 
-export function expectedMerchant(config: VkPayConfig, channel: Channel): MerchantBinding {
-  if (channel === 'alipay') {
-    const a = config.providers.alipay;
-    return { app_id: a?.appId, merchant_id: a?.sellerId };
-  }
-  const w = config.providers[channel];
-  return { app_id: w?.appId, merchant_id: w?.mchId };
+/** The merchant ids this config accepts on the channel (several when a merchant has several appids). */
+export function expectedMerchants(config: VkPayConfig, channel: Channel): MerchantBinding[] {
+  const section = config.providers[channel];
+  return section ? definitionOf(channel).merchant.expected(section) : [];
 }
 
-/** Throws unless the message names our merchant. At least one identifier must be present and all present must match. */
+/**
+ * Throws unless the message names our merchant: for one of the expected bindings, at least one identifier is
+ * present and all present match.
+ */
 export function checkMerchant(config: VkPayConfig, channel: Channel, got: MerchantBinding | undefined): void {
-  const want = expectedMerchant(config, channel);
-  const pairs: Array<[string, string | undefined, string | undefined]> = [
-    ['appid', want.app_id, got?.app_id],
-    [channel === 'alipay' ? 'seller_id' : 'mchid', want.merchant_id, got?.merchant_id],
-  ];
-  let compared = 0;
-  for (const [name, expected, actual] of pairs) {
-    if (actual === undefined || actual === '' || expected === undefined) continue;
-    compared++;
-    if (actual !== expected) throw new SignatureError(`${name} ${actual} is not this merchant's`);
+  const labels = definitionOf(channel).merchant.labels;
+  let mismatch: string | undefined;
+  for (const want of expectedMerchants(config, channel)) {
+    const pairs: Array<[string, string | undefined, string | undefined]> = [
+      [labels.app_id, want.app_id, got?.app_id],
+      [labels.merchant_id, want.merchant_id, got?.merchant_id],
+    ];
+    let compared = 0;
+    let bad: string | undefined;
+    for (const [name, expected, actual] of pairs) {
+      if (actual === undefined || actual === '' || expected === undefined) continue;
+      compared++;
+      if (actual !== expected) { bad = `${name} ${actual} is not this merchant's`; break; }
+    }
+    if (!bad && compared > 0) return;
+    mismatch ??= bad;
   }
-  if (compared === 0) throw new SignatureError('message names no merchant this config knows');
+  throw new SignatureError(mismatch ?? 'message names no merchant this config knows');
 }
 
-export function checkOrderBinding(order: OrderDoc, p: { channel: Channel; amount?: number }): void {
+/**
+ * The payment belongs to this order: same channel, and what the channel binds by (definition.orderBinding) -
+ * the exact amount in integer fen, or the provider's product id the order took from its catalog item.
+ */
+export function checkOrderBinding(order: OrderDoc, p: { channel: Channel; amount?: number; product_id?: string }): void {
   if (order.channel !== p.channel) throw new SignatureError(`order ${order.out_trade_no} belongs to channel ${order.channel}, not ${p.channel}`);
+  if (definitionOf(p.channel).orderBinding === 'product') {
+    if (!order.provider_product_id || p.product_id !== order.provider_product_id) throw new ParamError(`product ${String(p.product_id)} is not the order's ${String(order.provider_product_id)}`);
+    return;
+  }
   if (p.amount === undefined || !Number.isSafeInteger(p.amount)) throw new ParamError('message carries no integer amount');
   if (p.amount !== order.amount) throw new ParamError(`amount ${p.amount} fen does not match the order's ${order.amount} fen`);
 }

@@ -2,7 +2,9 @@
  * What every service receives: data access (BaseDao + the Database for `db.command`), the validated config, a
  * clock, the providers and the business hooks. Built once per instance by `createCoreServices`.
  */
+import { ParamError } from '../../../../../../common/errors';
 import type { VkPayConfig } from '../config/schema';
+import { channelFor, isChannel, PROVIDER_NAMES } from '../providers/registry';
 import type { HookRegistry } from '../hooks/registry';
 import type { Channel, PaymentProvider, ProviderName } from '../providers/types';
 import type { StoreContext } from '../state/transition';
@@ -25,13 +27,19 @@ export interface CallerMeta {
   platform?: string;
 }
 
-/** `provider: "wxpay"` is served by the WeChat Pay API version the config chooses. */
+/**
+ * The channel serving a provider name (providers/registry.ts): the only one, or the one the config's
+ * `<provider>Channel` picks (`provider: "wxpay"` is served by the WeChat Pay API version the config chooses).
+ */
 export function channelOf(config: VkPayConfig, provider: ProviderName): Channel {
-  return provider === 'alipay' ? 'alipay' : config.wxpayChannel;
+  const channel = channelFor(config, provider);
+  if (!channel) throw new ParamError(`provider must be one of ${PROVIDER_NAMES.join(', ')}`);
+  return channel;
 }
 
+/** A registered channel with a section in this config. */
 export function isChannelConfigured(config: VkPayConfig, channel: Channel): boolean {
-  return Boolean(config.providers[channel]);
+  return isChannel(channel) && Boolean(config.providers[channel]);
 }
 
 export function notifyUrlFor(config: VkPayConfig, channel: Channel): string {

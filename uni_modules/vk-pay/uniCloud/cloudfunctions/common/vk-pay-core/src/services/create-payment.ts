@@ -9,7 +9,8 @@
  */
 import { ParamError, VkPayError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
-import { PAY_TYPES, type ClientPayment, type PayType } from '../providers/types';
+import { definitionOf } from '../providers/registry';
+import type { ClientPayment, PayType } from '../providers/types';
 import { writePaymentLog } from '../logging/logs';
 import { protectUserInfo } from '../logging/user-info-crypto';
 import { DEDUPE_WINDOW_MS, dedupeKeyOf, fingerprintOf } from '../orders/fingerprint';
@@ -50,9 +51,14 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   if (p.amount !== undefined && p.amount > ctx.config.maxAmount) throw new ParamError(`amount must be at most ${ctx.config.maxAmount} fen`);
   const channel = channelOf(ctx.config, p.provider);
   if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${p.provider} is not configured`);
-  if (!PAY_TYPES[channel].includes(p.pay_type as PayType)) throw new ParamError(`pay_type must be one of ${PAY_TYPES[channel].join(', ')} for ${p.provider}`);
-  if (p.provider === 'wxpay' && (p.pay_type === 'jsapi' || p.pay_type === 'mp') && !p.openid) throw new ParamError(`openid is required for wxpay ${p.pay_type}`);
+  const definition = definitionOf(channel);
+  const payTypes = definition.payTypes.map((t) => t.name);
+  if (!payTypes.includes(p.pay_type)) throw new ParamError(`pay_type must be one of ${payTypes.join(', ')} for ${p.provider}`);
   const resolved = await resolveAmount(ctx.config, { type: p.type, amount: p.amount, goods_id: p.goods_id, subject: p.subject, user_id: who.uid });
+  const goods = resolved.goods_id && resolved.item ? { goods_id: resolved.goods_id, item: resolved.item } : undefined;
+  definition.checkCreate?.({ pay_type: p.pay_type, type: p.type, openid: p.openid, goods, section: ctx.config.providers[channel] });
+  const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
+  if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
   const now = ctx.now();
   const _ = ctx.db.command;
@@ -77,6 +83,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
     history: [],
   };
   if (resolved.goods_id) base.goods_id = resolved.goods_id;
+  if (productId) base.provider_product_id = productId;
   if (p.openid) base.openid = p.openid;
   if (meta.platform) base.platform = meta.platform;
   if (meta.ip) base.client_ip = meta.ip;
@@ -92,7 +99,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
     const created = await provider.createOrder({
       out_trade_no, amount: resolved.amount, subject: resolved.subject, pay_type: p.pay_type as PayType,
       notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid: p.openid, client_ip: meta.ip,
-      return_url: p.return_url ?? ctx.config.returnUrl,
+      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId,
     });
     const set: Record<string, unknown> = { payment: created.payment, update_date: ctx.now() };
     if (created.provider_order_id) set.provider_order_id = created.provider_order_id;

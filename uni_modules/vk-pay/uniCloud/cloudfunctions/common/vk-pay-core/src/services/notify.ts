@@ -24,6 +24,7 @@ import { transitionOrder } from '../state/transition';
 import { closeFieldsFromAnswer } from './close-reason';
 import { applyPaid, providerOf, recordNotification, recordUnappliedTransaction } from './apply-payment';
 import { adoptProviderRefund, applyRefundFact, findRefund, type RefundRecord } from './apply-refund';
+import { findDefinition } from '../providers/registry';
 import { checkMerchant } from './bind';
 import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
@@ -42,8 +43,6 @@ export interface NotifyHandling {
   hookKeys: string[];
 }
 
-const CHANNELS: readonly Channel[] = ['wxpay', 'wxpay-v2', 'alipay'];
-
 function plainReply(statusCode: number, body: string): NotifyReply {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
 }
@@ -55,8 +54,9 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
   const started = ctx.now();
   const body = typeof req?.rawBody === 'string' ? req.rawBody : '';
   const request: IncomingNotification = { headers: req?.headers ?? {}, rawBody: body };
-  if (!CHANNELS.includes(channel) || !isChannelConfigured(ctx.config, channel)) {
-    const source = CHANNELS.includes(channel) ? channel : 'unknown';
+  const definition = findDefinition(channel);
+  if (!definition?.notifications || !isChannelConfigured(ctx.config, channel)) {
+    const source = definition ? channel : 'unknown';
     await countRejection(ctx, { source, reason: 'unknown_channel', error: new ParamError(`channel ${String(channel).slice(0, 32)} is not configured`), req: request, ip: meta.ip });
     return done(plainReply(404, 'unknown channel'), false, 'unknown_channel');
   }
@@ -78,7 +78,9 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
     // Proven to come from the provider, yet unreadable: no delivery will ever read better.
     return refusePermanently(ctx, provider, channel, err, request, meta, started);
   }
-  const bad = outOfBounds(outcome, body.length);
+  const bad = outcome.kind !== 'ignored' && !definition.notifications.kinds.includes(outcome.kind)
+    ? `${channel} notifications do not say ${String(outcome.kind).slice(0, 32)}`
+    : outOfBounds(outcome, body.length);
   if (bad) return refusePermanently(ctx, provider, channel, new ParamError(`verified notification refused: ${bad}`), request, meta, started, outcome);
 
   const batch = createWriteBatch();

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { OrderNotFoundError, ParamError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
+import { definitionOf } from '../providers/registry';
 import type { Identity } from '../auth/identity';
 import { requireAdmin, requireOwnerOrAdmin } from '../auth/identity';
 import { writePaymentLog } from '../logging/logs';
@@ -38,6 +39,8 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   if (!order) throw new OrderNotFoundError(p.out_trade_no);
   if (!PAID_STATUSES.includes(order.status)) throw new ParamError(`order ${order.out_trade_no} is ${order.status}, not paid`);
   if (p.amount > order.amount) throw new ParamError(`amount ${p.amount} fen exceeds the paid ${order.amount} fen`);
+  // Some providers take refund requests from the payer only (the App Store): theirs arrive as notifications.
+  if (definitionOf(order.channel).refunds !== 'merchant') throw new ParamError(`${order.provider} refunds are requested by the payer from ${order.provider} and arrive as notifications; a merchant cannot start one`);
 
   const now = ctx.now();
   const out_refund_no = p.out_refund_no ?? newOutRefundNo(order.out_trade_no, now);

@@ -7,7 +7,13 @@ import { ParamError, VkPayError } from '../../../../../../common/errors';
 import { fenToYuan } from '../../../../../../common/money';
 import type { OrderResolver, VkPayConfig } from '../config/schema';
 
-export interface ResolvedAmount { amount: number; subject: string; goods_id?: string }
+export interface ResolvedAmount {
+  amount: number;
+  subject: string;
+  goods_id?: string;
+  /** the catalog item itself (catalog types), with the fields providers added (e.g. `appleProductId`) */
+  item?: Record<string, unknown>;
+}
 
 export async function resolveAmount(
   config: VkPayConfig,
@@ -29,7 +35,7 @@ export async function resolveAmount(
       const item = Object.prototype.hasOwnProperty.call(typeConfig.catalog, input.goods_id) ? typeConfig.catalog[input.goods_id] : undefined;
       if (!item) throw new ParamError(`goods_id ${input.goods_id} is not in the ${input.type} catalog`);
       if (input.amount !== undefined && input.amount !== item.amount) throw new ParamError(`amount is decided by the server for type ${input.type}`);
-      resolved = { amount: item.amount, subject: item.subject, goods_id: input.goods_id };
+      resolved = { amount: item.amount, subject: item.subject, goods_id: input.goods_id, item: { ...item } };
       break;
     }
     case 'custom': {

@@ -1,6 +1,7 @@
 /** Parameter validation for the cloud-object methods: zod schemas, every bad field named in one ParamError (40001). */
 import { z, type ZodTypeAny } from 'zod';
 import { ParamError } from '../../../../../../common/errors';
+import { isProviderName, PROVIDER_NAMES } from '../providers/registry';
 
 export function parseParams<S extends ZodTypeAny>(schema: S, params: unknown): z.output<S> {
   const r = schema.safeParse(params ?? {});
@@ -12,11 +13,13 @@ export function parseParams<S extends ZodTypeAny>(schema: S, params: unknown): z
 
 export const outTradeNo = z.string().trim().min(6, 'out_trade_no must be at least 6 characters').max(32).regex(/^[A-Za-z0-9_-]+$/, 'out_trade_no: letters, digits, _ and - only');
 export const outRefundNo = z.string().trim().min(6).max(64).regex(/^[A-Za-z0-9_-]+$/, 'out_refund_no: letters, digits, _ and - only');
+/** a provider name of the registry (providers/registry.ts) */
+export const providerName = z.string().refine(isProviderName, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` });
 /** integer fen > 0 */
 export const fen = z.number({ invalid_type_error: 'amount must be a number in fen' }).int('amount must be an integer number of fen').positive('amount must be > 0');
 
 export const createPaymentParams = z.object({
-  provider: z.enum(['wxpay', 'alipay']),
+  provider: providerName,
   pay_type: z.string().min(1),
   type: z.string().min(1).max(64),
   amount: fen.optional(),

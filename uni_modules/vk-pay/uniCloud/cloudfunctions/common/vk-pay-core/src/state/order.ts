@@ -23,6 +23,8 @@ export interface OrderDoc extends CarriedHook {
   amount: number;
   subject: string;
   goods_id?: string;
+  /** the provider's product id from the catalog item, for channels that bind a payment by product (App Store) */
+  provider_product_id?: string;
   openid?: string;
   status: OrderStatus;
   create_date: number;

@@ -10,7 +10,8 @@ import { ORDER_STATUSES } from '../../../../../../common/status';
 import { VkPayError } from '../../../../../../common/errors';
 import { writePaymentError } from '../logging/logs';
 import { runHook } from '../outbox';
-import { PAY_TYPES, type TradeQueryResult } from '../providers/types';
+import { isChannel } from '../providers/registry';
+import type { TradeQueryResult } from '../providers/types';
 import type { CoreContext } from '../services/context';
 import { reconcileOrder } from '../services/reconcile';
 import type { OrderDoc } from '../state/order';
@@ -39,7 +40,7 @@ export interface OrderCheckOptions {
 /** Why a stored document cannot be handled as an order, or null when it can. */
 export function malformedReason(doc: Record<string, unknown>): string | null {
   if (typeof doc.out_trade_no !== 'string' || doc.out_trade_no.length === 0) return 'out_trade_no is missing';
-  if (typeof doc.channel !== 'string' || !Object.prototype.hasOwnProperty.call(PAY_TYPES, doc.channel)) return `channel ${String(doc.channel)} is not a channel`;
+  if (!isChannel(doc.channel)) return `channel ${String(doc.channel)} is not a channel`;
   if (!Number.isSafeInteger(doc.amount) || (doc.amount as number) <= 0) return `amount ${String(doc.amount)} is not a positive integer of fen`;
   if (!(ORDER_STATUSES as readonly unknown[]).includes(doc.status)) return `status ${String(doc.status)} is unknown`;
   if (typeof doc.expires_at !== 'number' || !Number.isFinite(doc.expires_at)) return 'expires_at is not a time';

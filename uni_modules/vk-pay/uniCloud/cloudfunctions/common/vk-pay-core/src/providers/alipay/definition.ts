@@ -1,0 +1,45 @@
+/** Alipay (OpenAPI, RSA2) as the core sees it: its config section, pay types and bindings. */
+import { z } from 'zod';
+import { defineProvider } from '../definition';
+import { nonEmpty, pem } from '../config-fields';
+import { createAlipayProvider } from './provider';
+
+export const alipaySchema = z.object({
+  appId: nonEmpty,
+  sellerId: z.string().min(1).optional(),
+  app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
+  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }),
+  gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
+}).passthrough();
+
+export type AlipaySection = z.output<typeof alipaySchema>;
+
+/** In the order a client offers them. */
+const ALIPAY_PAY_TYPES = [
+  { name: 'page', platforms: ['web'] },
+  { name: 'wap', platforms: ['web'] },
+  { name: 'qr', platforms: ['web'] },
+  { name: 'mp', platforms: ['mp-alipay'] },
+  { name: 'app', platforms: ['app'] },
+] as const;
+
+export const alipayDefinition = defineProvider<AlipaySection>({
+  channel: 'alipay',
+  provider: 'alipay',
+  payTypes: ALIPAY_PAY_TYPES,
+  configSchema: alipaySchema,
+  gatewayUrls: (s) => [s.gatewayUrl],
+  // TRADE_CLOSED of an unpaid APP/WAP trade closes the order; WAIT_BUYER_PAY and the like are acknowledged only
+  notifications: { kinds: ['paid', 'refund_succeeded', 'closed', 'ignored'] },
+  merchant: {
+    labels: { app_id: 'appid', merchant_id: 'seller_id' },
+    expected: (s) => [{ app_id: s.appId, merchant_id: s.sellerId }],
+  },
+  orderBinding: 'amount',
+  refunds: 'merchant',
+  // the section's key fields renamed to the provider's own names
+  create: (s, ctx) => createAlipayProvider({
+    ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,
+    alipayPublicKeyPem: s.alipay.publicKeyPem, gatewayUrl: s.gatewayUrl,
+  }, ctx),
+});

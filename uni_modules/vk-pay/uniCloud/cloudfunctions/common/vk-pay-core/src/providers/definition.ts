@@ -1,0 +1,87 @@
+/**
+ * How a provider folder describes itself to the core (docs/PROVIDERS.md). Each folder under providers/ exports
+ * one `ProviderDefinition` from its `definition.ts`, and `registry.ts` lists them; the core never names a
+ * channel. Everything the core used to hard-code per channel is read from here: the config section's schema,
+ * the pay types and the platforms they open on, the notify route and what its notifications may say, how a
+ * message names the merchant, how a payment is bound to an order, the create-time checks, and the factory.
+ */
+import type { z } from 'zod';
+import type { Channel, MerchantBinding, NotificationOutcome, PaymentProvider, ProviderContext } from './types';
+
+/** The outcome kinds a verified notification can be mapped to (types.ts `NotificationOutcome`). */
+export type NotificationKind = NotificationOutcome['kind'];
+
+/** One way to pay: the `pay_type` name and the uni-app platforms that can open it. */
+export interface PayTypeSpec {
+  readonly name: string;
+  /**
+   * uni-app platforms (`uni.getSystemInfoSync().uniPlatform`: web, mp-weixin, mp-alipay, app) where this pay
+   * type can be opened; `app-ios` / `app-android` narrow `app` to one system. Sent to the client by getPayOptions.
+   */
+  readonly platforms: readonly string[];
+  /** the payer's id on the provider (openid, buyer_id) must accompany createPayment */
+  readonly needsPayerId?: boolean;
+}
+
+/** What createPayment knows when it asks a definition whether the request can be served. */
+export interface CreateCheckInput {
+  pay_type: string;
+  type: string;
+  openid?: string;
+  /** the catalog item of a catalog order type, with every field the config gave it */
+  goods?: { goods_id: string; item: Record<string, unknown> };
+  /** the channel's validated config section */
+  section: unknown;
+}
+
+export interface ProviderDefinition<Section = any> {
+  /**
+   * The channel: the config key `providers.<channel>`, the notify route `/http/vk-pay-notify/<channel>`, the
+   * stored `order.channel`, the sandbox's channel name. Unique across the registry.
+   */
+  readonly channel: Channel;
+  /** The name clients send as `createPayment({provider})` and read in getPayOptions; several channels may serve one. */
+  readonly provider: string;
+  /**
+   * When several channels serve one provider name, the config key `<provider>Channel` picks one (e.g.
+   * `wxpayChannel`); the channel marked default serves it when the key is absent.
+   */
+  readonly defaultForProvider?: boolean;
+  readonly payTypes: readonly PayTypeSpec[];
+  /** zod schema of `providers.<channel>`; a bad field is named as `providers.<channel>.<field>` when the config loads */
+  readonly configSchema: z.ZodType<Section, z.ZodTypeDef, unknown>;
+  /** config field names whose mistakes are key problems (40003) rather than parameter problems (40001) */
+  readonly keyFields?: RegExp;
+  /** gateway URLs of the section: outside the sandbox env each must be https */
+  gatewayUrls(section: Section): string[];
+  /** fields this provider adds to a catalog item (all optional there; e.g. `appleProductId`) */
+  readonly catalogFields?: z.ZodRawShape;
+  /**
+   * Asynchronous notifications: the outcome kinds they may be mapped to (anything else a verified notification
+   * says is refused), or null when the provider sends none (its route then answers 404).
+   */
+  readonly notifications: { readonly kinds: readonly NotificationKind[] } | null;
+  /** How a message names the merchant: the field labels for error messages, and the ids this config accepts. */
+  readonly merchant: {
+    readonly labels: { readonly app_id: string; readonly merchant_id: string };
+    expected(section: Section): MerchantBinding[];
+  };
+  /**
+   * How a payment is bound to its order besides the channel: `amount` - the exact amount in integer fen;
+   * `product` - the provider's product id, which the order took from its catalog item (`productIdOf`).
+   */
+  readonly orderBinding: 'amount' | 'product';
+  /** the provider's product id in a catalog item (orderBinding `product`) */
+  productIdOf?(item: Record<string, unknown>): string | undefined;
+  /** Refunds: `merchant` - asked through `refund()`; `provider` - only reported by the provider (no refund call). */
+  readonly refunds: 'merchant' | 'provider';
+  /** Checks beyond the pay type before an order is stored; throws ParamError naming what is missing. */
+  checkCreate?(input: CreateCheckInput): void;
+  /** The client for a validated config section (bad keys throw KeyConfigError, 40003, naming the field). */
+  create(section: Section, ctx: ProviderContext): PaymentProvider;
+}
+
+/** Identity function that keeps a definition's literal types (channel names, section type). */
+export function defineProvider<Section>(def: ProviderDefinition<Section>): ProviderDefinition<Section> {
+  return def;
+}

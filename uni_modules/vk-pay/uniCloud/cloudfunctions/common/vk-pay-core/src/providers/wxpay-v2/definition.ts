@@ -1,0 +1,33 @@
+/** WeChat Pay API v2 (XML) as the core sees it: serves `provider: "wxpay"` when the config's wxpayChannel says so. */
+import { z } from 'zod';
+import { defineProvider } from '../definition';
+import { nonEmpty, pem } from '../config-fields';
+import { requireOpenid, wechatMerchants, WXPAY_PAY_TYPES } from '../wxpay/definition';
+import type { WxpayV2Config } from './config';
+import { createWxpayV2Provider } from './provider';
+
+export const wxpayV2Schema = z.object({
+  appId: nonEmpty,
+  mchId: nonEmpty,
+  apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters'),
+  /** client certificate for v2 refunds (PEM); not needed in the sandbox */
+  clientCertPem: pem('clientCertPem').optional(),
+  clientKeyPem: pem('clientKeyPem').optional(),
+  baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+}).passthrough();
+
+export type WxpayV2Section = z.output<typeof wxpayV2Schema>;
+
+export const wxpayV2Definition = defineProvider<WxpayV2Section>({
+  channel: 'wxpay-v2',
+  provider: 'wxpay',
+  payTypes: WXPAY_PAY_TYPES,
+  configSchema: wxpayV2Schema,
+  gatewayUrls: (s) => [s.baseUrl],
+  notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
+  merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },
+  orderBinding: 'amount',
+  refunds: 'merchant',
+  checkCreate: (input) => requireOpenid(WXPAY_PAY_TYPES, input),
+  create: (section, ctx) => createWxpayV2Provider(section as unknown as WxpayV2Config, ctx),
+});

@@ -1,0 +1,62 @@
+/** WeChat Pay API v3 as the core sees it (providers/definition.ts): its config section, pay types and bindings. */
+import { z } from 'zod';
+import { ParamError } from '../../../../../../../common/errors';
+import { defineProvider } from '../definition';
+import { nonEmpty, pem } from '../config-fields';
+import type { WxpayConfig } from './config';
+import { createWxpayProvider } from './provider';
+
+export const wxpayV3Schema = z.object({
+  appId: nonEmpty,
+  mchId: nonEmpty,
+  apiV3Key: z.string().length(32, 'apiV3Key must be 32 characters'),
+  apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters').optional(),
+  merchant: z.object({ serialNo: nonEmpty, privateKeyPem: pem('merchant.privateKeyPem'), publicKeyPem: pem('merchant.publicKeyPem').optional() }),
+  /** WeChat Pay public key mode (`PUB_KEY_ID_...`); the sandbox also puts its private key here, which the core never uses */
+  platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).optional(),
+  /** platform certificates / public keys during a rotation: several may verify at once */
+  verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
+  /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
+  baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+}).passthrough().refine((c) => Boolean(c.platform || c.verifyKeys?.length), { message: 'platform (WeChat Pay public key) or verifyKeys is required', path: ['platform'] });
+
+export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
+
+/**
+ * The pay types both WeChat Pay APIs serve and where uni-app can open each, in the order a client offers them
+ * (on the web a QR code first: it works on any browser; JSAPI only inside WeChat's).
+ */
+export const WXPAY_PAY_TYPES = [
+  { name: 'native', platforms: ['web'] },
+  { name: 'h5', platforms: ['web'] },
+  { name: 'jsapi', platforms: ['web'], needsPayerId: true },
+  { name: 'mp', platforms: ['mp-weixin'], needsPayerId: true },
+  { name: 'app', platforms: ['app'] },
+] as const;
+
+/** The appids a WeChat message may name: the main one and any per-pay_type ones (`appIds`), all under one mchid. */
+export function wechatMerchants(section: { appId: string; mchId: string; appIds?: Record<string, string | undefined> }) {
+  const appIds = new Set([section.appId, ...Object.values(section.appIds ?? {}).filter((a): a is string => typeof a === 'string' && a !== '')]);
+  return [...appIds].map((app_id) => ({ app_id, merchant_id: section.mchId }));
+}
+
+/** jsapi and mp pay as a known WeChat user: the openid must come with the order. */
+export function requireOpenid(payTypes: ReadonlyArray<{ name: string; needsPayerId?: boolean }>, input: { pay_type: string; openid?: string }): void {
+  const spec = payTypes.find((p) => p.name === input.pay_type);
+  if (spec?.needsPayerId && !input.openid) throw new ParamError(`openid is required for wxpay ${input.pay_type}`);
+}
+
+export const wxpayDefinition = defineProvider<WxpayV3Section>({
+  channel: 'wxpay',
+  provider: 'wxpay',
+  defaultForProvider: true,
+  payTypes: WXPAY_PAY_TYPES,
+  configSchema: wxpayV3Schema,
+  gatewayUrls: (s) => [s.baseUrl],
+  notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
+  merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },
+  orderBinding: 'amount',
+  refunds: 'merchant',
+  checkCreate: (input) => requireOpenid(WXPAY_PAY_TYPES, input),
+  create: (section, ctx) => createWxpayProvider(section as unknown as WxpayConfig, ctx),
+});
