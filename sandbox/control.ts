@@ -1,5 +1,6 @@
 /**
- * Test control: what a person does at the cashier, done by a test (`pay`), fault injection (`faults`),
+ * Test control: what a person does at the cashier, done by a test (`pay`), the code a device's login returns
+ * (`login-code`), fault injection (`faults`),
  * `reset`, and read-only views of orders and notification deliveries for assertions and debugging.
  */
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
@@ -7,6 +8,7 @@ import type { GatewayRequest } from './context';
 import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';
 import type { Ledger } from './ledger';
+import type { LoginCodes, LoginProvider } from './login-codes';
 import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
 
 export interface SandboxControl {
@@ -21,6 +23,11 @@ export interface SandboxControl {
   notifications(filter?: { channel?: SandboxChannel; out_trade_no?: string }): SandboxNotification[];
   /** Resolves true once nothing is pending or in flight (false on timeout). */
   settled(timeoutMs?: number): Promise<boolean>;
+  /**
+   * The code a device's login would return for `user` in an app (default: the pay type's own app, else the main
+   * one); ParamError for an app the sandbox does not know.
+   */
+  loginCode(provider: LoginProvider, opts?: { appid?: string; pay_type?: string; user?: string }): { code: string; appid: string };
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -29,7 +36,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
+  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -56,6 +63,11 @@ export function createControl(deps: {
         .sort((a, b) => a.created_at - b.created_at);
     },
     settled: deps.settled,
+    loginCode(provider, opts = {}) {
+      const app = opts.appid ? deps.logins.app(provider, opts.appid) : deps.logins.defaultApp(provider, opts.pay_type);
+      if (!app) throw new ParamError(`appid ${String(opts.appid).slice(0, 40)} is not a ${provider} app of this sandbox`);
+      return { code: deps.logins.issue(provider, app.appId, opts.user ?? 'sandbox-payer'), appid: app.appId };
+    },
   };
 }
 
@@ -96,6 +108,13 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       const { channel, faults } = parseFaultRequest(body);
       control.setFaults(channel, faults);
       return sendJson(r.res, 200, { ok: true, channel, faults });
+    }
+    if (action === 'login-code') {
+      if (body.provider !== 'wxpay' && body.provider !== 'alipay') throw new ParamError('provider must be wxpay or alipay');
+      for (const f of ['appid', 'pay_type', 'user'] as const) {
+        if (body[f] !== undefined && (typeof body[f] !== 'string' || !/^[\w.@-]{1,64}$/.test(body[f]))) throw new ParamError(`${f}: 1-64 of letters, digits, _ . @ -`);
+      }
+      return sendJson(r.res, 200, control.loginCode(body.provider, { appid: body.appid, pay_type: body.pay_type, user: body.user }));
     }
     if (action === 'reset') {
       await control.reset();

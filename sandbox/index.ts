@@ -1,5 +1,6 @@
 /**
- * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, mountable in any node:http server.
+ * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, and WeChat's login-code exchanges
+ * (/sandbox/wxapi/, mirroring api.weixin.qq.com), mountable in any node:http server.
  * `handle` serves every /sandbox/** path and returns false for anything else.
  *
  * State (orders, refunds, notifications still being delivered, faults) lives in
@@ -22,6 +23,8 @@ import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, t
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
 import { buildV2Notification } from './wxpay/v2-notify';
 import { handleV3 } from './wxpay/v3-gateway';
+import { LoginCodes } from './login-codes';
+import { handleWxapi } from './wxapi';
 import { buildV3Notification } from './wxpay/v3-objects';
 
 export type { SandboxCredentials } from './credentials';
@@ -125,8 +128,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
-  const control = createControl({ ledger, state, cancelAll, settled });
-  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now };
+  const logins = new LoginCodes(creds, now);
+  const control = createControl({ ledger, state, cancelAll, settled, logins });
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';
@@ -139,6 +143,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const r = (prefix: string): GatewayRequest => ({ req, res, method, rawUrl, subPath: pathname.slice(prefix.length), query: url.searchParams, rawBody });
       if (pathname.startsWith('/sandbox/wxpay/v3/')) await handleV3(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
+      else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));

@@ -61,8 +61,8 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
     env: 'sandbox',
     notifyUrl: `${base}/http/vk-pay-notify`,
     providers: {
-      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/` },
-      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: `${base}/sandbox/wxpay/` },
+      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
+      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
       alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
     },
     orderTypes: {
@@ -79,7 +79,10 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
   };
 }
 
-export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
+/** Config overrides; a function gets the gateway origin and the sandbox's credentials (to name its apps and keys). */
+export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials) => Partial<VkPayConfigInput>);
+
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -108,7 +111,8 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
   const t = await openTestDb();
-  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...opts.config }));
+  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials) : opts.config;
+  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }));
   core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
   const sb = sandbox;
   const c = core;

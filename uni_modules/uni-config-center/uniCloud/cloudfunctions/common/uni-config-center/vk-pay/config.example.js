@@ -25,6 +25,11 @@ module.exports = {
       merchant: { serialNo: 'REPLACE_WITH_MERCHANT_CERT_SERIAL', privateKeyPem: key('wxpay_apiclient_key.pem') },
       platform: { publicKeyId: 'PUB_KEY_ID_REPLACE', publicKeyPem: key('wxpay_pub_key.pem') },
       baseUrl: 'https://api.mch.weixin.qq.com/',
+      // Login codes -> openid (getOpenid, for mp and jsapi): the AppSecret of appId, and when the mini program or the
+      // official account has an appid of its own under this mchId, that appid and its secret per pay_type.
+      appSecret: 'REPLACE_WITH_APP_SECRET',
+      appIds: { mp: 'wx1111111111111111', jsapi: 'wx2222222222222222' },
+      appSecrets: { mp: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET', jsapi: 'REPLACE_WITH_OFFICIAL_ACCOUNT_APP_SECRET' },
     },
     // WeChat Pay API v2 (only if you set wxpayChannel: 'wxpay-v2')
     // 'wxpay-v2': { appId: 'wx...', mchId: '19...', apiV2Key: 'REPLACE_WITH_32_CHAR_API_V2_KEY_', clientCertPem: '...', clientKeyPem: '...' },

@@ -18,13 +18,23 @@ function readCredentials() {
 
 const creds = readCredentials();
 
+function wechatApps() {
+  const apps = creds.wxpay.apps || {};
+  const appIds = {};
+  const appSecrets = {};
+  for (const t of ['mp', 'jsapi']) if (apps[t]) { appIds[t] = apps[t].appId; appSecrets[t] = apps[t].appSecret; }
+  return { appSecret: creds.wxpay.appSecret, appIds, appSecrets, wxapiBaseUrl: base + '/sandbox/wxapi/' };
+}
+
 module.exports = {
   env: 'sandbox',
   notifyUrl: base + '/http/vk-pay-notify',
   returnUrl: base + '/#/pages/result/result',
   providers: {
-    wxpay: Object.assign({}, creds.wxpay, { baseUrl: base + '/sandbox/wxpay/' }),
-    'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' },
+    // the mini program and the official account have appids of their own under the one mchId; their login codes
+    // are exchanged at the sandbox's copy of api.weixin.qq.com
+    wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
+    'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps()),
     alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
   },
   wxpayChannel: 'wxpay',

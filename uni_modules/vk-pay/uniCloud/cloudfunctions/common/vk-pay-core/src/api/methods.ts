@@ -16,6 +16,7 @@ import { closeOrder } from '../services/close-order';
 import { queryPayment } from '../services/query-payment';
 import { getPaymentResult } from '../services/payment-result';
 import { queryRefund, refund } from '../services/refund';
+import { getOpenid } from '../services/payer-id';
 
 export type RunHooksNow = (keys: string[]) => Promise<void>;
 
@@ -78,6 +79,8 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
       return r.view;
     }),
     getPayOptions: wrap('getPayOptions', async () => payOptions(ctx)),
+    // a login code from uni.login / the official account's OAuth redirect -> the payer's openid, kept per user and app
+    getOpenid: wrap('getOpenid', (who, params) => getOpenid(ctx, requireUser(who), params)),
   };
 }
 

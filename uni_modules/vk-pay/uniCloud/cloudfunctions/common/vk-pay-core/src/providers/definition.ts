@@ -75,6 +75,11 @@ export interface ProviderDefinition<Section = any> {
   productIdOf?(item: Record<string, unknown>): string | undefined;
   /** Refunds: `merchant` - asked through `refund()`; `provider` - only reported by the provider (no refund call). */
   readonly refunds: 'merchant' | 'provider';
+  /**
+   * The app a pay type that needs a payer id pays through (WeChat appid per pay_type, Alipay app_id): the openid
+   * getOpenid stores and createPayment looks up is the payer's id under this app.
+   */
+  payerAppId?(section: Section, pay_type: string): string;
   /** Checks beyond the pay type before an order is stored; throws ParamError naming what is missing. */
   checkCreate?(input: CreateCheckInput): void;
   /** The client for a validated config section (bad keys throw KeyConfigError, 40003, naming the field). */

@@ -143,6 +143,23 @@ export interface ProviderContext {
   timeoutMs?: number;
 }
 
+/** A login code from the payer's device (uni.login / the official account's OAuth redirect) for one pay type. */
+export interface LoginCodeInput {
+  pay_type: PayType;
+  code: string;
+}
+
+/** Who the code says the payer is, for the app the pay type pays through. */
+export interface PayerLogin {
+  /** WeChat openid; Alipay open_id (or user_id 2088... for apps in user-id mode) */
+  openid: string;
+  /** the app the code was issued for (the openid is only meaningful under it) */
+  app_id: string;
+  /** WeChat mini-program session key: kept on the server only (virtual payment signs with it) */
+  session_key?: string;
+  unionid?: string;
+}
+
 export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
@@ -159,4 +176,9 @@ export interface PaymentProvider {
   verifyNotification(req: IncomingNotification): Promise<NotificationOutcome>;
   /** The reply the gateway expects: success, or a reply that makes it retry. */
   notifyReply(ok: boolean): NotifyReply;
+  /**
+   * Exchanges a single-use login code for the payer's id under the pay type's app (channels whose pay types
+   * need a payer id). One attempt only: a code is spent by the first call that reaches the provider.
+   */
+  exchangeLoginCode?(input: LoginCodeInput): Promise<PayerLogin>;
 }

@@ -22,6 +22,7 @@ import { transitionOrder } from '../state/transition';
 import type { Identity } from '../auth/identity';
 import { channelOf, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
+import { resolvePayerId } from './payer-id';
 import { createPaymentParams, parseParams } from './validate';
 
 export interface CreatePaymentResult { out_trade_no: string; amount: number; expires_at: number; payment: ClientPayment; reused?: boolean }
@@ -56,13 +57,15 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   if (!payTypes.includes(p.pay_type)) throw new ParamError(`pay_type must be one of ${payTypes.join(', ')} for ${p.provider}`);
   const resolved = await resolveAmount(ctx.config, { type: p.type, amount: p.amount, goods_id: p.goods_id, subject: p.subject, user_id: who.uid });
   const goods = resolved.goods_id && resolved.item ? { goods_id: resolved.goods_id, item: resolved.item } : undefined;
-  definition.checkCreate?.({ pay_type: p.pay_type, type: p.type, openid: p.openid, goods, section: ctx.config.providers[channel] });
+  // mp/jsapi pay as the user's own openid for the pay type's app (services/payer-id.ts), never a stranger's
+  const openid = await resolvePayerId(ctx, who, p.provider, p.pay_type, p.openid);
+  definition.checkCreate?.({ pay_type: p.pay_type, type: p.type, openid, goods, section: ctx.config.providers[channel] });
   const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
   if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
   const now = ctx.now();
   const _ = ctx.db.command;
-  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid: p.openid });
+  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid });
   if (!p.out_trade_no) {
     const existing = await ctx.dao.findByWhereJson<OrderDoc>({
       dbName: COLLECTIONS.orders,
@@ -84,7 +87,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   };
   if (resolved.goods_id) base.goods_id = resolved.goods_id;
   if (productId) base.provider_product_id = productId;
-  if (p.openid) base.openid = p.openid;
+  if (openid) base.openid = openid;
   if (meta.platform) base.platform = meta.platform;
   if (meta.ip) base.client_ip = meta.ip;
   const userInfo = protectUserInfo(who.userInfo, ctx.config.userInfoKey);
@@ -98,7 +101,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   try {
     const created = await provider.createOrder({
       out_trade_no, amount: resolved.amount, subject: resolved.subject, pay_type: p.pay_type as PayType,
-      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid: p.openid, client_ip: meta.ip,
+      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid, client_ip: meta.ip,
       return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId,
     });
     const set: Record<string, unknown> = { payment: created.payment, update_date: ctx.now() };

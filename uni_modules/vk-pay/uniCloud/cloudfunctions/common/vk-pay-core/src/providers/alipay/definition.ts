@@ -19,7 +19,7 @@ const ALIPAY_PAY_TYPES = [
   { name: 'page', platforms: ['web'] },
   { name: 'wap', platforms: ['web'] },
   { name: 'qr', platforms: ['web'] },
-  { name: 'mp', platforms: ['mp-alipay'] },
+  { name: 'mp', platforms: ['mp-alipay'], needsPayerId: true },
   { name: 'app', platforms: ['app'] },
 ] as const;
 
@@ -37,6 +37,8 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   },
   orderBinding: 'amount',
   refunds: 'merchant',
+  // auth codes are exchanged by the app the gateway calls are signed for (providers/alipay/login.ts)
+  payerAppId: (s) => s.appId,
   // the section's key fields renamed to the provider's own names
   create: (s, ctx) => createAlipayProvider({
     ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,

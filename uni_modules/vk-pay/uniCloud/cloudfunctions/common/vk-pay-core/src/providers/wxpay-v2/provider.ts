@@ -12,6 +12,7 @@ import type {
   TradeQueryResult, TradeState, WxpayPayType,
 } from '../types';
 import { resolveWxpayV2Config, type WxpayV2Config } from './config';
+import { exchangeWechatLoginCode } from '../wxpay/login';
 import { createNonceV2 } from './nonce';
 import { verifyWxpayV2Notification, wxpayV2NotifyReply } from './notify';
 import { signV2 } from './signing';
@@ -133,6 +134,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       return verifyWxpayV2Notification(r, req, now());
     },
 
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay-v2', input),
     notifyReply: wxpayV2NotifyReply,
   };
   return provider;

@@ -5,6 +5,23 @@ import { defineProvider } from '../definition';
 import { nonEmpty, pem } from '../config-fields';
 import type { WxpayConfig } from './config';
 import { createWxpayProvider } from './provider';
+import { wechatAppIdFor } from './login';
+
+/**
+ * The apps a WeChat merchant pays through and what exchanging their login codes needs (providers/wxpay/login.ts):
+ * an appid per pay_type under the one mchId, and the AppSecrets (the main one, and one per own appid).
+ */
+const payTypeKeys = z.enum(['jsapi', 'mp', 'app', 'h5', 'native']);
+export const wechatAppsShape = {
+  appIds: z.record(payTypeKeys, nonEmpty).optional(),
+  appSecret: nonEmpty.optional(),
+  appSecrets: z.record(payTypeKeys, nonEmpty).optional(),
+  /** open-platform API base (login codes); the sandbox's is `<base>/sandbox/wxapi/` */
+  wxapiBaseUrl: z.string().url().default('https://api.weixin.qq.com/'),
+};
+
+/** Mistakes in AppSecrets are key problems (40003), like the merchant keys. */
+export const WECHAT_KEY_FIELDS = /^appSecrets?$/;
 
 export const wxpayV3Schema = z.object({
   appId: nonEmpty,
@@ -18,6 +35,7 @@ export const wxpayV3Schema = z.object({
   verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
   /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+  ...wechatAppsShape,
 }).passthrough().refine((c) => Boolean(c.platform || c.verifyKeys?.length), { message: 'platform (WeChat Pay public key) or verifyKeys is required', path: ['platform'] });
 
 export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
@@ -52,11 +70,13 @@ export const wxpayDefinition = defineProvider<WxpayV3Section>({
   defaultForProvider: true,
   payTypes: WXPAY_PAY_TYPES,
   configSchema: wxpayV3Schema,
-  gatewayUrls: (s) => [s.baseUrl],
+  gatewayUrls: (s) => [s.baseUrl, s.wxapiBaseUrl],
+  keyFields: WECHAT_KEY_FIELDS,
   notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
   merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },
   orderBinding: 'amount',
   refunds: 'merchant',
+  payerAppId: wechatAppIdFor,
   checkCreate: (input) => requireOpenid(WXPAY_PAY_TYPES, input),
   create: (section, ctx) => createWxpayProvider(section as unknown as WxpayConfig, ctx),
 });

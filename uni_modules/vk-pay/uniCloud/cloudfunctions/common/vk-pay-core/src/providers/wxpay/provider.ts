@@ -10,6 +10,7 @@ import type {
   TradeQueryResult, TradeState, WxpayPayType,
 } from '../types';
 import { resolveWxpayConfig, type ResolvedWxpayConfig, type WxpayConfig } from './config';
+import { exchangeWechatLoginCode } from './login';
 import { verifyWxpayNotification, wxpayNotifyReply } from './notify';
 import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa } from './signing';
 import { createWxpayTransport, type WxpayCall } from './transport';
@@ -166,6 +167,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
       return verifyWxpayNotification(r, req, now());
     },
 
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay', input),
     notifyReply: wxpayNotifyReply,
   };
   return provider;
