@@ -104,8 +104,14 @@ export class DocumentStore {
   private candidates(coll: string, filter: Filter): StoredDoc[] {
     const plan = this.plan(coll, filter);
     if (plan.kind === 'scan') return this.scan(coll);
+    const ids = this.idsOf(coll, plan);
+    // The commonest read, by a unique key or by _id: one id or none, nothing to order or deduplicate.
+    if (ids.length <= 1) {
+      const doc = ids.length === 1 ? this.getById(coll, ids[0]) : undefined;
+      return doc ? [doc] : [];
+    }
     // Natural order (by _id), as a scan gives, whichever way the candidates were found.
-    const unique = [...new Set(this.idsOf(coll, plan))].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+    const unique = [...new Set(ids)].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
     return unique.map((id) => this.getById(coll, id)).filter((d): d is StoredDoc => d !== undefined);
   }
 
