@@ -62,6 +62,7 @@ export function planCost(plan: Plan): number {
 }
 
 function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>): Plan | undefined {
+  if (!values.has(spec.fields[0])) return undefined; // most indexes of a collection: the filter misses their lead
   let tuples: KeyPart[][] = [[]];
   for (const f of spec.fields) {
     const allowed = values.get(f);

@@ -10,10 +10,21 @@ import type { Channel, MerchantBinding } from '../providers/types';
 import { definitionOf } from '../providers/registry';
 import type { OrderDoc } from '../state/order';
 
+/**
+ * The expected bindings per config section: a validated config is never changed in place (a new config is a new
+ * object), so they are worked out once per section object rather than on every notification.
+ */
+const merchantsBySection = new WeakMap<object, Map<Channel, readonly MerchantBinding[]>>();
+
 /** The merchant ids this config accepts on the channel (several when a merchant has several appids). */
-export function expectedMerchants(config: VkPayConfig, channel: Channel): MerchantBinding[] {
+export function expectedMerchants(config: VkPayConfig, channel: Channel): readonly MerchantBinding[] {
   const section = config.providers[channel];
-  return section ? definitionOf(channel).merchant.expected(section) : [];
+  if (!section) return [];
+  let byChannel = merchantsBySection.get(section);
+  if (!byChannel) merchantsBySection.set(section, (byChannel = new Map()));
+  let expected = byChannel.get(channel);
+  if (!expected) byChannel.set(channel, (expected = Object.freeze(definitionOf(channel).merchant.expected(section))));
+  return expected;
 }
 
 /**
