@@ -1,8 +1,8 @@
-import AdmZip from 'adm-zip';
 import iconv from 'iconv-lite';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { alipayDetailText, parseAlipayBillZip, parseAlipayDetail } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/alipay-bill';
+import { gbkZip } from '../../../sandbox/statements/gbk-zip';
 import { StatementFormatError } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/types';
 
 // The detail file as Alipay lays it out: '#' lines around the table, cells padded with tabs.
@@ -16,12 +16,7 @@ const detail = (rows: string[], counts = `#交易合计：1笔，退款合计：
   '#-----------------------------------------业务明细列表结束------------------------------------', counts, '#导出时间：[2026年12月02日 10:27:06]',
 ].join('\r\n');
 
-/** A zip as Alipay serves it: GBK file contents AND GBK entry names without the UTF-8 flag (adm-zip writes them raw). */
-function alipayZip(files: Record<string, string>): Buffer {
-  const zip = new AdmZip(undefined, { decoder: { efs: false, encode: (s: string) => iconv.encode(s, 'gbk'), decode: (b: Buffer) => iconv.decode(b, 'gbk') } } as never);
-  for (const [name, text] of Object.entries(files)) zip.addFile(name, iconv.encode(text, 'gbk'));
-  return zip.toBuffer();
-}
+const alipayZip = gbkZip;
 
 describe('Alipay trade bill', () => {
   it('reads the GBK detail file out of the zip, finding it by its GBK name', () => {
