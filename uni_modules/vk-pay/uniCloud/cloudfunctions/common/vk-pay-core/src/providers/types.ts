@@ -5,6 +5,7 @@
  * never cross it.
  */
 import type { HttpClient } from '../platform/http';
+import type { StatementAnswer } from '../statements/types';
 import type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType } from '../../../../../../common/payment-types';
 
 export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType };
@@ -159,4 +160,9 @@ export interface PaymentProvider {
   verifyNotification(req: IncomingNotification): Promise<NotificationOutcome>;
   /** The reply the gateway expects: success, or a reply that makes it retry. */
   notifyReply(ok: boolean): NotifyReply;
+  /**
+   * The day's trade statement (date `YYYY-MM-DD`, the provider's day, UTC+8): downloaded, verified (hash where
+   * the provider gives one) and parsed (statements/). Channels without daily statements leave it out.
+   */
+  downloadStatement?(date: string): Promise<StatementAnswer>;
 }

@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   rateLimits: 'vk_pay_rate_limits',
   /** alerts raised by the core (dead letters, paid-after-close); issue 5's alerting reads and delivers them */
   alerts: 'vk_pay_alerts',
+  /** daily reconciliation reports, one per channel and date (services/daily-reconcile.ts) */
+  reconciliations: 'payment_reconciliations',
   /** the demo recharge hook's points ledger, one document per user */
   points: 'vk_pay_points',
 } as const;

@@ -70,3 +70,10 @@ export function totalsOf(rows: Iterable<StatementRow>): StatementTotals {
   }
   return t;
 }
+
+/**
+ * What a provider answers for one day: the statement (downloaded, verified, parsed), or `pending` when the
+ * provider has not published it yet (WeChat NO_STATEMENT_EXIST, Alipay's bill-not-exist) - a later run retries.
+ * A statement that fails its hash or cannot be read throws StatementFormatError instead.
+ */
+export type StatementAnswer = { state: 'ready'; statement: ParsedStatement } | { state: 'pending'; reason: string };
