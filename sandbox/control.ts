@@ -18,6 +18,11 @@ export interface SandboxControl {
   /** Forgets every order, refund, notification and fault; cancels pending deliveries. */
   reset(): Promise<void>;
   order(channel: SandboxChannel, outTradeNo: string): SandboxOrder | undefined;
+  /**
+   * A refund made by a person in the merchant platform, not through the API: real in the books (queries and
+   * the statement show it) but the merchant's server is never told. Returns the refund number it got.
+   */
+  platformRefund(channel: SandboxChannel, outTradeNo: string, amount: number): { ok: true; out_refund_no: string } | { ok: false; code: string };
   notifications(filter?: { channel?: SandboxChannel; out_trade_no?: string }): SandboxNotification[];
   /** Resolves true once nothing is pending or in flight (false on timeout). */
   settled(timeoutMs?: number): Promise<boolean>;
@@ -49,6 +54,11 @@ export function createControl(deps: {
       await state.save();
     },
     order: (channel, outTradeNo) => ledger.get(channel, outTradeNo),
+    platformRefund(channel, outTradeNo, amount) {
+      const out_refund_no = `PF${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+      const out = ledger.refund({ channel, out_trade_no: outTradeNo, out_refund_no, amount, initial: 'SUCCESS', silent: true, reason: 'merchant platform' });
+      return out.ok ? { ok: true, out_refund_no } : { ok: false, code: out.reason };
+    },
     notifications(filter = {}) {
       return Object.values(state.data.notifications)
         .filter((n) => !filter.channel || n.channel === filter.channel)
@@ -96,6 +106,13 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       const { channel, faults } = parseFaultRequest(body);
       control.setFaults(channel, faults);
       return sendJson(r.res, 200, { ok: true, channel, faults });
+    }
+    if (action === 'platform-refund') {
+      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
+      if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
+      if (!Number.isSafeInteger(body.amount) || body.amount <= 0) throw new ParamError('amount: a positive integer of fen');
+      const out = control.platformRefund(body.channel, body.out_trade_no, body.amount);
+      return out.ok ? sendJson(r.res, 200, out) : sendJson(r.res, 409, { code: out.code, message: out.code });
     }
     if (action === 'reset') {
       await control.reset();

@@ -24,6 +24,8 @@ import { reconcileOrder } from './reconcile';
 export const KEPT_DISCREPANCIES = 500;
 /** A statement not yet published is asked for again after this long (WeChat publishes from about 10:00 UTC+8). */
 export const PENDING_RETRY_MS = 30 * 60_000;
+/** After 14:00 UTC+8 on the next day a missing statement is read as a day without trades (both publish by ~10:00). */
+const EMPTY_AFTER_MS = 14 * 3600_000;
 const DAY_MS = 86_400_000;
 const UTC8_MS = 8 * 3600_000;
 
@@ -118,6 +120,10 @@ export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date
     if (!(err instanceof StatementFormatError)) throw err;
     await raiseAlert(ctx, { kind: 'statement_unreadable', dedupe_key: `statement_unreadable:${channel}:${date}:${attempts}`, message: `the ${channel} statement of ${date} cannot be trusted (${err.message}); nothing was repaired` });
     return store(ctx, previous, { ...base, status: 'failed', reason: err.message.slice(0, 500), next_attempt_at: ctx.now() + PENDING_RETRY_MS, update_date: ctx.now() });
+  }
+  if (answer.state === 'pending' && answer.maybeEmpty && ctx.now() >= end + EMPTY_AFTER_MS) {
+    // long after publication time, "no statement" means no trade that day: compare our books with nothing
+    answer = { state: 'ready', statement: { rows: [], summary: null } };
   }
   if (answer.state === 'pending') {
     return store(ctx, previous, { ...base, status: 'pending', reason: answer.reason.slice(0, 200), next_attempt_at: ctx.now() + PENDING_RETRY_MS, update_date: ctx.now() });

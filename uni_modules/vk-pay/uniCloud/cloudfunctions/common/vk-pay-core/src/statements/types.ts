@@ -76,4 +76,7 @@ export function totalsOf(rows: Iterable<StatementRow>): StatementTotals {
  * provider has not published it yet (WeChat NO_STATEMENT_EXIST, Alipay's bill-not-exist) - a later run retries.
  * A statement that fails its hash or cannot be read throws StatementFormatError instead.
  */
-export type StatementAnswer = { state: 'ready'; statement: ParsedStatement } | { state: 'pending'; reason: string };
+export type StatementAnswer =
+  | { state: 'ready'; statement: ParsedStatement }
+  /** maybeEmpty: the provider's word also means "no trade that day" (WeChat NO_STATEMENT_EXIST, Alipay bill-not-exist) */
+  | { state: 'pending'; reason: string; maybeEmpty?: boolean };

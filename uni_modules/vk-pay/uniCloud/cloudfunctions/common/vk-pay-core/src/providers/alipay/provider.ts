@@ -15,6 +15,7 @@ import { fenFromYuan, optionalFen } from './amounts';
 import { resolveAlipayConfig, type AlipayConfig } from './config';
 import { alipayNotifyReply, verifyAlipayNotification } from './notify';
 import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
+import { createAlipayStatementDownload } from './statement';
 import { createAlipayExec, encodeParams, signedParams } from './transport';
 
 const TRADE_STATES: Record<string, TradeState> = {
@@ -161,6 +162,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
     },
 
     notifyReply: alipayNotifyReply,
+    downloadStatement: createAlipayStatementDownload(r, ctx, exec),
   };
   return provider;
 }
