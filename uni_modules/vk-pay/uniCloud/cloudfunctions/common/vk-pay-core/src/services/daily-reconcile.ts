@@ -7,7 +7,7 @@
  * (services/reconcile.ts), whose transition and hook claim make a rerun repair nothing twice. The report is one
  * document per channel and date in `payment_reconciliations`: a rerun replaces it.
  */
-import { ParamError } from '../../../../../../common/errors';
+import { ParamError, toVkPayError } from '../../../../../../common/errors';
 import { writePaymentError } from '../logging/logs';
 import { raiseAlert, runHook } from '../outbox';
 import { isChannel } from '../providers/registry';
@@ -102,7 +102,11 @@ function repairer(ctx: CoreContext, source: string) {
   };
 }
 
-export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date: unknown; source: string }): Promise<ReconciliationReport> {
+/**
+ * `recordFailure` (the timer): a call that fails for any reason is stored as a failed report with its next
+ * attempt time, so the timer waits for it instead of calling again every minute; the admin's call rethrows.
+ */
+export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date: unknown; source: string; recordFailure?: boolean }): Promise<ReconciliationReport> {
   if (!isChannel(p.channel)) throw new ParamError('channel is not a payment channel');
   const channel = p.channel;
   const provider = ctx.provider(channel);
@@ -117,7 +121,11 @@ export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date
   try {
     answer = await provider.downloadStatement(date);
   } catch (err) {
-    if (!(err instanceof StatementFormatError)) throw err;
+    if (!(err instanceof StatementFormatError)) {
+      if (!p.recordFailure) throw err;
+      const reason = `${toVkPayError(err).code} ${(err as Error).message}`.slice(0, 500);
+      return store(ctx, previous, { ...base, status: 'failed', reason, next_attempt_at: ctx.now() + PENDING_RETRY_MS, update_date: ctx.now() });
+    }
     await raiseAlert(ctx, { kind: 'statement_unreadable', dedupe_key: `statement_unreadable:${channel}:${date}:${attempts}`, message: `the ${channel} statement of ${date} cannot be trusted (${err.message}); nothing was repaired` });
     return store(ctx, previous, { ...base, status: 'failed', reason: err.message.slice(0, 500), next_attempt_at: ctx.now() + PENDING_RETRY_MS, update_date: ctx.now() });
   }
