@@ -8,16 +8,17 @@ import type { CoreContext } from '../services/context';
 import { reconcileDay, type ReconciliationReport } from '../services/daily-reconcile';
 import { parseParams } from '../services/validate';
 import { COLLECTIONS } from '../state/collections';
+import { withPageIndex } from './lists';
 
 const reconcileParams = z.object({ channel: z.string().trim().min(1).max(32), date: z.string().trim().min(1).max(10) }).strict();
 
-const listParams = z.object({
+const listParams = withPageIndex(z.object({
   channel: z.string().trim().min(1).max(32).optional(),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   status: z.enum(['done', 'pending', 'failed']).optional(),
   page: z.number().int().min(1).max(10_000).default(1),
   pageSize: z.number().int().min(1).max(100).default(20),
-}).strict();
+}).strict());
 
 export function runReconcile(ctx: CoreContext, params: unknown): Promise<ReconciliationReport> {
   const p = parseParams(reconcileParams, params);
