@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseWxpayBill, wxpayBillBytes, wxpayBillHashMatches } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/wxpay-bill';
+import { parseWxpayBill, streamWxpayBill, wxpayBillBytes, wxpayBillHashMatches } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/wxpay-bill';
 import { StatementFormatError, totalsOf } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/types';
 import { statementFen } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/amounts';
 
@@ -52,6 +52,19 @@ describe('WeChat trade bill', () => {
     expect(wxpayBillHashMatches(Buffer.from(BILL.replace('12.30', '12.40')), 'SHA1', sha1)).toBe(false);
     expect(wxpayBillHashMatches(plain, 'MD5', sha1)).toBe(false);
     expect(() => wxpayBillBytes(plain, true)).toThrow(StatementFormatError);
+  });
+
+  it('reads the same bill as a stream of small byte chunks (multi-byte characters split across chunks)', async () => {
+    const bytes = Buffer.from(BILL, 'utf8');
+    async function* chunks() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); }
+    const s = streamWxpayBill(chunks());
+    const rows = [];
+    for await (const row of s.rows) rows.push(row);
+    expect(rows).toEqual(parseWxpayBill(BILL).rows);
+    expect(s.summary()).toEqual({ count: 3, amount: 1231, refunds: 500, fees: 4 });
+    const cut = streamWxpayBill((async function* () { yield Buffer.from([HEADER, PAY1].join('\n')); })());
+    await expect((async () => { for await (const _ of cut.rows) void _; })()).rejects.toThrow(StatementFormatError);
+    expect(() => cut.summary()).toThrow(StatementFormatError);
   });
 
   it('parses signed yuan exactly', () => {

@@ -11,7 +11,7 @@ import { COLLECTIONS } from '../state/collections';
 import type { RefundRecord } from '../services/apply-refund';
 import type { StoreContext } from '../state/transition';
 import type { Channel } from '../providers/types';
-import { totalsOf, type StatementPayment, type StatementRefund, type StatementRow, type StatementTotals } from './types';
+import { addTo, type StatementPayment, type StatementRefund, type StatementRow, type StatementTotals } from './types';
 
 export type DiscrepancyKind =
   | 'repaired' | 'repair_failed' | 'missing_here' | 'missing_at_provider' | 'amount_mismatch' | 'paid_twice' | 'revoked'
@@ -44,9 +44,10 @@ export interface CompareInput {
   /** the day, ms epoch bounds [start, end) */
   start: number;
   end: number;
-  rows: Iterable<StatementRow>;
-  /** the statement's own totals, checked against its rows */
-  summary: StatementTotals | null;
+  /** the statement's rows, read to the end before anything is written (a stream may still fail: nothing is repaired then) */
+  rows: Iterable<StatementRow> | AsyncIterable<StatementRow>;
+  /** the statement's own totals, checked against its rows; a function is asked once the rows are read (a stream) */
+  summary: StatementTotals | null | (() => StatementTotals | null);
   /** asks the provider about an order the statement says is paid and applies the answer (reconcileOrder) */
   repair(order: OrderDoc): Promise<RepairResult>;
   /** out_trade_no repaired by an earlier run of the same day: a rerun lists them again, never repairs twice */
@@ -56,11 +57,36 @@ export interface CompareInput {
 
 const LOOKUP_CHUNK = 200;
 
-async function* pages<T>(ctx: StoreContext, dbName: string, whereJson: Record<string, unknown>, sortField: string, pageSize: number): AsyncGenerator<T[]> {
-  for (let pageIndex = 1; ; pageIndex += 1) {
-    const r = await ctx.dao.select<T>({ dbName, whereJson, sortArr: [{ name: sortField, type: 'asc' }, { name: '_id', type: 'asc' }], pageIndex, pageSize });
-    if (r.rows.length > 0) yield r.rows;
-    if (!r.hasMore || r.rows.length < pageSize) return;
+/**
+ * The documents of a day in pages, read by time slices of the day (`field` within [from, to)) instead of by
+ * skip: each read is one indexed range of at most `pageSize` documents, so a day of 100,000 orders costs about
+ * N / pageSize reads, none of them re-sorting the day. A slice that fills a page is halved and read again; one
+ * that comes back small is doubled for the next read. A single millisecond holding more than a page is paged
+ * by `_id`.
+ */
+async function* slices<T>(ctx: StoreContext, dbName: string, where: Record<string, unknown>, field: string, start: number, end: number, pageSize: number): AsyncGenerator<T[]> {
+  const _ = ctx.db.command;
+  let from = start;
+  let width = 15 * 60_000;
+  while (from < end) {
+    const to = Math.min(end, from + width);
+    const whereJson = { ...where, [field]: _.gte(from).and(_.lt(to)) };
+    const r = await ctx.dao.select<T>({ dbName, whereJson, pageIndex: 1, pageSize });
+    if (r.rows.length >= pageSize && to - from > 1) {
+      width = Math.max(1, Math.floor((to - from) / 2));
+      continue;
+    }
+    if (r.rows.length >= pageSize) {
+      for (let pageIndex = 1; ; pageIndex += 1) {
+        const page = await ctx.dao.select<T>({ dbName, whereJson, sortArr: [{ name: '_id', type: 'asc' }], pageIndex, pageSize });
+        if (page.rows.length > 0) yield page.rows;
+        if (page.rows.length < pageSize) break;
+      }
+    } else if (r.rows.length > 0) {
+      yield r.rows;
+    }
+    from = to;
+    if (r.rows.length < pageSize / 4) width *= 2;
   }
 }
 
@@ -90,9 +116,9 @@ export async function compareStatement(ctx: StoreContext, input: CompareInput): 
   // The statement, held by number. A second payment row for one order is a second payment.
   const payments = new Map<string, StatementPayment>();
   const refunds = new Map<string, StatementRefund>();
-  const rows: StatementRow[] = [];
-  for (const row of input.rows) {
-    rows.push(row);
+  const totals: StatementTotals = { count: 0, amount: 0, refunds: 0, fees: 0 };
+  for await (const row of input.rows) {
+    addTo(totals, row);
     if (row.kind === 'refund') { refunds.set(row.out_refund_no, row); continue; }
     out.provider_count += 1;
     if (row.revoked) note({ kind: 'revoked', out_trade_no: row.out_trade_no, provider: pay(row) });
@@ -100,16 +126,16 @@ export async function compareStatement(ctx: StoreContext, input: CompareInput): 
     if (first) note({ kind: 'paid_twice', out_trade_no: row.out_trade_no, provider: { first: pay(first), second: pay(row) } });
     else payments.set(row.out_trade_no, row);
   }
-  out.provider_totals = totalsOf(rows);
-  const s = input.summary;
+  out.provider_totals = totals;
+  const s = typeof input.summary === 'function' ? input.summary() : input.summary;
   if (s && (s.amount !== out.provider_totals.amount || s.refunds !== out.provider_totals.refunds || s.fees !== out.provider_totals.fees)) {
     note({ kind: 'totals_mismatch', provider: { summary: s, rows: out.provider_totals } });
   }
 
   // Our orders paid in the day, page by page.
   const _ = ctx.db.command;
-  const paidWhere = { channel: input.channel, status: _.in([...PAID_STATUSES]), paid_at: _.gte(input.start).and(_.lt(input.end)) };
-  for await (const page of pages<OrderDoc>(ctx, COLLECTIONS.orders, paidWhere, 'paid_at', pageSize)) {
+  const paidWhere = { channel: input.channel, status: _.in([...PAID_STATUSES]) };
+  for await (const page of slices<OrderDoc>(ctx, COLLECTIONS.orders, paidWhere, 'paid_at', input.start, input.end, pageSize)) {
     for (const order of page) {
       out.local_count += 1;
       out.local_totals.count += 1;
@@ -149,8 +175,8 @@ export async function compareStatement(ctx: StoreContext, input: CompareInput): 
   }
 
   // Refunds accepted in the day here, then what is left of the statement's refunds.
-  const refundWhere = { channel: input.channel, status: _.in(['processing', 'success', 'held']), create_date: _.gte(input.start).and(_.lt(input.end)) };
-  for await (const page of pages<RefundRecord>(ctx, COLLECTIONS.refunds, refundWhere, 'create_date', pageSize)) {
+  const refundWhere = { channel: input.channel, status: _.in(['processing', 'success', 'held']) };
+  for await (const page of slices<RefundRecord>(ctx, COLLECTIONS.refunds, refundWhere, 'create_date', input.start, input.end, pageSize)) {
     for (const refund of page) {
       out.local_totals.refunds += refund.amount;
       const row = refunds.get(refund.out_refund_no);

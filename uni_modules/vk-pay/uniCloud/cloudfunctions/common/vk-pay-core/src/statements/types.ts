@@ -56,18 +56,21 @@ export class StatementFormatError extends Error {
   }
 }
 
+/** Adds one row to running totals (payments count; refunds and the fees they give back reduce nothing but their own columns). */
+export function addTo(t: StatementTotals, r: StatementRow): void {
+  if (r.kind === 'payment') {
+    t.count += 1;
+    t.amount += r.amount;
+    t.fees += r.fee;
+  } else {
+    t.refunds += r.amount;
+    t.fees -= r.fee;
+  }
+}
+
 export function totalsOf(rows: Iterable<StatementRow>): StatementTotals {
   const t: StatementTotals = { count: 0, amount: 0, refunds: 0, fees: 0 };
-  for (const r of rows) {
-    if (r.kind === 'payment') {
-      t.count += 1;
-      t.amount += r.amount;
-      t.fees += r.fee;
-    } else {
-      t.refunds += r.amount;
-      t.fees -= r.fee;
-    }
-  }
+  for (const r of rows) addTo(t, r);
   return t;
 }
 

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
+import { parse as parseStream } from 'csv-parse';
 import { gunzipSync } from 'fflate';
 import { statementFen } from './amounts';
 import { StatementFormatError, totalsOf, type ParsedStatement, type StatementRow, type StatementTotals } from './types';
@@ -132,3 +133,42 @@ export function wxpayBillHashMatches(plain: Uint8Array, hashType: string, hashVa
 }
 
 export { totalsOf };
+
+/**
+ * A bill as a stream (a large day: the text is never held as one string nor its records as one array): rows
+ * are yielded as csv-parse reads them; `summary()` answers once the rows are exhausted (and throws a
+ * StatementFormatError, like parseWxpayBill, for a bill cut short).
+ */
+export function streamWxpayBill(input: AsyncIterable<Uint8Array | string>): { rows: AsyncGenerator<StatementRow>; summary(): StatementTotals } {
+  let summary: StatementTotals | null = null;
+  async function* rows(): AsyncGenerator<StatementRow> {
+    const reader = createWxpayBillReader();
+    const parser = parseStream(WXPAY_CSV_OPTIONS);
+    const feeding = (async () => {
+      try {
+        for await (const chunk of input) if (!parser.write(chunk)) await new Promise((r) => parser.once('drain', r));
+        parser.end();
+      } catch (err) {
+        parser.destroy(err as Error);
+      }
+    })();
+    try {
+      for await (const record of parser as AsyncIterable<string[]>) {
+        const row = reader.push(record);
+        if (row) yield row;
+      }
+    } catch (err) {
+      throw err instanceof StatementFormatError ? err : new StatementFormatError(`not CSV: ${(err as Error).message.slice(0, 200)}`);
+    } finally {
+      await feeding;
+    }
+    summary = reader.finish();
+  }
+  return {
+    rows: rows(),
+    summary() {
+      if (!summary) throw new StatementFormatError('the statement has not been read to its end');
+      return summary;
+    },
+  };
+}
