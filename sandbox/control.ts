@@ -20,6 +20,11 @@ export interface SandboxControl {
   /** Forgets every order, refund, notification and fault; cancels pending deliveries. */
   reset(): Promise<void>;
   order(channel: SandboxChannel, outTradeNo: string): SandboxOrder | undefined;
+  /**
+   * A refund made by a person in the merchant platform, not through the API: real in the books (queries and
+   * the statement show it) but the merchant's server is never told. Returns the refund number it got.
+   */
+  platformRefund(channel: SandboxChannel, outTradeNo: string, amount: number): { ok: true; out_refund_no: string } | { ok: false; code: string };
   notifications(filter?: { channel?: SandboxChannel; out_trade_no?: string }): SandboxNotification[];
   /** Resolves true once nothing is pending or in flight (false on timeout). */
   settled(timeoutMs?: number): Promise<boolean>;
@@ -56,6 +61,11 @@ export function createControl(deps: {
       await state.save();
     },
     order: (channel, outTradeNo) => ledger.get(channel, outTradeNo),
+    platformRefund(channel, outTradeNo, amount) {
+      const out_refund_no = `PF${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+      const out = ledger.refund({ channel, out_trade_no: outTradeNo, out_refund_no, amount, initial: 'SUCCESS', silent: true, reason: 'merchant platform' });
+      return out.ok ? { ok: true, out_refund_no } : { ok: false, code: out.reason };
+    },
     notifications(filter = {}) {
       return Object.values(state.data.notifications)
         .filter((n) => !filter.channel || n.channel === filter.channel)
@@ -115,6 +125,13 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
         if (body[f] !== undefined && (typeof body[f] !== 'string' || !/^[\w.@-]{1,64}$/.test(body[f]))) throw new ParamError(`${f}: 1-64 of letters, digits, _ . @ -`);
       }
       return sendJson(r.res, 200, control.loginCode(body.provider, { appid: body.appid, pay_type: body.pay_type, user: body.user }));
+    }
+    if (action === 'platform-refund') {
+      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
+      if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
+      if (!Number.isSafeInteger(body.amount) || body.amount <= 0) throw new ParamError('amount: a positive integer of fen');
+      const out = control.platformRefund(body.channel, body.out_trade_no, body.amount);
+      return out.ok ? sendJson(r.res, 200, out) : sendJson(r.res, 409, { code: out.code, message: out.code });
     }
     if (action === 'reset') {
       await control.reset();

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import { isSandboxChannel, type SandboxChannel } from './state';
+import type { StatementFaults } from './statements/day';
 
 export interface FaultSettings {
   /** the first N delivery attempts of each notification are lost (count as failed, so the schedule retries) */
@@ -28,6 +29,8 @@ export interface FaultSettings {
    * stays held; closed: REFUND.CLOSED (v2 REFUNDCLOSE), the amount becomes refundable again. Default success.
    */
   refund?: 'success' | 'abnormal' | 'closed';
+  /** how the daily statement disagrees with the books (sandbox/statements/day.ts) */
+  statement?: StatementFaults;
 }
 
 const faultsBody = z.object({
@@ -38,6 +41,12 @@ const faultsBody = z.object({
   unreachable: z.boolean().optional(),
   tamper: z.enum(['signature', 'amount', 'timestamp']).optional(),
   refund: z.enum(['success', 'abnormal', 'closed']).optional(),
+  statement: z.object({
+    drop: z.array(z.string().min(1).max(64)).max(1000).optional(),
+    amount: z.record(z.string().min(1).max(64), z.number().int().positive()).optional(),
+    pending: z.boolean().optional(),
+    corrupt: z.boolean().optional(),
+  }).strict().optional(),
 }).strict().refine((b) => !(b.refund && b.channel === 'alipay'), 'refund outcomes apply to WeChat only (Alipay refunds settle at once)');
 
 /** Validates a control request; a body with only `channel` clears that channel's faults. */

@@ -19,6 +19,7 @@ import { ensureSandboxCredentials, type SandboxCredentials } from './credentials
 import { readRawBody, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { Notifier, type OutgoingNotification } from './notifier';
+import { handleAlipayBillDownload } from './statements/routes';
 import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, type SandboxRefund } from './state';
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
 import { buildV2Notification } from './wxpay/v2-notify';
@@ -145,6 +146,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
+      else if (pathname === '/sandbox/alipay/bill/download') handleAlipayBillDownload(ctx, r('/sandbox/alipay'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));
       else if ((pathname === '/sandbox' || pathname === '/sandbox/') && method === 'GET') handleIndex(ctx, r('/sandbox'));

@@ -103,7 +103,11 @@ export class DocumentStore {
     if (plan.kind === 'id') return plan.ids;
     if (plan.kind === 'union') return plan.branches.flatMap((b) => (b.kind === 'scan' ? [] : this.idsOf(coll, b)));
     const prefix = [coll, plan.spec.name, ...plan.values];
-    return Array.from(this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) }), (k) => (k as any[])[(k as any[]).length - 1]);
+    const { low, high } = plan.range ?? {};
+    // keys are [...prefix, value, ..., _id]: a numeric range of `value` is one key range (other types sort apart)
+    const start = low === undefined ? key(...prefix) : key(...prefix, low);
+    const end = high === undefined ? key(...prefix, MAX_KEY_PART) : key(...prefix, high, MAX_KEY_PART);
+    return Array.from(this.idx.getKeys({ start, end }), (k) => (k as any[])[(k as any[]).length - 1]);
   }
 
   /** A superset of the documents matching `filter`, found as `plan` says. */

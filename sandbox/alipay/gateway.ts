@@ -5,13 +5,14 @@
  * and an app order string opened in a browser) create the order and send the person to the cashier.
  */
 import { randomBytes } from 'node:crypto';
+import { alipayBillUrl } from '../statements/routes';
 import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context';
 import { dateTimeChina, parseDateTimeChina, redirect, send } from '../http-io';
 import { alipaySignContent, rsaVerify } from '../protocol/crypto';
 import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects';
 
-const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query']);
+const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
 
 type Biz = Record<string, any>;
@@ -113,6 +114,11 @@ function oauthToken(ctx: GatewayContext, p: Record<string, string>): { ok: Reply
 
 function serverMethod(ctx: GatewayContext, method: string, p: Record<string, string>, biz: Biz): Reply {
   const { ledger } = ctx;
+  if (method === 'alipay.data.dataservice.bill.downloadurl.query') {
+    if (biz.bill_type !== 'trade' && biz.bill_type !== 'signcustomer') return bizFail('isv.invalid-arguments', '参数无效: bill_type');
+    const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''));
+    return 'url' in out ? ok({ bill_download_url: out.url }) : bizFail(out.sub_code, out.sub_msg);
+  }
   if (method === 'alipay.trade.create' || method === 'alipay.trade.precreate') {
     const reply = createOrder(ctx, method, method === 'alipay.trade.create' ? 'create' : 'precreate', p, biz);
     if (reply.code !== '10000') return reply;

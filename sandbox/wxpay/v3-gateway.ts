@@ -8,6 +8,7 @@ import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context
 import { compactChina, parseRfc3339 } from '../http-io';
 import { sendV3, sendV3Error, verifyV3Request, type V3Failure } from './v3-auth';
 import { v3Refund, v3Transaction } from './v3-objects';
+import { handleWxpayBill } from '../statements/routes';
 
 const TRADE_TYPES: Record<string, string> = { jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
@@ -66,6 +67,9 @@ export async function handleV3(ctx: GatewayContext, r: GatewayRequest): Promise<
     const order = refund && ctx.ledger.get('wxpay', refund.out_trade_no);
     if (!refund || !order) return fail({ status: 404, code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' });
     return sendV3(r.res, creds, now, 200, v3Refund(refund, order));
+  }
+  if (r.method === 'GET' && (path === '/v3/bill/tradebill' || path === '/v3/billdownload/file')) {
+    return handleWxpayBill(ctx, r, (status, value) => sendV3(r.res, creds, now, status, value), fail);
   }
   return fail(NO_ROUTE);
 }

@@ -82,7 +82,8 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
 /** Config overrides; a function gets the gateway origin and the sandbox's credentials (to name its apps and keys). */
 export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials) => Partial<VkPayConfigInput>);
 
-export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
+/** `now`: one clock for the sandbox and the core (a test that moves time moves both, as real time would). */
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; now?: () => number } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -109,11 +110,11 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, ...(opts.now ? { now: opts.now } : {}) });
   const t = await openTestDb();
   const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials) : opts.config;
   const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }));
-  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
+  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...(opts.now ? { now: opts.now } : {}), ...opts.deps });
   const sb = sandbox;
   const c = core;
 

@@ -15,6 +15,8 @@ export const ALERT_KINDS = [
   'orphan_payment', 'notify_refused',
   // raised by the timer
   'status_mismatch', 'provider_outage',
+  // raised by daily reconciliation (services/daily-reconcile.ts)
+  'statement_mismatch', 'statement_unreadable',
   // raised by the thresholds (monitor/thresholds.ts)
   'error_rate', 'success_rate', 'notify_late', 'refund_success_rate',
 ] as const;

@@ -5,6 +5,7 @@
  * never cross it.
  */
 import type { HttpClient } from '../platform/http';
+import type { StatementAnswer } from '../statements/types';
 import type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType } from '../../../../../../common/payment-types';
 
 export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType };
@@ -181,4 +182,9 @@ export interface PaymentProvider {
    * need a payer id). One attempt only: a code is spent by the first call that reaches the provider.
    */
   exchangeLoginCode?(input: LoginCodeInput): Promise<PayerLogin>;
+  /**
+   * The day's trade statement (date `YYYY-MM-DD`, the provider's day, UTC+8): downloaded, verified (hash where
+   * the provider gives one) and parsed (statements/). Channels without daily statements leave it out.
+   */
+  downloadStatement?(date: string): Promise<StatementAnswer>;
 }

@@ -15,6 +15,7 @@ import { fenFromYuan, optionalFen } from './amounts';
 import { resolveAlipayConfig, type AlipayConfig } from './config';
 import { alipayNotifyReply, verifyAlipayNotification } from './notify';
 import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
+import { createAlipayStatementDownload } from './statement';
 import { createAlipayExec, encodeParams, signedParams } from './transport';
 import { exchangeAlipayAuthCode } from './login';
 
@@ -164,6 +165,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
     notifyReply: alipayNotifyReply,
 
     exchangeLoginCode: (input) => exchangeAlipayAuthCode(exec, config.appId, input),
+    downloadStatement: createAlipayStatementDownload(r, ctx, exec),
   };
   return provider;
 }

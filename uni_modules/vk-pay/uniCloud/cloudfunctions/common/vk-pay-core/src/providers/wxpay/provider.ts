@@ -14,6 +14,7 @@ import { exchangeWechatLoginCode } from './login';
 import { verifyWxpayNotification, wxpayNotifyReply } from './notify';
 import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa } from './signing';
 import { createWxpayTransport, type WxpayCall } from './transport';
+import { createWxpayStatementDownload } from './statement';
 
 const ORDER_PATHS: Record<WxpayPayType, string> = {
   jsapi: '/v3/pay/transactions/jsapi',
@@ -169,6 +170,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
 
     exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay', input),
     notifyReply: wxpayNotifyReply,
+    downloadStatement: createWxpayStatementDownload(r, ctx, call),
   };
   return provider;
 }
