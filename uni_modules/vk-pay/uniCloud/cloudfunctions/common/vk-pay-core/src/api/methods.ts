@@ -16,6 +16,7 @@ import { closeOrder } from '../services/close-order';
 import { queryPayment } from '../services/query-payment';
 import { getPaymentResult } from '../services/payment-result';
 import { queryRefund, refund } from '../services/refund';
+import { verifyPurchase } from '../services/verify-purchase';
 
 export type RunHooksNow = (keys: string[]) => Promise<void>;
 
@@ -78,6 +79,12 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
       return r.view;
     }),
     getPayOptions: wrap('getPayOptions', async () => payOptions(ctx)),
+    // a purchase the device made and proves (App Store): verified, then applied like any payment
+    verifyApplePurchase: wrap('verifyApplePurchase', async (who, params, meta) => {
+      const r = await verifyPurchase(ctx, who, params, meta);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
   };
 }
 

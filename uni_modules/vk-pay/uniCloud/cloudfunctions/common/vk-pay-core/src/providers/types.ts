@@ -12,7 +12,7 @@ export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType 
  * The channel names of the provider registry (registry.ts; each is a folder here with a definition.ts). A new
  * provider adds its name here too, so code and tests that switch over channels stay checked by the compiler.
  */
-export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay';
+export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap';
 
 export interface CreateOrderInput {
   out_trade_no: string;
@@ -143,6 +143,35 @@ export interface ProviderContext {
   timeoutMs?: number;
 }
 
+/** What a client brings to prove a purchase it made on the device (App Store): one of the three proofs. */
+export interface PurchaseProof {
+  out_trade_no: string;
+  /** the provider's product id the order took from its catalog item */
+  product_id: string;
+  /** the JWS the device got (StoreKit 2 `jwsRepresentation`) */
+  signed_transaction?: string;
+  /** the provider's transaction id, looked up with the provider */
+  transaction_id?: string;
+  /** the legacy app receipt (base64) */
+  receipt?: string;
+}
+
+/** A verified purchase that pays the order it was proven for. */
+export interface VerifiedPurchase {
+  transaction_id: string;
+  /** the first purchase of a subscription or non-consumable (equal to transaction_id for a first purchase) */
+  original_transaction_id: string;
+  product_id: string;
+  /** e.g. Consumable, Non-Consumable, Auto-Renewable Subscription */
+  product_type: string;
+  /** ms epoch */
+  paid_at: number;
+  /** ms epoch: the end of the period a subscription purchase pays for */
+  expires_at?: number;
+  environment: string;
+  merchant: MerchantBinding;
+}
+
 export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
@@ -159,4 +188,10 @@ export interface PaymentProvider {
   verifyNotification(req: IncomingNotification): Promise<NotificationOutcome>;
   /** The reply the gateway expects: success, or a reply that makes it retry. */
   notifyReply(ok: boolean): NotifyReply;
+  /**
+   * Providers whose payments the client proves (App Store): verifies the proof for the order (signature, app,
+   * product, the order's token) before anything is written; 40002 for what does not verify, 40001 for a genuine
+   * purchase of something else.
+   */
+  verifyPurchase?(proof: PurchaseProof): Promise<VerifiedPurchase>;
 }
