@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, type Sandbox } from '../../../sandbox/index';
+import { appleiapSandboxSection } from '../../../sandbox/appleiap/config-section';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
 import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
 import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
@@ -79,7 +80,11 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
   };
 }
 
-export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
+/**
+ * `appleiap`: also configure the App Store against the sandbox's (its root, Server API key and shared secret),
+ * beside the other providers; an object is merged over that section.
+ */
+export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -108,7 +113,12 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
   const t = await openTestDb();
-  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...opts.config }));
+  const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...opts.config });
+  if (opts.appleiap) {
+    const over = typeof opts.appleiap === 'object' ? opts.appleiap : {};
+    input.providers = { ...input.providers, appleiap: { ...appleiapSandboxSection(base, sandbox.appleCredentials), ...over } };
+  }
+  const config = parseConfig(input);
   core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
   const sb = sandbox;
   const c = core;

@@ -7,7 +7,7 @@
  * has nothing to close there, and refund/queryRefund refuse (the registry marks refunds as provider-reported).
  */
 import { KeyConfigError, ParamError, SignatureError } from '../../../../../../../common/errors';
-import { loadPrivateKey } from '../keys';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { checkCreateInput, clockOf } from '../shared';
 import type {
   CreateOrderInput, CreateOrderResult, IncomingNotification, NotificationOutcome, NotifyReply, PaymentProvider, ProviderContext,
@@ -25,6 +25,14 @@ export interface AppleiapProvider extends PaymentProvider {
   readonly section: AppleiapSection;
 }
 
+/** The in-app purchase key (.p8): an EC P-256 private key; anything else is a key configuration error (40003). */
+function inAppPurchaseKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try { key = createPrivateKey(pem); } catch { throw new KeyConfigError('serverApi.privateKeyPem is not a valid private key (PEM)'); }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new KeyConfigError('serverApi.privateKeyPem must be the in-app purchase key (EC P-256, .p8)');
+  return key;
+}
+
 export function createAppleiapProvider(section: AppleiapSection, ctx: ProviderContext): AppleiapProvider {
   const now = clockOf(ctx);
   const trust: AppleTrust = { roots: parseAppleRoots(section.rootCertificates, 'rootCertificates'), now };
@@ -33,8 +41,7 @@ export function createAppleiapProvider(section: AppleiapSection, ctx: ProviderCo
   let serverApi: ServerApiClient | undefined;
   if (section.serverApi) {
     const s = section.serverApi;
-    const privateKey = loadPrivateKey(s.privateKeyPem, 'serverApi.privateKeyPem');
-    if (privateKey.asymmetricKeyType !== 'ec') throw new KeyConfigError('serverApi.privateKeyPem must be the in-app purchase key (EC P-256, .p8)');
+    const privateKey = inAppPurchaseKey(s.privateKeyPem);
     const baseUrls = [...(production ? [s.baseUrl] : []), ...(sandbox ? [s.sandboxBaseUrl] : [])];
     serverApi = createServerApiClient({ issuerId: s.issuerId, keyId: s.keyId, bundleId: section.bundleId, privateKey, baseUrls, now }, ctx);
   }
