@@ -95,7 +95,13 @@ export interface MerchantBinding {
 
 /** A verified notification, mapped onto the fixed set of outcomes. */
 export type NotificationOutcome =
-  | ({ kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; amount: number; paid_at: number } & Common)
+  | ({
+    kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; paid_at: number;
+    /** integer fen; absent only for channels bound by product (definition.orderBinding), which state no amount in fen */
+    amount?: number;
+    /** the provider's product id, for channels bound by product */
+    product_id?: string;
+  } & Common)
   | ({ kind: 'refund_succeeded' | 'refund_failed' | 'refund_held'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
   | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
   /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */
@@ -109,12 +115,20 @@ export type NotificationOutcome =
 interface RefundAmounts {
   /** integer fen: THIS refund's amount, when the channel says it */
   amount?: number;
+  /** the provider refunded the whole payment and states no amount in fen (App Store): the order's paid amount */
+  whole_payment?: boolean;
   /** integer fen: the order's cumulative refunded amount including this refund, when the channel says it */
   refunded_total?: number;
 }
 
 interface Common {
   channel: Channel;
+  /**
+   * For providers that do not know our order number (the App Store): `out_trade_no` is '' and the order is found
+   * by what the provider does know - its payment id (an order it paid) or the id the order got at creation
+   * (`provider_order_id`, e.g. the App Store purchase token).
+   */
+  order_ref?: { transaction_id?: string; provider_order_id?: string };
   merchant: MerchantBinding;
   /** the decrypted/parsed notification, for the raw inbox (the core sanitises it before storing) */
   raw: Record<string, unknown>;

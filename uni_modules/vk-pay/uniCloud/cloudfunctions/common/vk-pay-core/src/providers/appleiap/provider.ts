@@ -6,7 +6,7 @@
  * by our order number and refunds are the customer's to ask of Apple, so queryOrder says `pending`, closeOrder
  * has nothing to close there, and refund/queryRefund refuse (the registry marks refunds as provider-reported).
  */
-import { KeyConfigError, ParamError, SignatureError } from '../../../../../../../common/errors';
+import { KeyConfigError, ParamError } from '../../../../../../../common/errors';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { checkCreateInput, clockOf } from '../shared';
 import type {
@@ -15,6 +15,7 @@ import type {
 } from '../types';
 import type { AppleiapSection } from './config';
 import { parseAppleRoots, verifyAppleJws, type AppleTrust } from './jws';
+import { appleNotificationOutcome } from './notify';
 import { createReceiptVerifier, type ReceiptVerifier } from './receipt';
 import { createServerApiClient, type ServerApiClient } from './server-api';
 import { appAccountTokenFor, checkTransactionPaysOrder, readTransaction, type AppleTransaction } from './transaction';
@@ -75,8 +76,11 @@ export function createAppleiapProvider(section: AppleiapSection, ctx: ProviderCo
     async createOrder(input: CreateOrderInput): Promise<CreateOrderResult> {
       checkCreateInput(input);
       if (!input.product_id) throw new ParamError('an App Store order needs the product id of its catalog item (appleProductId)');
+      const token = appAccountTokenFor(input.out_trade_no);
       return {
-        payment: { kind: 'appleiap', orderInfo: { productid: input.product_id, quantity: 1, username: appAccountTokenFor(input.out_trade_no), manualFinishTransaction: true } },
+        payment: { kind: 'appleiap', orderInfo: { productid: input.product_id, quantity: 1, username: token, manualFinishTransaction: true } },
+        // kept on the order: a notification finds a purchase the device never came back to verify by its token
+        provider_order_id: token,
       };
     },
 
@@ -104,8 +108,8 @@ export function createAppleiapProvider(section: AppleiapSection, ctx: ProviderCo
     async queryRefund(): Promise<RefundResult> {
       throw new ParamError('App Store refunds are reported by notifications, not queried');
     },
-    async verifyNotification(_req: IncomingNotification): Promise<NotificationOutcome> {
-      throw new SignatureError('App Store Server Notifications are not accepted by this provider yet');
+    async verifyNotification(req: IncomingNotification): Promise<NotificationOutcome> {
+      return appleNotificationOutcome(req, section, verifySignedData);
     },
     notifyReply(ok: boolean): NotifyReply {
       return { statusCode: ok ? 200 : 500, headers: { 'Content-Type': 'text/plain' }, body: ok ? 'OK' : 'RETRY' };
