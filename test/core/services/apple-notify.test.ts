@@ -102,6 +102,40 @@ describe('App Store Server Notifications V2', () => {
     await h.sandbox.control.reset();
   });
 
+  it('subscriptions: SUBSCRIBED pays the first order; each DID_RENEW is a new paid period with its own onPaid, once; EXPIRED changes nothing', async () => {
+    const o = await order();
+    const sub = h.sandbox.control.apple.purchase({ out_trade_no: o.out_trade_no, product_id: PRODUCT, type: 'Auto-Renewable Subscription' });
+    expect(await h.sandbox.control.settled(10_000)).toBe(true);
+    expect(await stored(o.out_trade_no)).toMatchObject({ status: 'paid', transaction_id: sub.transaction_id });
+    expect(await points(o.uid)).toBe(600);
+
+    h.sandbox.control.setFaults('appleiap', { duplicate: 1 });
+    const renewal = h.sandbox.control.apple.renew(sub.transaction_id);
+    expect(await h.sandbox.control.settled(10_000)).toBe(true);
+    const periods = (await all(h.t.db, 'payment_orders')).filter((x) => x.renewal_of === o.out_trade_no);
+    expect(periods).toHaveLength(1);
+    expect(periods[0]).toMatchObject({ out_trade_no: `RN${renewal.transaction_id}`, status: 'paid', transaction_id: renewal.transaction_id, user_id: o.uid, amount: 600, type: 'recharge', provider_product_id: PRODUCT });
+    expect(periods[0].period_ends_at).toBeGreaterThan(Date.now());
+    expect(await points(o.uid)).toBe(1200);
+    // the first order is not credited again, and the renewal shown to it by a restoring device changes nothing
+    expect((await stored(o.out_trade_no)).history).toHaveLength(1);
+    expect(await h.call('verifyApplePurchase', { out_trade_no: o.out_trade_no, signed_transaction: renewal.signed_transaction }, { uid: o.uid })).toMatchObject({ status: 'paid', transaction_id: sub.transaction_id });
+    expect(await points(o.uid)).toBe(1200);
+
+    const second = h.sandbox.control.apple.renew(sub.transaction_id);
+    await h.sandbox.control.settled(10_000);
+    expect((await all(h.t.db, 'payment_orders')).filter((x) => x.renewal_of === o.out_trade_no).map((x) => x.transaction_id).sort()).toEqual([renewal.transaction_id, second.transaction_id].sort());
+    expect(await points(o.uid)).toBe(1800);
+
+    h.sandbox.control.setFaults('appleiap', {});
+    const before = appleDeliveries().length;
+    h.sandbox.control.apple.expire(sub.transaction_id);
+    expect(await h.sandbox.control.settled(10_000)).toBe(true);
+    expect(appleDeliveries().slice(before).map((d) => d.status)).toEqual([200]);
+    expect((await all(h.t.db, 'payment_orders')).filter((x) => x.renewal_of === o.out_trade_no)).toHaveLength(2);
+    expect(await points(o.uid)).toBe(1800);
+  });
+
   it('a purchase for no order of ours (e.g. bought outside the app\'s checkout) is acknowledged and alerted, never applied', async () => {
     const before = appleDeliveries().length;
     h.sandbox.control.apple.purchase({ out_trade_no: 'NOT-OURS-0001', product_id: PRODUCT });

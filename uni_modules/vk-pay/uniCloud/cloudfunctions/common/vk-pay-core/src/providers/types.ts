@@ -102,6 +102,11 @@ export type NotificationOutcome =
     /** the provider's product id, for channels bound by product */
     product_id?: string;
   } & Common)
+  /**
+   * A subscription the provider renewed by itself (App Store DID_RENEW): a new paid period, recorded as a new
+   * order of the subscription's first order (out_trade_no), paid by this transaction, with its own onPaid.
+   */
+  | ({ kind: 'renewed'; event_id: string; out_trade_no: string; transaction_id: string; paid_at: number; product_id?: string; expires_at?: number } & Common)
   | ({ kind: 'refund_succeeded' | 'refund_failed' | 'refund_held'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
   | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
   /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */

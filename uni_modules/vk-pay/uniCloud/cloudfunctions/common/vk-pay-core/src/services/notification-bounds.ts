@@ -40,6 +40,9 @@ export function outOfBounds(outcome: NotificationOutcome, bodyChars: number): st
       if (outcome.amount !== undefined && !fen(outcome.amount)) return 'refund amount out of bounds';
       if (outcome.refunded_total !== undefined && !fen(outcome.refunded_total)) return 'refunded total out of bounds';
       break;
+    case 'renewed':
+      ids.push(['out_trade_no', outcome.out_trade_no], ['transaction_id', outcome.transaction_id]);
+      break;
     case 'closed':
       ids.push(['out_trade_no', outcome.out_trade_no]);
       break;

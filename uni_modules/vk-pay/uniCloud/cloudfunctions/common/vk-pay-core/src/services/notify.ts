@@ -31,6 +31,7 @@ import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
 import { MAX_NOTIFY_BODY_CHARS, outOfBounds } from './notification-bounds';
 import { resolveOrderRef } from './order-ref';
+import { applyRenewal } from './apply-renewal';
 import { createWriteBatch, type WriteBatch } from './write-batch';
 
 export interface NotifyHandling {
@@ -147,6 +148,11 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
     case 'refund_failed':
     case 'refund_held':
       return applyRefundNotification(ctx, outcome, batch);
+    case 'renewed': {
+      checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+      const r = await applyRenewal(ctx, outcome, batch);
+      return { result: r.transition ? 'renew' : r.second_payment ? 'second_payment' : 'duplicate', hooks: r.hook ? [r.hook] : [] };
+    }
     case 'closed': {
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
       const order = await findOrder(ctx, outcome.out_trade_no);

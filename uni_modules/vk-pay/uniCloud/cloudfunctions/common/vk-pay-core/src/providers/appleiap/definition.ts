@@ -18,7 +18,7 @@ export const appleiapDefinition = defineProvider<AppleiapSection>({
     ...(s.receipt ? [s.receipt.url, s.receipt.sandboxUrl] : []),
   ],
   catalogFields: { appleProductId: z.string().min(1).max(100) },
-  notifications: { kinds: ['paid', 'refund_succeeded', 'ignored'] },
+  notifications: { kinds: ['paid', 'renewed', 'refund_succeeded', 'ignored'] },
   merchant: { labels: { app_id: 'bundleId', merchant_id: 'appAppleId' }, expected: (s) => [{ app_id: s.bundleId }] },
   orderBinding: 'product',
   productIdOf: (item) => (typeof item.appleProductId === 'string' ? item.appleProductId : undefined),

@@ -4,8 +4,10 @@
  * JWS, verified the same way. Apple cannot name our order: the outcome names it by the transaction id (an order
  * it paid) and by the purchase token the order handed the device (`provider_order_id`), and the core finds it.
  *   ONE_TIME_CHARGE, SUBSCRIBED/INITIAL_BUY -> paid (a purchase the device may never have come back to verify)
+ *   DID_RENEW -> a renewed subscription period (the core records it as a new paid order of the first one)
  *   REFUND, REVOKE (not of a family-shared copy) -> the whole payment refunded
- *   anything else (DID_RENEW, EXPIRED, ...) -> acknowledged without effect, with the reason
+ *   anything else (EXPIRED, DID_CHANGE_RENEWAL_STATUS, ...) -> acknowledged without effect, with the reason:
+ *   an expiry undoes nothing (the periods paid stay paid) and simply no renewal order follows
  */
 import { SignatureError } from '../../../../../../../common/errors';
 import type { IncomingNotification, NotificationOutcome } from '../types';
@@ -34,7 +36,7 @@ export function appleNotificationOutcome(req: IncomingNotification, section: App
   const ignored = (reason: string): NotificationOutcome => ({ ...base, kind: 'ignored', reason, raw });
 
   const key = subtype ? `${type}:${subtype}` : type;
-  if (!PAID.has(key) && !REFUNDED.has(type)) return ignored(`App Store ${key} is not a payment or refund vk-pay records`);
+  if (!PAID.has(key) && !REFUNDED.has(type) && type !== 'DID_RENEW') return ignored(`App Store ${key} is not a payment or refund vk-pay records`);
   if (!(section.environments as readonly string[]).includes(environment)) return ignored(`App Store ${environment} notifications are not accepted by the config`);
   if (typeof data.signedTransactionInfo !== 'string') throw new SignatureError(`App Store ${type} notification carries no signedTransactionInfo`);
   const txPayload = verify(data.signedTransactionInfo);
@@ -47,6 +49,14 @@ export function appleNotificationOutcome(req: IncomingNotification, section: App
       ...base, kind: 'paid', out_trade_no: '', transaction_id: tx.transactionId, paid_at: tx.purchaseDate, product_id: tx.productId, raw,
       order_ref: { transaction_id: tx.transactionId, provider_order_id: tx.appAccountToken },
     };
+  }
+  if (type === 'DID_RENEW') {
+    const renewed: NotificationOutcome = {
+      ...base, kind: 'renewed', out_trade_no: '', transaction_id: tx.transactionId, paid_at: tx.purchaseDate, product_id: tx.productId, raw,
+      order_ref: { transaction_id: tx.originalTransactionId },
+    };
+    if (tx.expiresDate !== undefined) renewed.expires_at = tx.expiresDate;
+    return renewed;
   }
   // a family member's copy being withdrawn is no money back to the buyer
   if (type === 'REVOKE' && txPayload.inAppOwnershipType === 'FAMILY_SHARED') return ignored('App Store REVOKE of a family-shared copy');
