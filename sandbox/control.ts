@@ -4,19 +4,20 @@
  * `reset`, and read-only views of orders and notification deliveries for assertions and debugging.
  */
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
+import type { AppleStore } from './appleiap/store';
 import type { GatewayRequest } from './context';
 import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';
 import type { Ledger } from './ledger';
 import type { LoginCodes, LoginProvider } from './login-codes';
-import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
+import { isNotifyChannel, isSandboxChannel, type NotifyChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
 
 export interface SandboxControl {
   /** Pays (or cancels at the cashier) like a person would; paying raises the notification. */
   pay(channel: SandboxChannel, outTradeNo: string, outcome?: PayControlOutcome, reason?: string):
     { ok: true; order: SandboxOrder } | { ok: false; code: 'ORDER_NOT_EXIST' | 'ORDERPAID' | 'ORDER_CLOSED' };
   /** Replaces the channel's faults (an empty object clears them); applies to notifications raised afterwards. */
-  setFaults(channel: SandboxChannel, faults: FaultSettings): void;
+  setFaults(channel: NotifyChannel, faults: FaultSettings): void;
   /** Forgets every order, refund, notification and fault; cancels pending deliveries. */
   reset(): Promise<void>;
   order(channel: SandboxChannel, outTradeNo: string): SandboxOrder | undefined;
@@ -25,7 +26,7 @@ export interface SandboxControl {
    * the statement show it) but the merchant's server is never told. Returns the refund number it got.
    */
   platformRefund(channel: SandboxChannel, outTradeNo: string, amount: number): { ok: true; out_refund_no: string } | { ok: false; code: string };
-  notifications(filter?: { channel?: SandboxChannel; out_trade_no?: string }): SandboxNotification[];
+  notifications(filter?: { channel?: NotifyChannel; out_trade_no?: string }): SandboxNotification[];
   /** Resolves true once nothing is pending or in flight (false on timeout). */
   settled(timeoutMs?: number): Promise<boolean>;
   /**
@@ -33,6 +34,8 @@ export interface SandboxControl {
    * one); ParamError for an app the sandbox does not know.
    */
   loginCode(provider: LoginProvider, opts?: { appid?: string; pay_type?: string; user?: string }): { code: string; appid: string };
+  /** the sandbox App Store: purchases on the device, renewals, refunds Apple grants, expiries */
+  apple: AppleStore;
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -41,7 +44,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes;
+  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes; apple: AppleStore;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -78,6 +81,7 @@ export function createControl(deps: {
       if (!app) throw new ParamError(`appid ${String(opts.appid).slice(0, 40)} is not a ${provider} app of this sandbox`);
       return { code: deps.logins.issue(provider, app.appId, opts.user ?? 'sandbox-payer'), appid: app.appId };
     },
+    apple: deps.apple,
   };
 }
 
@@ -97,12 +101,17 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       const channel = r.query.get('channel');
       return sendJson(r.res, 200, {
         notifications: control.notifications({
-          channel: isSandboxChannel(channel) ? channel : undefined, out_trade_no: r.query.get('out_trade_no') ?? undefined,
+          channel: isNotifyChannel(channel) ? channel : undefined, out_trade_no: r.query.get('out_trade_no') ?? undefined,
         }),
       });
     }
     if (r.method !== 'POST') return sendJson(r.res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'use POST' });
     const body = parseJsonBody(r.rawBody);
+    // the App Store: the device buys (the body names the product, as the orderInfo does), Apple renews, refunds, expires
+    if (action === 'pay' && body.channel === 'appleiap') return sendJson(r.res, 200, control.apple.purchase(body));
+    if (action === 'appleiap/renew') return sendJson(r.res, 200, control.apple.renew(String(body.original_transaction_id ?? '')));
+    if (action === 'appleiap/refund') return sendJson(r.res, 200, control.apple.refund(String(body.transaction_id ?? '')));
+    if (action === 'appleiap/expire') return sendJson(r.res, 200, control.apple.expire(String(body.original_transaction_id ?? '')));
     if (action === 'pay') {
       if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
       if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');

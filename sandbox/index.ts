@@ -11,6 +11,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import { handleAlipay } from './alipay/gateway';
+import { ensureAppleCredentials, type AppleSandboxCredentials } from './appleiap/credentials';
+import { handleApple } from './appleiap/gateway';
+import { buildAppleNotification, kindOf } from './appleiap/notify';
+import { AppleStore } from './appleiap/store';
 import { buildAlipayNotification } from './alipay/objects';
 import { handleCashier, handleIndex } from './cashier';
 import type { GatewayContext, GatewayRequest } from './context';
@@ -33,6 +37,7 @@ export type { SandboxControl } from './control';
 export type { FaultSettings } from './faults';
 export { RETRY_SCHEDULES } from './notifier';
 export type { SandboxChannel } from './state';
+export type { AppleSandboxCredentials } from './appleiap/credentials';
 
 /** WeChat accepts a refund first and settles it a moment later (scaled by timeFactor). */
 const REFUND_SETTLE_MS = 3000;
@@ -59,10 +64,13 @@ export interface Sandbox {
   close(): Promise<void>;
   control: SandboxControl;
   credentials: SandboxCredentials;
+  /** the sandbox App Store's keys: its root goes in the config's providers.appleiap.rootCertificates */
+  appleCredentials: AppleSandboxCredentials;
 }
 
 export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const creds = await ensureSandboxCredentials(opts.home);
+  const appleCreds = await ensureAppleCredentials(opts.home);
   const state = await SandboxState.open(opts.persist === false ? undefined : path.join(opts.home, 'sandbox', 'state.json'));
   const now = opts.now ?? Date.now;
   const timeFactor = opts.timeFactor ?? 1;
@@ -101,6 +109,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   }, now);
 
   const build = (n: SandboxNotification): OutgoingNotification | undefined => {
+    if (n.channel === 'appleiap') {
+      const rec = apple.books.notifications[n.order_key.slice('appleiap:'.length)];
+      return rec && buildAppleNotification(appleCreds, apple.books, rec, n.faults, now());
+    }
     const order = state.data.orders[n.order_key];
     const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
     if (!order || (n.refund_key && !refund)) return undefined;
@@ -111,6 +123,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
 
   const notifier = new Notifier({ state, timeFactor, now, build, deliveryTimeoutMs: opts.deliveryTimeoutMs });
+  // Apple sends every notification to the one URL set in App Store Connect: here, the local host's notify route
+  const apple = new AppleStore(state, appleCreds, now, (rec) => {
+    notifier.raise({ channel: 'appleiap', kind: kindOf(rec.notificationType), order_key: `appleiap:${rec.notificationUUID}`, url: `${publicBaseUrl}/http/vk-pay-notify/appleiap`, faults: state.data.faults.appleiap ?? {} });
+  });
   notifier.resume();
   for (const refund of Object.values(state.data.refunds)) if (refund.status === 'PROCESSING') scheduleSettle(refund);
 
@@ -130,7 +146,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
   const logins = new LoginCodes(creds, now);
-  const control = createControl({ ledger, state, cancelAll, settled, logins });
+  const control = createControl({ ledger, state, cancelAll, settled, logins, apple });
   const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -147,6 +163,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
       else if (pathname === '/sandbox/alipay/bill/download') handleAlipayBillDownload(ctx, r('/sandbox/alipay'));
+      else if (pathname.startsWith('/sandbox/appleiap/')) await handleApple({ creds: appleCreds, books: () => apple.books, now }, r('/sandbox/appleiap'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));
       else if ((pathname === '/sandbox' || pathname === '/sandbox/') && method === 'GET') handleIndex(ctx, r('/sandbox'));
@@ -167,6 +184,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     handle,
     control,
     credentials: creds,
+    appleCredentials: appleCreds,
     async close() {
       closed = true;
       cancelAll();

@@ -6,13 +6,22 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { AppleBooks } from './appleiap/books';
 import type { FaultSettings } from './faults';
 
+/** The gateways that keep merchant orders (the ledger): the merchant creates an order there before anyone pays. */
 export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
 export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay'];
+/** Every channel that sends notifications: the ledger's, and the App Store (which keeps transactions, not orders). */
+export type NotifyChannel = SandboxChannel | 'appleiap';
+export const NOTIFY_CHANNELS: readonly NotifyChannel[] = [...SANDBOX_CHANNELS, 'appleiap'];
 
 export function isSandboxChannel(v: unknown): v is SandboxChannel {
   return typeof v === 'string' && (SANDBOX_CHANNELS as readonly string[]).includes(v);
+}
+
+export function isNotifyChannel(v: unknown): v is NotifyChannel {
+  return typeof v === 'string' && (NOTIFY_CHANNELS as readonly string[]).includes(v);
 }
 
 /** One status vocabulary for the three gateways; each maps it onto its own words when answering. */
@@ -88,7 +97,7 @@ export interface DeliveryAttempt {
 
 export interface SandboxNotification {
   id: string;
-  channel: SandboxChannel;
+  channel: NotifyChannel;
   /** close: Alipay's TRADE_CLOSED for app and wap trades closed unpaid */
   kind: 'payment' | 'refund' | 'close';
   order_key: string;
@@ -109,7 +118,9 @@ export interface SandboxStateData {
   orders: Record<string, SandboxOrder>;
   refunds: Record<string, SandboxRefund>;
   notifications: Record<string, SandboxNotification>;
-  faults: Partial<Record<SandboxChannel, FaultSettings>>;
+  faults: Partial<Record<NotifyChannel, FaultSettings>>;
+  /** the App Store's books (appleiap/books.ts): it keeps transactions, not merchant orders */
+  appleiap?: AppleBooks;
 }
 
 export function orderKey(channel: SandboxChannel, outTradeNo: string): string {

@@ -10,7 +10,7 @@
  * plus ONE write of vk-pay's (marking it done) - counted in the last test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SandboxOrder, SandboxRefund } from '../../../sandbox/state';
+import type { SandboxChannel, SandboxOrder, SandboxRefund } from '../../../sandbox/state';
 import { buildAlipayNotification } from '../../../sandbox/alipay/objects';
 import { buildV2Notification } from '../../../sandbox/wxpay/v2-notify';
 import { buildV3Notification } from '../../../sandbox/wxpay/v3-objects';
@@ -47,7 +47,7 @@ async function measure(channel: Channel, notice: IncomingNotification) {
   return { r, depth: c.depth(), trace: c.trace().map((t) => `${t.depth}:${t.call}`) };
 }
 
-const CHANNELS: Array<[Channel, 'wxpay' | 'alipay', string]> = [['wxpay', 'wxpay', 'native'], ['wxpay-v2', 'wxpay', 'native'], ['alipay', 'alipay', 'qr']];
+const CHANNELS: Array<[SandboxChannel, 'wxpay' | 'alipay', string]> = [['wxpay', 'wxpay', 'native'], ['wxpay-v2', 'wxpay', 'native'], ['alipay', 'alipay', 'qr']];
 
 describe.each(CHANNELS)('%s', (channel, provider, pay_type) => {
   async function start() {

@@ -20,4 +20,9 @@ export type ClientPayment =
   | { kind: 'trade_no'; trade_no: string }
   | { kind: 'h5_url'; h5_url: string }
   | { kind: 'code_url'; code_url: string }
-  | { kind: 'page_url'; page_url: string };
+  | { kind: 'page_url'; page_url: string }
+  /**
+   * App Store in-app purchase: the orderInfo of `uni.requestPayment({provider: 'appleiap', orderInfo})`;
+   * `username` is the order's token (a UUID), returned by Apple as appAccountToken.
+   */
+  | { kind: 'appleiap'; orderInfo: { productid: string; quantity: number; username: string; manualFinishTransaction: boolean } };

@@ -13,7 +13,7 @@ const key = (file) => fs.readFileSync(path.join(__dirname, 'keys', file), 'utf8'
 
 module.exports = {
   env: 'production',
-  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay) is appended.
+  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay | appleiap) is appended.
   notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
   returnUrl: 'https://www.example.com/#/pages/result/result',
   providers: {
@@ -40,12 +40,24 @@ module.exports = {
       alipay: { publicKeyPem: key('alipay_public_key.pem') },
       gatewayUrl: 'https://openapi.alipay.com/gateway.do',
     },
+    // App Store in-app purchase (iOS App, pay_type 'app'): catalog items name their product as `appleProductId`.
+    appleiap: {
+      bundleId: 'com.example.app',
+      environments: ['Production', 'Sandbox'], // Sandbox too: App Review buys with sandbox accounts
+      // Apple Root CA - G3 from https://www.apple.com/certificateauthority/ (converted to PEM)
+      rootCertificates: [key('AppleRootCA-G3.pem')],
+      // optional: look purchases up by transaction id (App Store Connect > Users and Access > In-App Purchase key)
+      serverApi: { issuerId: '00000000-0000-0000-0000-000000000000', keyId: 'REPLACEKEY', privateKeyPem: key('apple_iap_key.p8') },
+      // optional: legacy app receipts (/verifyReceipt) with the app-specific shared secret
+      receipt: { sharedSecret: 'REPLACE_WITH_APP_SPECIFIC_SHARED_SECRET' },
+    },
   },
   wxpayChannel: 'wxpay',
   orderTypes: {
     recharge: { amount: 'client', min: 100, max: 500000, subject: '账户充值' },
     goods: { amount: 'catalog', catalog: { 'sku-001': { amount: 1990, subject: '商品 A' } } },
     vip: { amount: 'catalog', catalog: { month: { amount: 1500, subject: 'VIP 月卡' } } },
+    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.app.coins60' } } },
     // any rule of your own: return the amount (fen) and subject decided on the server
     custom: { amount: 'custom', resolve: async ({ goods_id, user_id }) => ({ amount: 100, subject: '自定义 ' + goods_id }) },
   },

@@ -17,6 +17,7 @@ import { queryPayment } from '../services/query-payment';
 import { getPaymentResult } from '../services/payment-result';
 import { queryRefund, refund } from '../services/refund';
 import { getOpenid } from '../services/payer-id';
+import { verifyPurchase } from '../services/verify-purchase';
 
 export type RunHooksNow = (keys: string[]) => Promise<void>;
 
@@ -81,6 +82,12 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
     getPayOptions: wrap('getPayOptions', async () => payOptions(ctx)),
     // a login code from uni.login / the official account's OAuth redirect -> the payer's openid, kept per user and app
     getOpenid: wrap('getOpenid', (who, params) => getOpenid(ctx, requireUser(who), params)),
+    // a purchase the device made and proves (App Store): verified, then applied like any payment
+    verifyApplePurchase: wrap('verifyApplePurchase', async (who, params, meta) => {
+      const r = await verifyPurchase(ctx, who, params, meta);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
   };
 }
 

@@ -13,7 +13,7 @@ export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType 
  * The channel names of the provider registry (registry.ts; each is a folder here with a definition.ts). A new
  * provider adds its name here too, so code and tests that switch over channels stay checked by the compiler.
  */
-export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay';
+export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap';
 
 export interface CreateOrderInput {
   out_trade_no: string;
@@ -96,7 +96,18 @@ export interface MerchantBinding {
 
 /** A verified notification, mapped onto the fixed set of outcomes. */
 export type NotificationOutcome =
-  | ({ kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; amount: number; paid_at: number } & Common)
+  | ({
+    kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; paid_at: number;
+    /** integer fen; absent only for channels bound by product (definition.orderBinding), which state no amount in fen */
+    amount?: number;
+    /** the provider's product id, for channels bound by product */
+    product_id?: string;
+  } & Common)
+  /**
+   * A subscription the provider renewed by itself (App Store DID_RENEW): a new paid period, recorded as a new
+   * order of the subscription's first order (out_trade_no), paid by this transaction, with its own onPaid.
+   */
+  | ({ kind: 'renewed'; event_id: string; out_trade_no: string; transaction_id: string; paid_at: number; product_id?: string; expires_at?: number } & Common)
   | ({ kind: 'refund_succeeded' | 'refund_failed' | 'refund_held'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
   | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
   /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */
@@ -110,12 +121,20 @@ export type NotificationOutcome =
 interface RefundAmounts {
   /** integer fen: THIS refund's amount, when the channel says it */
   amount?: number;
+  /** the provider refunded the whole payment and states no amount in fen (App Store): the order's paid amount */
+  whole_payment?: boolean;
   /** integer fen: the order's cumulative refunded amount including this refund, when the channel says it */
   refunded_total?: number;
 }
 
 interface Common {
   channel: Channel;
+  /**
+   * For providers that do not know our order number (the App Store): `out_trade_no` is '' and the order is found
+   * by what the provider does know - its payment id (an order it paid) or the id the order got at creation
+   * (`provider_order_id`, e.g. the App Store purchase token).
+   */
+  order_ref?: { transaction_id?: string; provider_order_id?: string };
   merchant: MerchantBinding;
   /** the decrypted/parsed notification, for the raw inbox (the core sanitises it before storing) */
   raw: Record<string, unknown>;
@@ -161,6 +180,35 @@ export interface PayerLogin {
   unionid?: string;
 }
 
+/** What a client brings to prove a purchase it made on the device (App Store): one of the three proofs. */
+export interface PurchaseProof {
+  out_trade_no: string;
+  /** the provider's product id the order took from its catalog item */
+  product_id: string;
+  /** the JWS the device got (StoreKit 2 `jwsRepresentation`) */
+  signed_transaction?: string;
+  /** the provider's transaction id, looked up with the provider */
+  transaction_id?: string;
+  /** the legacy app receipt (base64) */
+  receipt?: string;
+}
+
+/** A verified purchase that pays the order it was proven for. */
+export interface VerifiedPurchase {
+  transaction_id: string;
+  /** the first purchase of a subscription or non-consumable (equal to transaction_id for a first purchase) */
+  original_transaction_id: string;
+  product_id: string;
+  /** e.g. Consumable, Non-Consumable, Auto-Renewable Subscription */
+  product_type: string;
+  /** ms epoch */
+  paid_at: number;
+  /** ms epoch: the end of the period a subscription purchase pays for */
+  expires_at?: number;
+  environment: string;
+  merchant: MerchantBinding;
+}
+
 export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
@@ -187,4 +235,10 @@ export interface PaymentProvider {
    * the provider gives one) and parsed (statements/). Channels without daily statements leave it out.
    */
   downloadStatement?(date: string): Promise<StatementAnswer>;
+  /**
+   * Providers whose payments the client proves (App Store): verifies the proof for the order (signature, app,
+   * product, the order's token) before anything is written; 40002 for what does not verify, 40001 for a genuine
+   * purchase of something else.
+   */
+  verifyPurchase?(proof: PurchaseProof): Promise<VerifiedPurchase>;
 }

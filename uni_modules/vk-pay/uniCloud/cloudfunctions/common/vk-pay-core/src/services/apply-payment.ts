@@ -26,7 +26,8 @@ export interface PaidFact {
   channel: Channel;
   out_trade_no: string;
   transaction_id: string;
-  amount: number;
+  /** integer fen; absent only for channels bound by product (checkOrderBinding refuses it for the others) */
+  amount?: number;
   paid_at: number;
   merchant: MerchantBinding;
   /** the provider's product id, for channels that bind a payment by product (definition.orderBinding) */

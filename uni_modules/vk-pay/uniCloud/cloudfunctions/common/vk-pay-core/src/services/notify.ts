@@ -20,6 +20,7 @@ import { writePaymentError, writePaymentLog } from '../logging/logs';
 import { countRejection } from '../logging/rejections';
 import { hookKey, raiseAlert, type HookRef } from '../outbox';
 import { findOrder } from '../state/refund-ledger';
+import type { OrderDoc } from '../state/order';
 import { transitionOrder } from '../state/transition';
 import { closeFieldsFromAnswer } from './close-reason';
 import { applyPaid, providerOf, recordNotification, recordUnappliedTransaction } from './apply-payment';
@@ -29,6 +30,8 @@ import { checkMerchant } from './bind';
 import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
 import { MAX_NOTIFY_BODY_CHARS, outOfBounds } from './notification-bounds';
+import { resolveOrderRef } from './order-ref';
+import { applyRenewal } from './apply-renewal';
 import { createWriteBatch, type WriteBatch } from './write-batch';
 
 export interface NotifyHandling {
@@ -78,6 +81,8 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
     // Proven to come from the provider, yet unreadable: no delivery will ever read better.
     return refusePermanently(ctx, provider, channel, err, request, meta, started);
   }
+  // A provider that cannot name our order number names the order by its ids: find it (reads only, verified ids).
+  if (outcome.order_ref && !outcome.out_trade_no) outcome = await resolveOrderRef(ctx, outcome);
   const bad = outcome.kind !== 'ignored' && !definition.notifications.kinds.includes(outcome.kind)
     ? `${channel} notifications do not say ${String(outcome.kind).slice(0, 32)}`
     : outOfBounds(outcome, body.length);
@@ -134,7 +139,7 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
       }
       const r = await applyPaid(ctx, {
         channel: outcome.channel, out_trade_no: outcome.out_trade_no, transaction_id: outcome.transaction_id,
-        amount: outcome.amount, paid_at: outcome.paid_at, merchant: outcome.merchant,
+        amount: outcome.amount, paid_at: outcome.paid_at, merchant: outcome.merchant, product_id: outcome.product_id,
         notification: { event_id: outcome.event_id, kind: outcome.kind, raw: outcome.raw },
       }, 'notify', batch, order);
       return { result: r.transition ?? (r.second_payment ? 'second_payment' : 'duplicate'), hooks: r.hook ? [r.hook] : [] };
@@ -143,6 +148,11 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
     case 'refund_failed':
     case 'refund_held':
       return applyRefundNotification(ctx, outcome, batch);
+    case 'renewed': {
+      checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+      const r = await applyRenewal(ctx, outcome, batch);
+      return { result: r.transition ? 'renew' : r.second_payment ? 'second_payment' : 'duplicate', hooks: r.hook ? [r.hook] : [] };
+    }
     case 'closed': {
       checkMerchant(ctx.config, outcome.channel, outcome.merchant);
       const order = await findOrder(ctx, outcome.out_trade_no);
@@ -185,7 +195,7 @@ async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome,
     keepOrphan(ctx, batch, { channel: outcome.channel, action: 'refund', transaction_id: outcome.refund_id ?? outcome.out_refund_no, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount: outcome.amount ?? outcome.refunded_total, event_id: outcome.event_id });
     return { result: 'orphan', hooks: [] };
   }
-  const amount = await ownRefundAmount(ctx, outcome, record);
+  const amount = await ownRefundAmount(ctx, outcome, record, order);
   const fact = { state: wanted, amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: refundStateOf(outcome.raw) };
   const r = record
     ? await applyRefundFact(ctx, { record, fact, source: 'notify', batch, order })
@@ -202,8 +212,10 @@ async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome,
  * Alipay delivers it again - never applied or adopted with the cumulative figure. A failed or held refund
  * (WeChat only) without an amount concerns our own record's amount.
  */
-async function ownRefundAmount(ctx: CoreContext, outcome: RefundOutcome, record: RefundRecord | null): Promise<number> {
+async function ownRefundAmount(ctx: CoreContext, outcome: RefundOutcome, record: RefundRecord | null, order: OrderDoc | null): Promise<number> {
   if (outcome.amount !== undefined) return outcome.amount;
+  // the whole payment came back (the App Store refunds a purchase, never part of it)
+  if (outcome.whole_payment && order) return order.amount;
   if (outcome.kind !== 'refund_succeeded' && record) return record.amount;
   const answer = await ctx.provider(outcome.channel).queryRefund(outcome.out_refund_no, outcome.out_trade_no);
   if (answer.state !== 'success' || !Number.isSafeInteger(answer.amount) || answer.amount <= 0) {

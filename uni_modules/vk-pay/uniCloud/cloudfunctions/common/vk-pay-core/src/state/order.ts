@@ -39,6 +39,10 @@ export interface OrderDoc extends CarriedHook {
   /** what the client needs to pay (returned again on a deduplicated create) */
   payment?: ClientPayment;
   provider_order_id?: string;
+  /** a subscription period the provider renewed by itself: the out_trade_no of the subscription's first order */
+  renewal_of?: string;
+  /** ms epoch: the end of the period a subscription payment paid for */
+  period_ends_at?: number;
   /** the provider's payment id; unique across orders (sparse index), written by the pay transition itself */
   transaction_id?: string;
   paid_at?: number;
