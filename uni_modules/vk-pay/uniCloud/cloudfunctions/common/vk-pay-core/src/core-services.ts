@@ -20,6 +20,7 @@ import { createSyncTimerForCore } from './sync/for-core';
 import type { SyncSettings } from './sync/settings';
 import { providersFromConfig } from './services/provider-source';
 import type { HttpClient } from './platform/http';
+import { createTransferApi, type TransferApi } from './services/transfer/api';
 
 export { loadConfig, parseConfig } from './config/load';
 export { uniIdAuth, vkRouterAuth } from './auth/adapters';
@@ -49,6 +50,8 @@ export interface VkPayCore extends CoreServices {
   ctx: CoreContext;
   /** runs hooks just made owed (keys from the services, or the refs a notification returns), waiting at most inlineHookWaitMs */
   runHooksNow(keys: Array<string | HookRef>): Promise<void>;
+  /** payouts for the merchant's own server code (no caller identity: the code calling it is trusted) */
+  transfers: TransferApi;
 }
 
 export function createCoreContext(deps: CoreDeps): CoreContext {
@@ -95,6 +98,7 @@ export function createCoreServices(deps: CoreDeps): VkPayCore {
   return {
     ctx,
     runHooksNow,
+    transfers: createTransferApi(ctx),
     // Client methods, then the admin's (which take over syncOrder/replayHooks with the timer's per-order claim).
     methods: { ...createApiMethods(ctx, runHooksNow), ...createAdminMethods(ctx) },
     async notify(channel, req) {

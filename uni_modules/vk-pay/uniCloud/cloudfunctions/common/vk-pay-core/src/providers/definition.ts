@@ -75,6 +75,12 @@ export interface ProviderDefinition<Section = any> {
   productIdOf?(item: Record<string, unknown>): string | undefined;
   /** Refunds: `merchant` - asked through `refund()`; `provider` - only reported by the provider (no refund call). */
   readonly refunds: 'merchant' | 'provider';
+  /**
+   * Payouts (docs/PROTOCOLS.md section 7), absent for a channel without them: the payee identity types it takes,
+   * each with the pattern a well-formed account has, the smallest amount it pays (fen), and whether the gateway
+   * sends transfer notifications (to `/http/vk-pay-notify/<channel>-transfer`).
+   */
+  readonly transfers?: { readonly payees: Readonly<Record<string, RegExp>>; readonly minAmount: number; readonly notifications: boolean };
   /** Checks beyond the pay type before an order is stored; throws ParamError naming what is missing. */
   checkCreate?(input: CreateCheckInput): void;
   /** The client for a validated config section (bad keys throw KeyConfigError, 40003, naming the field). */

@@ -37,6 +37,12 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   },
   orderBinding: 'amount',
   refunds: 'merchant',
+  // alipay.fund.trans.uni.transfer: 0.10 yuan and up; the answer is synchronous, no transfer notifications
+  transfers: {
+    payees: { ALIPAY_USER_ID: /^2088\d{12}$/, ALIPAY_OPEN_ID: /^[A-Za-z0-9_-]{10,64}$/, ALIPAY_LOGON_ID: /^(1\d{10}|[^\s@]{1,64}@[^\s@]{1,64}\.[A-Za-z]{2,})$/ },
+    minAmount: 10,
+    notifications: false,
+  },
   // the section's key fields renamed to the provider's own names
   create: (s, ctx) => createAlipayProvider({
     ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,
