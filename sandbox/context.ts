@@ -2,11 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxCredentials } from './credentials';
 import type { Ledger } from './ledger';
+import type { Payouts } from './payouts';
 import type { SandboxState } from './state';
 
 export interface GatewayContext {
   creds: SandboxCredentials;
   ledger: Ledger;
+  /** payouts (transfer bills, fund transfers) */
+  payouts: Payouts;
   state: SandboxState;
   /** origin the sandbox is reached at, without a trailing slash (cashier links, QR codes) */
   publicBaseUrl: string;

@@ -7,7 +7,8 @@ import type { GatewayRequest } from './context';
 import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';
 import type { Ledger } from './ledger';
-import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
+import type { Payouts } from './payouts';
+import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState, type SandboxTransfer } from './state';
 
 export interface SandboxControl {
   /** Pays (or cancels at the cashier) like a person would; paying raises the notification. */
@@ -21,6 +22,10 @@ export interface SandboxControl {
   notifications(filter?: { channel?: SandboxChannel; out_trade_no?: string }): SandboxNotification[];
   /** Resolves true once nothing is pending or in flight (false on timeout). */
   settled(timeoutMs?: number): Promise<boolean>;
+  /** Every payout request the channel received, oldest first; `paid` marks the money that reached a payee. */
+  transfers(channel?: 'wxpay' | 'alipay'): SandboxTransfer[];
+  /** The payee confirms a WeChat transfer in WeChat (`success`), or the bill fails (`fail`); raises the notification. */
+  confirmTransfer(outBillNo: string, outcome?: 'success' | 'fail'): { ok: true; transfer: SandboxTransfer } | { ok: false; code: 'NOT_FOUND' | 'NOT_WAITING' };
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -29,7 +34,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
+  ledger: Ledger; payouts: Payouts; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -56,6 +61,11 @@ export function createControl(deps: {
         .sort((a, b) => a.created_at - b.created_at);
     },
     settled: deps.settled,
+    transfers: (channel) => deps.payouts.list(channel),
+    confirmTransfer(outBillNo, outcome = 'success') {
+      const out = deps.payouts.confirm('wxpay', outBillNo, outcome);
+      return out.ok ? out : { ok: false, code: out.reason === 'not_found' ? 'NOT_FOUND' : 'NOT_WAITING' };
+    },
   };
 }
 
@@ -96,6 +106,18 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       const { channel, faults } = parseFaultRequest(body);
       control.setFaults(channel, faults);
       return sendJson(r.res, 200, { ok: true, channel, faults });
+    }
+    if (action === 'transfers') {
+      if (body.channel !== 'wxpay' && body.channel !== 'alipay') throw new ParamError('channel must be wxpay or alipay');
+      return sendJson(r.res, 200, { transfers: control.transfers(body.channel) });
+    }
+    if (action === 'transfer-confirm') {
+      if (typeof body.out_bill_no !== 'string' || !body.out_bill_no) throw new ParamError('out_bill_no is required');
+      const outcome = body.outcome ?? 'success';
+      if (outcome !== 'success' && outcome !== 'fail') throw new ParamError('outcome must be success or fail');
+      const out = control.confirmTransfer(body.out_bill_no, outcome);
+      if (!out.ok) return sendJson(r.res, out.code === 'NOT_FOUND' ? 404 : 409, { code: out.code, message: out.code });
+      return sendJson(r.res, 200, { ok: true, transfer: out.transfer });
     }
     if (action === 'reset') {
       await control.reset();

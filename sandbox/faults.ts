@@ -28,6 +28,11 @@ export interface FaultSettings {
    * stays held; closed: REFUND.CLOSED (v2 REFUNDCLOSE), the amount becomes refundable again. Default success.
    */
   refund?: 'success' | 'abnormal' | 'closed';
+  /**
+   * Payouts: the next N transfer calls are carried out (the payout is made or awaits confirmation) but never
+   * answered - the connection is held open until the client gives up, as a gateway that timed out.
+   */
+  transferTimeouts?: number;
 }
 
 const faultsBody = z.object({
@@ -38,6 +43,7 @@ const faultsBody = z.object({
   unreachable: z.boolean().optional(),
   tamper: z.enum(['signature', 'amount', 'timestamp']).optional(),
   refund: z.enum(['success', 'abnormal', 'closed']).optional(),
+  transferTimeouts: z.number().int().min(0).max(100).optional(),
 }).strict().refine((b) => !(b.refund && b.channel === 'alipay'), 'refund outcomes apply to WeChat only (Alipay refunds settle at once)');
 
 /** Validates a control request; a body with only `channel` clears that channel's faults. */

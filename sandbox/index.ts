@@ -18,6 +18,8 @@ import { ensureSandboxCredentials, type SandboxCredentials } from './credentials
 import { readRawBody, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { Notifier, type OutgoingNotification } from './notifier';
+import { Payouts, transferKey } from './payouts';
+import { buildV3TransferNotification } from './wxpay/v3-transfers';
 import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, type SandboxRefund } from './state';
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
 import { buildV2Notification } from './wxpay/v2-notify';
@@ -96,7 +98,17 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     closed: (order) => { if (order.channel === 'alipay' && (order.pay_type === 'app' || order.pay_type === 'wap')) raise('close', order); },
   }, now);
 
+  // WeChat notifies a bill once it is final (MCHTRANSFER.BILL.FINISHED); Alipay's transfers answer synchronously.
+  const payouts = new Payouts(state, (t) => {
+    if (t.channel !== 'wxpay' || !t.notify_url) return;
+    notifier.raise({ channel: 'wxpay', kind: 'transfer', url: t.notify_url, order_key: transferKey(t.channel, t.out_bill_no), faults: state.data.faults.wxpay ?? {} });
+  }, now);
+
   const build = (n: SandboxNotification): OutgoingNotification | undefined => {
+    if (n.kind === 'transfer') {
+      const t = state.data.transfers[n.order_key];
+      return t ? buildV3TransferNotification(creds, n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
+    }
     const order = state.data.orders[n.order_key];
     const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
     if (!order || (n.refund_key && !refund)) return undefined;
@@ -125,8 +137,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
-  const control = createControl({ ledger, state, cancelAll, settled });
-  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now };
+  const control = createControl({ ledger, payouts, state, cancelAll, settled });
+  const ctx: GatewayContext = { creds, ledger, payouts, state, publicBaseUrl, now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';

@@ -5,10 +5,11 @@
  * and an app order string opened in a browser) create the order and send the person to the cashier.
  */
 import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context';
-import { dateTimeChina, parseDateTimeChina, redirect, send } from '../http-io';
+import { dateTimeChina, holdUnanswered, parseDateTimeChina, redirect, send } from '../http-io';
 import { alipaySignContent, rsaVerify } from '../protocol/crypto';
 import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects';
+import { FUND_METHODS, fundMethod } from './transfers';
 
 const SERVER_METHODS = new Set(['alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
@@ -76,7 +77,7 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
     send(r.res, 200, { 'content-type': 'application/json;charset=utf-8' }, alipayResponseText(ctx.creds, key, obj, signed));
   if (!method) return sendJson('error_response', missing('method', '缺少方法名参数'), false);
   const page = PAGE_METHODS[method];
-  if (!page && !SERVER_METHODS.has(method)) return sendJson('error_response', invalid('method', '不存在的方法名'), false);
+  if (!page && !SERVER_METHODS.has(method) && !FUND_METHODS.has(method)) return sendJson('error_response', invalid('method', '不存在的方法名'), false);
   const key = responseKey(method);
   const commonError = checkCommon(ctx, p);
   const biz = parseBiz(p);
@@ -89,6 +90,10 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
   }
   if (commonError) return sendJson(key, commonError);
   if (!biz) return sendJson(key, bizFail('ACQ.INVALID_PARAMETER', 'biz_content格式错误'));
+  if (FUND_METHODS.has(method)) {
+    const reply = fundMethod(ctx, method, p.app_id, biz);
+    return reply ? sendJson(key, reply) : holdUnanswered(r);
+  }
   sendJson(key, serverMethod(ctx, method, p, biz));
 }
 

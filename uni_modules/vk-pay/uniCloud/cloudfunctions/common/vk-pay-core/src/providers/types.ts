@@ -184,6 +184,15 @@ export interface TransferResult {
   provider_state?: string;
 }
 
+/** A verified transfer notification (WeChat MCHTRANSFER.BILL.FINISHED), mapped onto the transfer outcomes. */
+export interface TransferNotification {
+  /** the notification id, kept by the gateway across redeliveries */
+  event_id: string;
+  result: TransferResult;
+  merchant: MerchantBinding;
+  raw: Record<string, unknown>;
+}
+
 export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
@@ -208,4 +217,6 @@ export interface PaymentProvider {
   transfer?(input: TransferInput): Promise<TransferResult>;
   queryTransfer?(out_bill_no: string): Promise<TransferResult>;
   cancelTransfer?(out_bill_no: string): Promise<TransferResult>;
+  /** Verifies a transfer notification on its raw body before anything else (SignatureError, 40002, otherwise). */
+  verifyTransferNotification?(req: IncomingNotification): Promise<TransferNotification>;
 }

@@ -16,6 +16,7 @@ import { resolveAlipayConfig, type AlipayConfig } from './config';
 import { alipayNotifyReply, verifyAlipayNotification } from './notify';
 import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
 import { createAlipayExec, encodeParams, signedParams } from './transport';
+import { createAlipayTransfers } from './transfer';
 
 const TRADE_STATES: Record<string, TradeState> = {
   WAIT_BUYER_PAY: 'pending', TRADE_SUCCESS: 'paid', TRADE_FINISHED: 'paid', TRADE_CLOSED: 'closed',
@@ -161,6 +162,9 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
     },
 
     notifyReply: alipayNotifyReply,
+
+    // payouts (transfer.ts)
+    ...createAlipayTransfers(exec, now),
   };
   return provider;
 }

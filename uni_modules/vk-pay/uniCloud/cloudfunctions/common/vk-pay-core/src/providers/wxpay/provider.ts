@@ -13,6 +13,7 @@ import { resolveWxpayConfig, type ResolvedWxpayConfig, type WxpayConfig } from '
 import { verifyWxpayNotification, wxpayNotifyReply } from './notify';
 import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa } from './signing';
 import { createWxpayTransport, type WxpayCall } from './transport';
+import { createWxpayTransfers } from './transfer';
 
 const ORDER_PATHS: Record<WxpayPayType, string> = {
   jsapi: '/v3/pay/transactions/jsapi',
@@ -167,6 +168,9 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     },
 
     notifyReply: wxpayNotifyReply,
+
+    // payouts (transfer.ts)
+    ...createWxpayTransfers(r, call, now),
   };
   return provider;
 }

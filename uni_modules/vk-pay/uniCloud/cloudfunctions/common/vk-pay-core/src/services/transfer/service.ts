@@ -134,8 +134,14 @@ async function send(ctx: CoreContext, record: TransferDoc, source: string): Prom
     // unknown: the provider may have paid. Ask it with the same number (never send under a new one).
     await ctx.dao.update({ dbName: COLLECTIONS.transfers, whereJson: { out_bill_no: record.out_bill_no, status: 'created' }, dataJson: { send_lease_until: 0, sync_next_at: ctx.now(), update_date: ctx.now() } });
     const fresh = (await findTransfer(ctx, record.out_bill_no)) ?? record;
-    return settleTransfer(ctx, fresh, 'settle').catch(() => fresh);
+    // query only: a second send here could meet the same failure again and again; the timer resends later
+    return settleTransfer(ctx, fresh, 'settle', { resend: false }).catch(() => fresh);
   }
+}
+
+/** Gives up the send lease at once (nothing in flight), so the next request or the timer may ask. */
+async function releaseSend(ctx: CoreContext, t: TransferDoc): Promise<void> {
+  await ctx.dao.update({ dbName: COLLECTIONS.transfers, whereJson: { out_bill_no: t.out_bill_no, status: 'created' }, dataJson: { send_lease_until: 0, sync_next_at: ctx.now() + 30_000 } });
 }
 
 /** Claims the right to talk to the provider about a payout never answered; true for the one caller that got it. */
@@ -155,14 +161,22 @@ async function claimSend(ctx: CoreContext, t: TransferDoc): Promise<boolean> {
  * claimed (one caller at a time), QUERIED with its own out_bill_no, and only when the provider verifiably never
  * received it, sent again under that same number; an accepted or waiting one is queried.
  */
-export async function settleTransfer(ctx: CoreContext, t: TransferDoc, source: string): Promise<TransferDoc> {
+export async function settleTransfer(ctx: CoreContext, t: TransferDoc, source: string, opts: { resend?: boolean } = {}): Promise<TransferDoc> {
   if (FINAL_TRANSFER_STATUSES.includes(t.status)) return t;
   const provider = transferCapable(ctx, t.channel);
   if (t.status === 'created' && !t.answered) {
     if (!(await claimSend(ctx, t))) return (await findTransfer(ctx, t.out_bill_no)) ?? t; // someone else is on it
-    const q = await provider.queryTransfer(t.out_bill_no);
-    if (q.state === 'not_found') return send(ctx, t, source);
-    return (await applyTransferFact(ctx, t, q, source)).record;
+    let q;
+    try {
+      q = await provider.queryTransfer(t.out_bill_no);
+    } catch (err) {
+      await releaseSend(ctx, t);
+      throw err;
+    }
+    if (q.state !== 'not_found') return (await applyTransferFact(ctx, t, q, source)).record;
+    if (opts.resend !== false) return send(ctx, t, source);
+    await releaseSend(ctx, t);
+    return (await findTransfer(ctx, t.out_bill_no)) ?? t;
   }
   const q = await provider.queryTransfer(t.out_bill_no);
   if (q.state === 'not_found') {
