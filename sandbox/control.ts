@@ -8,6 +8,7 @@ import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';
 import type { Ledger } from './ledger';
 import type { Payouts } from './payouts';
+import type { AuthCodes, SandboxAuthCode } from './auth-codes';
 import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState, type SandboxTransfer } from './state';
 
 export interface SandboxControl {
@@ -26,6 +27,8 @@ export interface SandboxControl {
   transfers(channel?: 'wxpay' | 'alipay'): SandboxTransfer[];
   /** The payee confirms a WeChat transfer in WeChat (`success`), or the bill fails (`fail`); raises the notification. */
   confirmTransfer(outBillNo: string, outcome?: 'success' | 'fail'): { ok: true; transfer: SandboxTransfer } | { ok: false; code: 'NOT_FOUND' | 'NOT_WAITING' };
+  /** The payment code a payer's phone shows; `password`: the payer must confirm (a few seconds, or `never`). */
+  authCode(provider: 'alipay' | 'wxpay', opts?: { password?: boolean; confirm?: 'pay' | 'never' }): SandboxAuthCode;
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -34,7 +37,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; payouts: Payouts; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
+  ledger: Ledger; payouts: Payouts; codes: AuthCodes; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -62,6 +65,7 @@ export function createControl(deps: {
     },
     settled: deps.settled,
     transfers: (channel) => deps.payouts.list(channel),
+    authCode: (provider, opts) => deps.codes.issue(provider, opts),
     confirmTransfer(outBillNo, outcome = 'success') {
       const out = deps.payouts.confirm('wxpay', outBillNo, outcome);
       return out.ok ? out : { ok: false, code: out.reason === 'not_found' ? 'NOT_FOUND' : 'NOT_WAITING' };
@@ -110,6 +114,13 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
     if (action === 'transfers') {
       if (body.channel !== 'wxpay' && body.channel !== 'alipay') throw new ParamError('channel must be wxpay or alipay');
       return sendJson(r.res, 200, { transfers: control.transfers(body.channel) });
+    }
+    if (action === 'auth-code') {
+      if (body.provider !== 'alipay' && body.provider !== 'wxpay') throw new ParamError('provider must be alipay or wxpay');
+      if (body.password !== undefined && typeof body.password !== 'boolean') throw new ParamError('password must be true or false');
+      if (body.confirm !== undefined && body.confirm !== 'pay' && body.confirm !== 'never') throw new ParamError('confirm must be pay or never');
+      const c = control.authCode(body.provider, { password: body.password, confirm: body.confirm });
+      return sendJson(r.res, 200, { auth_code: c.code, password: c.password, confirm: c.confirm });
     }
     if (action === 'transfer-confirm') {
       if (typeof body.out_bill_no !== 'string' || !body.out_bill_no) throw new ParamError('out_bill_no is required');

@@ -19,6 +19,7 @@ import { readRawBody, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { Notifier, type OutgoingNotification } from './notifier';
 import { Payouts, transferKey } from './payouts';
+import { AuthCodes } from './auth-codes';
 import { buildV3TransferNotification } from './wxpay/v3-transfers';
 import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, type SandboxRefund } from './state';
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
@@ -122,7 +123,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   notifier.resume();
   for (const refund of Object.values(state.data.refunds)) if (refund.status === 'PROCESSING') scheduleSettle(refund);
 
+  const codes = new AuthCodes(state, ledger, timeFactor, now);
   const cancelAll = () => {
+    codes.cancelAll();
     notifier.cancelAll();
     for (const t of settleTimers.values()) clearTimeout(t);
     settleTimers.clear();
@@ -137,8 +140,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
-  const control = createControl({ ledger, payouts, state, cancelAll, settled });
-  const ctx: GatewayContext = { creds, ledger, payouts, state, publicBaseUrl, now };
+  const control = createControl({ ledger, payouts, codes, state, cancelAll, settled });
+  const ctx: GatewayContext = { creds, ledger, payouts, codes, state, publicBaseUrl, now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';

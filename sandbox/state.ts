@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { SandboxAuthCode } from './auth-codes';
 import type { FaultSettings } from './faults';
 
 export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
@@ -142,6 +143,8 @@ export interface SandboxStateData {
   faults: Partial<Record<SandboxChannel, FaultSettings>>;
   /** payouts by `${channel}:${out_bill_no}` */
   transfers: Record<string, SandboxTransfer>;
+  /** payment codes shown to payers (auth-codes.ts) */
+  authCodes: Record<string, SandboxAuthCode>;
 }
 
 export function orderKey(channel: SandboxChannel, outTradeNo: string): string {
@@ -154,7 +157,7 @@ export function refundKey(channel: SandboxChannel, outTradeNo: string, outRefund
 }
 
 function emptyState(): SandboxStateData {
-  return { version: 1, orders: {}, refunds: {}, notifications: {}, faults: {}, transfers: {} };
+  return { version: 1, orders: {}, refunds: {}, notifications: {}, faults: {}, transfers: {}, authCodes: {} };
 }
 
 export class SandboxState {

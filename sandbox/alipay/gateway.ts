@@ -10,8 +10,9 @@ import { alipaySignContent, rsaVerify } from '../protocol/crypto';
 import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects';
 import { FUND_METHODS, fundMethod } from './transfers';
+import { tradeCancel, tradePay } from './codepay';
 
-const SERVER_METHODS = new Set(['alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query']);
+const SERVER_METHODS = new Set(['alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.trade.pay', 'alipay.trade.cancel']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
 
 type Biz = Record<string, any>;
@@ -99,6 +100,7 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
 
 function serverMethod(ctx: GatewayContext, method: string, p: Record<string, string>, biz: Biz): Reply {
   const { ledger } = ctx;
+  if (method === 'alipay.trade.pay') return tradePay(ctx, p.app_id, biz);
   if (method === 'alipay.trade.create' || method === 'alipay.trade.precreate') {
     const reply = createOrder(ctx, method, method === 'alipay.trade.create' ? 'create' : 'precreate', p, biz);
     if (reply.code !== '10000') return reply;
@@ -116,6 +118,8 @@ function serverMethod(ctx: GatewayContext, method: string, p: Record<string, str
   switch (method) {
     case 'alipay.trade.query':
       return queryFields(order);
+    case 'alipay.trade.cancel':
+      return tradeCancel(ctx, order);
     case 'alipay.trade.close': {
       const out = ledger.close('alipay', order.out_trade_no);
       return out.ok ? ok(ids) : bizFail('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');

@@ -70,6 +70,11 @@ const configShape = z.object({
   alerts: alertsSchema.default({}),
   /** the timer's tuning (operations-schema.ts) */
   sync: syncSchema.default({}),
+  /**
+   * scanned payment codes (pay_type codepay): while the payer confirms, the provider is asked every pollMs; not
+   * paid after timeoutMs, the payment is reversed at the provider and the order closed (5 s x 6, as cash registers do)
+   */
+  codepay: z.object({ pollMs: z.number().int().min(100).default(5_000), timeoutMs: z.number().int().min(1_000).max(120_000).default(30_000) }).strict().default({}),
   /** payout limits and WeChat's transfer scene (transfers-schema.ts) */
   transfers: transfersSchema.default({}),
   /** 64 hex chars (32 bytes): when set, user_info stored on orders is AES-256-GCM encrypted */

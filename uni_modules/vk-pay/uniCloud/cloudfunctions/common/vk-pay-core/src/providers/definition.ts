@@ -21,11 +21,19 @@ export interface PayTypeSpec {
   readonly platforms: readonly string[];
   /** the payer's id on the provider (openid, buyer_id) must accompany createPayment */
   readonly needsPayerId?: boolean;
+  /**
+   * The payer's payment code is scanned (`auth_code`): the provider answers at once or keeps the payer confirming
+   * (USERPAYING / WAIT_BUYER_PAY); no notification comes, so the core settles it by querying on a schedule and
+   * reverses it (`reverseOrder`) when it is not paid in time.
+   */
+  readonly scanned?: boolean;
 }
 
 /** What createPayment knows when it asks a definition whether the request can be served. */
 export interface CreateCheckInput {
   pay_type: string;
+  /** the payer's payment code (scanned pay types) */
+  auth_code?: string;
   type: string;
   openid?: string;
   /** the catalog item of a catalog order type, with every field the config gave it */

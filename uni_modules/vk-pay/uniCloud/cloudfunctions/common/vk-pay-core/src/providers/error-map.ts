@@ -63,6 +63,8 @@ const ALIPAY_SUB_CODES: Record<string, Code> = {
   'aop.invalid-auth-token': 40009, 'aop.invalid-app-auth-token': 40009,
   'ACQ.SYSTEM_ERROR': 40010, 'isp.unknow-error': 40010, 'aop.unknow-error': 40010, 'isp.unknown-error': 40010,
   // fund transfers (alipay.fund.trans.*, docs/PROTOCOLS.md section 7.2): refusals are definite, SYSTEM_ERROR is not
+  // payment codes (alipay.trade.pay): the payer's code is not usable; the sub_msg says so in the payer's words
+  'ACQ.PAYMENT_AUTH_CODE_INVALID': 40001, 'ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR': 40001, 'ACQ.PAYMENT_FAIL': 40001,
   PAYEE_NOT_EXIST: 40001, PAYEE_USER_INFO_ERROR: 40001, PAYEE_ACC_OCUPIED: 40001, EXCEED_LIMIT_SM_AMOUNT: 40001,
   EXCEED_LIMIT_DM_AMOUNT: 40001, INVALID_PARAMETER: 40001, PARAM_ILLEGAL: 40001, PAYER_BALANCE_NOT_ENOUGH: 40007,
   BALANCE_IS_NOT_ENOUGH: 40007, PERMIT_CHECK_PERM_LIMITED: 40009, ORDER_NOT_EXIST: 40005, SYSTEM_ERROR: 40010,

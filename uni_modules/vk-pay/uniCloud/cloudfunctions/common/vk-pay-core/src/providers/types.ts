@@ -30,6 +30,8 @@ export interface CreateOrderInput {
   return_url?: string;
   /** the provider's product id from the catalog item (channels that sell catalog products, e.g. App Store) */
   product_id?: string;
+  /** the payer's payment code, scanned at a counter (scanned pay types, e.g. `codepay`) */
+  auth_code?: string;
 }
 
 export interface CreateOrderResult {
@@ -214,6 +216,11 @@ export interface PaymentProvider {
    * already knows answers about that same payout, never a second one; `queryTransfer` answers `not_found` for a
    * number the gateway never received (only from a verified answer); `cancelTransfer` works until the payee confirmed.
    */
+  /**
+   * Reverses a scanned-code payment that was not completed in time (Alipay alipay.trade.cancel, WeChat reverse):
+   * an unpaid one is closed, one paid in the meantime is refunded, so money is never left taken without an order.
+   */
+  reverseOrder?(out_trade_no: string): Promise<void>;
   transfer?(input: TransferInput): Promise<TransferResult>;
   queryTransfer?(out_bill_no: string): Promise<TransferResult>;
   cancelTransfer?(out_bill_no: string): Promise<TransferResult>;
