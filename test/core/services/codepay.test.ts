@@ -108,3 +108,40 @@ describe('Alipay payment codes', () => {
     expect(body.password).toBe(true);
   });
 });
+
+describe('WeChat payment codes (v2 micropay, chosen for provider wxpay even when v3 serves the rest)', () => {
+  const wxpay = (auth_code: string, amount = 888) => h.call('createPayment', { provider: 'wxpay', pay_type: 'codepay', type: 'recharge', amount, auth_code }, { uid: 'cashier' });
+
+  it('paid at once through micropay; the order is a wxpay-v2 order paid by the query path', async () => {
+    h = await startHarness({ config: { codepay: CODEPAY } });
+    const { code } = h.sandbox.control.authCode('wxpay');
+    const r = await wxpay(code);
+    expect(r).toMatchObject({ status: 'paid', payment: { kind: 'codepay', state: 'paid' } });
+    expect(await orderOf(r.out_trade_no)).toMatchObject({ channel: 'wxpay-v2', provider: 'wxpay', status: 'paid' });
+    expect(h.sandbox.control.order('wxpay-v2', r.out_trade_no)).toMatchObject({ status: 'SUCCESS', pay_type: 'MICROPAY' });
+  });
+
+  it('USERPAYING while the payer enters the password, then paid', async () => {
+    h = await startHarness({ config: { codepay: CODEPAY } });
+    const { code } = h.sandbox.control.authCode('wxpay', { password: true });
+    const r = await wxpay(code);
+    expect(r.status).toBe('paid');
+    expect((await orderOf(r.out_trade_no)).payment).toEqual({ kind: 'codepay', state: 'paying' });
+  });
+
+  it('never confirmed: reversed at WeChat, then closed here', async () => {
+    h = await startHarness({ config: { codepay: CODEPAY } });
+    const { code } = h.sandbox.control.authCode('wxpay', { password: true, confirm: 'never' });
+    const r = await wxpay(code);
+    expect(r.status).toBe('closed');
+    expect(h.sandbox.control.order('wxpay-v2', r.out_trade_no)?.status).toBe('CLOSED');
+  });
+
+  it('an expired code: refused with WeChat\'s words for the payer', async () => {
+    h = await startHarness({ config: { codepay: CODEPAY } });
+    const err = await wxpay('134567890123456789').catch((e) => e);
+    expect(err).toMatchObject({ code: 40001 });
+    expect(String(err.message)).toContain('请用户在微信上刷新后再试');
+    expect((await all(h.t.db, 'payment_orders'))[0]).toMatchObject({ status: 'closed', provider_state: 'AUTHCODEEXPIRE' });
+  });
+});

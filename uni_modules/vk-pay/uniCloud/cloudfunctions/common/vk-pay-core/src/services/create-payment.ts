@@ -22,7 +22,7 @@ import { COLLECTIONS } from '../state/collections';
 import type { OrderDoc } from '../state/order';
 import { transitionOrder } from '../state/transition';
 import type { Identity } from '../auth/identity';
-import { channelOf, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
+import { channelForPayType, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
 import { createPaymentParams, parseParams } from './validate';
 
@@ -57,7 +57,7 @@ export function dedupeKeyGeneration(key: string, generation: number): string {
 export async function createPayment(ctx: CoreContext, who: Identity, rawParams: unknown, meta: CallerMeta = {}): Promise<CreatePaymentResult> {
   const p = parseParams(createPaymentParams, rawParams);
   if (p.amount !== undefined && p.amount > ctx.config.maxAmount) throw new ParamError(`amount must be at most ${ctx.config.maxAmount} fen`);
-  const channel = channelOf(ctx.config, p.provider);
+  const channel = channelForPayType(ctx.config, p.provider, p.pay_type);
   if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${p.provider} is not configured`);
   const definition = definitionOf(channel);
   const payTypes = definition.payTypes.map((t) => t.name);
