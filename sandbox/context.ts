@@ -3,11 +3,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxCredentials } from './credentials';
 import type { LoginCodes } from './login-codes';
 import type { Ledger } from './ledger';
+import type { Payouts } from './payouts';
+import type { AuthCodes } from './auth-codes';
 import type { SandboxState } from './state';
 
 export interface GatewayContext {
   creds: SandboxCredentials;
   ledger: Ledger;
+  /** payouts (transfer bills, fund transfers) */
+  payouts: Payouts;
+  /** payment codes shown to payers, for scanned payments */
+  codes: AuthCodes;
   state: SandboxState;
   /** origin the sandbox is reached at, without a trailing slash (cashier links, QR codes) */
   publicBaseUrl: string;

@@ -10,7 +10,9 @@ import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';
 import type { Ledger } from './ledger';
 import type { LoginCodes, LoginProvider } from './login-codes';
-import { isNotifyChannel, isSandboxChannel, type NotifyChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
+import { isNotifyChannel, isSandboxChannel, type NotifyChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState, type SandboxTransfer } from './state';
+import type { Payouts } from './payouts';
+import type { AuthCodes, SandboxAuthCode } from './auth-codes';
 
 export interface SandboxControl {
   /** Pays (or cancels at the cashier) like a person would; paying raises the notification. */
@@ -36,6 +38,12 @@ export interface SandboxControl {
   loginCode(provider: LoginProvider, opts?: { appid?: string; pay_type?: string; user?: string }): { code: string; appid: string };
   /** the sandbox App Store: purchases on the device, renewals, refunds Apple grants, expiries */
   apple: AppleStore;
+  /** Every payout request the channel received, oldest first; `paid` marks the money that reached a payee. */
+  transfers(channel?: 'wxpay' | 'alipay'): SandboxTransfer[];
+  /** The payee confirms a WeChat transfer in WeChat (`success`), or the bill fails (`fail`); raises the notification. */
+  confirmTransfer(outBillNo: string, outcome?: 'success' | 'fail'): { ok: true; transfer: SandboxTransfer } | { ok: false; code: 'NOT_FOUND' | 'NOT_WAITING' };
+  /** The payment code a payer's phone shows; `password`: the payer must confirm (a few seconds, or `never`). */
+  authCode(provider: 'alipay' | 'wxpay', opts?: { password?: boolean; confirm?: 'pay' | 'never' }): SandboxAuthCode;
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -44,7 +52,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes; apple: AppleStore;
+  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes; apple: AppleStore; payouts: Payouts; codes: AuthCodes;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -82,6 +90,12 @@ export function createControl(deps: {
       return { code: deps.logins.issue(provider, app.appId, opts.user ?? 'sandbox-payer'), appid: app.appId };
     },
     apple: deps.apple,
+    transfers: (channel) => deps.payouts.list(channel),
+    authCode: (provider, opts) => deps.codes.issue(provider, opts),
+    confirmTransfer(outBillNo, outcome = 'success') {
+      const out = deps.payouts.confirm('wxpay', outBillNo, outcome);
+      return out.ok ? out : { ok: false, code: out.reason === 'not_found' ? 'NOT_FOUND' : 'NOT_WAITING' };
+    },
   };
 }
 
@@ -141,6 +155,25 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       if (!Number.isSafeInteger(body.amount) || body.amount <= 0) throw new ParamError('amount: a positive integer of fen');
       const out = control.platformRefund(body.channel, body.out_trade_no, body.amount);
       return out.ok ? sendJson(r.res, 200, out) : sendJson(r.res, 409, { code: out.code, message: out.code });
+    }
+    if (action === 'transfers') {
+      if (body.channel !== 'wxpay' && body.channel !== 'alipay') throw new ParamError('channel must be wxpay or alipay');
+      return sendJson(r.res, 200, { transfers: control.transfers(body.channel) });
+    }
+    if (action === 'auth-code') {
+      if (body.provider !== 'alipay' && body.provider !== 'wxpay') throw new ParamError('provider must be alipay or wxpay');
+      if (body.password !== undefined && typeof body.password !== 'boolean') throw new ParamError('password must be true or false');
+      if (body.confirm !== undefined && body.confirm !== 'pay' && body.confirm !== 'never') throw new ParamError('confirm must be pay or never');
+      const c = control.authCode(body.provider, { password: body.password, confirm: body.confirm });
+      return sendJson(r.res, 200, { auth_code: c.code, password: c.password, confirm: c.confirm });
+    }
+    if (action === 'transfer-confirm') {
+      if (typeof body.out_bill_no !== 'string' || !body.out_bill_no) throw new ParamError('out_bill_no is required');
+      const outcome = body.outcome ?? 'success';
+      if (outcome !== 'success' && outcome !== 'fail') throw new ParamError('outcome must be success or fail');
+      const out = control.confirmTransfer(body.out_bill_no, outcome);
+      if (!out.ok) return sendJson(r.res, out.code === 'NOT_FOUND' ? 404 : 409, { code: out.code, message: out.code });
+      return sendJson(r.res, 200, { ok: true, transfer: out.transfer });
     }
     if (action === 'reset') {
       await control.reset();

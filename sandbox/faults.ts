@@ -32,6 +32,11 @@ export interface FaultSettings {
   refund?: 'success' | 'abnormal' | 'closed';
   /** how the daily statement disagrees with the books (sandbox/statements/day.ts) */
   statement?: StatementFaults;
+  /**
+   * Payouts: the next N transfer calls are carried out (the payout is made or awaits confirmation) but never
+   * answered - the connection is held open until the client gives up, as a gateway that timed out.
+   */
+  transferTimeouts?: number;
 }
 
 const faultsBody = z.object({
@@ -48,6 +53,7 @@ const faultsBody = z.object({
     pending: z.boolean().optional(),
     corrupt: z.boolean().optional(),
   }).strict().optional(),
+  transferTimeouts: z.number().int().min(0).max(100).optional(),
 }).strict()
   .refine((b) => !(b.refund && (b.channel === 'alipay' || b.channel === 'appleiap')), 'refund outcomes apply to WeChat only (Alipay refunds settle at once)')
   .refine((b) => b.tamper !== 'chain' || b.channel === 'appleiap', 'tamper chain (signed by an untrusted root) applies to appleiap only');

@@ -24,6 +24,9 @@ import { readRawBody, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { Notifier, type OutgoingNotification } from './notifier';
 import { handleAlipayBillDownload } from './statements/routes';
+import { Payouts, transferKey } from './payouts';
+import { AuthCodes } from './auth-codes';
+import { buildV3TransferNotification } from './wxpay/v3-transfers';
 import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, type SandboxRefund } from './state';
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
 import { buildV2Notification } from './wxpay/v2-notify';
@@ -108,10 +111,20 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     closed: (order) => { if (order.channel === 'alipay' && (order.pay_type === 'app' || order.pay_type === 'wap')) raise('close', order); },
   }, now);
 
+  // WeChat notifies a bill once it is final (MCHTRANSFER.BILL.FINISHED); Alipay's transfers answer synchronously.
+  const payouts = new Payouts(state, (t) => {
+    if (t.channel !== 'wxpay' || !t.notify_url) return;
+    notifier.raise({ channel: 'wxpay', kind: 'transfer', url: t.notify_url, order_key: transferKey(t.channel, t.out_bill_no), faults: state.data.faults.wxpay ?? {} });
+  }, now);
+
   const build = (n: SandboxNotification): OutgoingNotification | undefined => {
     if (n.channel === 'appleiap') {
       const rec = apple.books.notifications[n.order_key.slice('appleiap:'.length)];
       return rec && buildAppleNotification(appleCreds, apple.books, rec, n.faults, now());
+    }
+    if (n.kind === 'transfer') {
+      const t = state.data.transfers[n.order_key];
+      return t ? buildV3TransferNotification(creds, n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
     }
     const order = state.data.orders[n.order_key];
     const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
@@ -130,7 +143,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   notifier.resume();
   for (const refund of Object.values(state.data.refunds)) if (refund.status === 'PROCESSING') scheduleSettle(refund);
 
+  const codes = new AuthCodes(state, ledger, timeFactor, now);
   const cancelAll = () => {
+    codes.cancelAll();
     notifier.cancelAll();
     for (const t of settleTimers.values()) clearTimeout(t);
     settleTimers.clear();
@@ -146,8 +161,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
   const logins = new LoginCodes(creds, now);
-  const control = createControl({ ledger, state, cancelAll, settled, logins, apple });
-  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins };
+  const control = createControl({ ledger, state, cancelAll, settled, logins, apple, payouts, codes });
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, payouts, codes };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';

@@ -9,6 +9,7 @@ import { compactChina, parseRfc3339 } from '../http-io';
 import { sendV3, sendV3Error, verifyV3Request, type V3Failure } from './v3-auth';
 import { v3Refund, v3Transaction } from './v3-objects';
 import { handleWxpayBill } from '../statements/routes';
+import { handleV3Transfers } from './v3-transfers';
 
 const TRADE_TYPES: Record<string, string> = { jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
@@ -33,7 +34,9 @@ export async function handleV3(ctx: GatewayContext, r: GatewayRequest): Promise<
   if (authFailure) return fail(authFailure);
 
   let body: any = {};
-  if (r.method === 'POST') {
+  // a transfer bill's cancel is a POST without a body (docs/PROTOCOLS.md section 10.1)
+  const bodiless = r.method === 'POST' && r.rawBody === '' && /^\/v3\/fund-app\/mch-transfer\/transfer-bills\/out-bill-no\/[^/]+\/cancel$/.test(r.subPath);
+  if (r.method === 'POST' && !bodiless) {
     try {
       body = JSON.parse(r.rawBody);
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SyntaxError('not an object');
@@ -43,6 +46,7 @@ export async function handleV3(ctx: GatewayContext, r: GatewayRequest): Promise<
   }
 
   const path = r.subPath;
+  if (path.startsWith('/v3/fund-app/mch-transfer/') && handleV3Transfers(ctx, r, body, fail)) return;
   let m: RegExpMatchArray | null;
   if (r.method === 'POST' && (m = path.match(/^\/v3\/pay\/transactions\/(jsapi|app|h5|native)$/))) return createOrder(ctx, r, m[1], body, fail);
   if (r.method === 'GET' && (m = path.match(/^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/))) {

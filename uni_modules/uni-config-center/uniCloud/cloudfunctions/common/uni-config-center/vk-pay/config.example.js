@@ -76,6 +76,15 @@ module.exports = {
   },
   // the vk-pay-sync timer (defaults shown): stop new work after budgetMs of the 60 s timeout, ask the provider
   // about pending orders older than staleMs, at most `concurrency` provider calls at once and ratePerSecond
+  // payouts (admin transfer / the server API): limits in fen, checked and reserved before anything is sent;
+  // WeChat needs a transfer scene granted in the merchant platform and the report infos that scene asks for
+  transfers: {
+    maxAmount: 199_999,                              // one payout (WeChat wants the real name from 2,000 yuan)
+    dailyAmount: 5_000_000,                          // all payouts of a day (Beijing time)
+    perUserDaily: { amount: 500_000, count: 10 },    // per payee and day
+    sceneId: '1000',
+    sceneReportInfos: [{ info_type: '活动名称', info_content: '提现' }, { info_type: '奖励说明', info_content: '余额提现' }],
+  },
   sync: { budgetMs: 50_000, staleMs: 2 * 60_000, concurrency: 4, ratePerSecond: 50, autoRefundPaidAfterClose: false },
   userInfoKey: undefined,      // 64 hex chars to store user_info AES-256-GCM encrypted
   auth: 'uni-id',              // identity from uni-id tokens ('vk-router' inside the VK framework, or (req) => ({ uid, role }))

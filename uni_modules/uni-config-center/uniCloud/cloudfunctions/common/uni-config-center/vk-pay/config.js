@@ -72,6 +72,11 @@ module.exports = {
       c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.vkpay.coins60' },
     } },
   },
+  // payouts (admin transfer): the sandbox grants scene 1000 (cash marketing) with its two report infos
+  transfers: {
+    sceneId: '1000',
+    sceneReportInfos: [{ info_type: '活动名称', info_content: '演示提现' }, { info_type: '奖励说明', info_content: '余额提现' }],
+  },
   maxAmount: 1000000,
   ttlMs: 2 * 60 * 60 * 1000,
   rateLimit: { perMinute: 10 },

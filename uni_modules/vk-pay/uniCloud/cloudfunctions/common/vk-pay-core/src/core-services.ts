@@ -20,6 +20,9 @@ import { createSyncTimerForCore } from './sync/for-core';
 import type { SyncSettings } from './sync/settings';
 import { providersFromConfig } from './services/provider-source';
 import type { HttpClient } from './platform/http';
+import { createTransferApi, type TransferApi } from './services/transfer/api';
+import { handleTransferNotification } from './services/transfer/notify';
+import { isChannel } from './providers/registry';
 
 export { loadConfig, parseConfig } from './config/load';
 export { uniIdAuth, vkRouterAuth } from './auth/adapters';
@@ -49,6 +52,8 @@ export interface VkPayCore extends CoreServices {
   ctx: CoreContext;
   /** runs hooks just made owed (keys from the services, or the refs a notification returns), waiting at most inlineHookWaitMs */
   runHooksNow(keys: Array<string | HookRef>): Promise<void>;
+  /** payouts for the merchant's own server code (no caller identity: the code calling it is trusted) */
+  transfers: TransferApi;
 }
 
 export function createCoreContext(deps: CoreDeps): CoreContext {
@@ -95,10 +100,16 @@ export function createCoreServices(deps: CoreDeps): VkPayCore {
   return {
     ctx,
     runHooksNow,
+    transfers: createTransferApi(ctx),
     // Client methods, then the admin's (which take over syncOrder/replayHooks with the timer's per-order claim).
     methods: { ...createApiMethods(ctx, runHooksNow), ...createAdminMethods(ctx) },
-    async notify(channel, req) {
+    async notify(route, req) {
       const forwarded = req.headers['x-forwarded-for']?.split(',')[0]?.trim();
+      const transferOf = route.endsWith('-transfer') ? route.slice(0, -'-transfer'.length) : undefined;
+      if (transferOf !== undefined && isChannel(transferOf)) {
+        return (await handleTransferNotification(ctx, transferOf, req, { ip: forwarded || req.headers['x-real-ip'], user_agent: req.headers['user-agent'] })).reply;
+      }
+      const channel = route as Channel;
       const handled = await handleNotification(ctx, channel, req, { ip: forwarded || req.headers['x-real-ip'], user_agent: req.headers['user-agent'] });
       await runHooksNow(handled.hooks);
       return handled.reply;

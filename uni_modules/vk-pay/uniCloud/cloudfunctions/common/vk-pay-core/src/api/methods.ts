@@ -43,7 +43,12 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
     };
 
   return {
-    createPayment: wrap('createPayment', (who, params, meta) => createPayment(ctx, requireUser(who), params, meta)),
+    createPayment: wrap('createPayment', async (who, params, meta) => {
+      const { hookKeys, ...result } = await createPayment(ctx, requireUser(who), params, meta);
+      // a scanned payment code is paid within the call: its business hook runs now, as after a query
+      if (hookKeys?.length) await runHooksNow(hookKeys);
+      return result;
+    }),
     queryPayment: wrap('queryPayment', async (who, params, meta) => {
       const r = await queryPayment(ctx, who, params, meta);
       await runHooksNow(r.hookKeys);

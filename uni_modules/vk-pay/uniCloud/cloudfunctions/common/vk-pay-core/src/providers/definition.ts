@@ -21,11 +21,19 @@ export interface PayTypeSpec {
   readonly platforms: readonly string[];
   /** the payer's id on the provider (openid, buyer_id) must accompany createPayment */
   readonly needsPayerId?: boolean;
+  /**
+   * The payer's payment code is scanned (`auth_code`): the provider answers at once or keeps the payer confirming
+   * (USERPAYING / WAIT_BUYER_PAY); no notification comes, so the core settles it by querying on a schedule and
+   * reverses it (`reverseOrder`) when it is not paid in time.
+   */
+  readonly scanned?: boolean;
 }
 
 /** What createPayment knows when it asks a definition whether the request can be served. */
 export interface CreateCheckInput {
   pay_type: string;
+  /** the payer's payment code (scanned pay types) */
+  auth_code?: string;
   type: string;
   openid?: string;
   /** the catalog item of a catalog order type, with every field the config gave it */
@@ -80,6 +88,12 @@ export interface ProviderDefinition<Section = any> {
    * getOpenid stores and createPayment looks up is the payer's id under this app.
    */
   payerAppId?(section: Section, pay_type: string): string;
+  /**
+   * Payouts (docs/PROTOCOLS.md section 10), absent for a channel without them: the payee identity types it takes,
+   * each with the pattern a well-formed account has, the smallest amount it pays (fen), and whether the gateway
+   * sends transfer notifications (to `/http/vk-pay-notify/<channel>-transfer`).
+   */
+  readonly transfers?: { readonly payees: Readonly<Record<string, RegExp>>; readonly minAmount: number; readonly notifications: boolean };
   /** Checks beyond the pay type before an order is stored; throws ParamError naming what is missing. */
   checkCreate?(input: CreateCheckInput): void;
   /** The client for a validated config section (bad keys throw KeyConfigError, 40003, naming the field). */

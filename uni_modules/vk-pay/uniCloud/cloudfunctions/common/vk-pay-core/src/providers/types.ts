@@ -31,6 +31,8 @@ export interface CreateOrderInput {
   return_url?: string;
   /** the provider's product id from the catalog item (channels that sell catalog products, e.g. App Store) */
   product_id?: string;
+  /** the payer's payment code, scanned at a counter (scanned pay types, e.g. `codepay`) */
+  auth_code?: string;
 }
 
 export interface CreateOrderResult {
@@ -209,6 +211,56 @@ export interface VerifiedPurchase {
   merchant: MerchantBinding;
 }
 
+/** Who receives a payout: WeChat's openid under an app, or an Alipay account (docs/PROTOCOLS.md section 10). */
+export interface TransferPayee {
+  /** `openid` (WeChat), or Alipay's `ALIPAY_USER_ID` | `ALIPAY_OPEN_ID` | `ALIPAY_LOGON_ID` */
+  identity_type: string;
+  identity: string;
+  /** the payee's real name: WeChat needs it from 2,000 yuan (sent encrypted), Alipay checks it for a logon id */
+  name?: string;
+}
+
+export interface TransferInput {
+  /** the merchant's number: the idempotency key at the gateway, reused unchanged on every retry */
+  out_bill_no: string;
+  /** integer fen */
+  amount: number;
+  payee: TransferPayee;
+  /** shown to the payee (WeChat: at most 32 characters) */
+  remark: string;
+  notify_url?: string;
+  /** WeChat's transfer scene and its report infos (ignored by channels without scenes) */
+  scene_id?: string;
+  scene_report_infos?: Array<{ info_type: string; info_content: string }>;
+  /** the title on the payee's statement (Alipay's order_title) */
+  title?: string;
+}
+
+/** What the gateway says about a payout, mapped onto the transfer status table (state/transfer-status.ts). */
+export interface TransferResult {
+  state: 'accepted' | 'waiting_user' | 'succeeded' | 'failed' | 'cancelled' | 'not_found';
+  out_bill_no: string;
+  /** the gateway's own number (WeChat transfer_bill_no, Alipay order_id) */
+  transfer_bill_no?: string;
+  /** integer fen, when the gateway says */
+  amount?: number;
+  /** what the client needs to ask the payee's confirmation (WeChat: {mchId, appId, package}), while waiting */
+  confirm?: Record<string, string>;
+  fail_reason?: string;
+  /** ms epoch */
+  success_at?: number;
+  provider_state?: string;
+}
+
+/** A verified transfer notification (WeChat MCHTRANSFER.BILL.FINISHED), mapped onto the transfer outcomes. */
+export interface TransferNotification {
+  /** the notification id, kept by the gateway across redeliveries */
+  event_id: string;
+  result: TransferResult;
+  merchant: MerchantBinding;
+  raw: Record<string, unknown>;
+}
+
 export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
@@ -241,4 +293,19 @@ export interface PaymentProvider {
    * purchase of something else.
    */
   verifyPurchase?(proof: PurchaseProof): Promise<VerifiedPurchase>;
+  /**
+   * Reverses a scanned-code payment that was not completed in time (Alipay alipay.trade.cancel, WeChat reverse):
+   * an unpaid one is closed, one paid in the meantime is refunded, so money is never left taken without an order.
+   */
+  reverseOrder?(out_trade_no: string): Promise<void>;
+  /**
+   * Payouts (optional: a channel without them leaves these out). `transfer` with an out_bill_no the gateway
+   * already knows answers about that same payout, never a second one; `queryTransfer` answers `not_found` for a
+   * number the gateway never received (only from a verified answer); `cancelTransfer` works until the payee confirmed.
+   */
+  transfer?(input: TransferInput): Promise<TransferResult>;
+  queryTransfer?(out_bill_no: string): Promise<TransferResult>;
+  cancelTransfer?(out_bill_no: string): Promise<TransferResult>;
+  /** Verifies a transfer notification on its raw body before anything else (SignatureError, 40002, otherwise). */
+  verifyTransferNotification?(req: IncomingNotification): Promise<TransferNotification>;
 }

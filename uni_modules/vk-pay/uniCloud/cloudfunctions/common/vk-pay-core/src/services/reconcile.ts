@@ -12,6 +12,7 @@
  */
 import { toVkPayError } from '../../../../../../common/errors';
 import { ProviderError } from '../providers/error-map';
+import { payTypeSpec } from '../providers/registry';
 import type { TradeQueryResult, TradeState } from '../providers/types';
 import { writePaymentLog } from '../logging/logs';
 import { raiseAlert, type HookRef } from '../outbox';
@@ -105,9 +106,12 @@ async function closeHere(ctx: CoreContext, order: OrderDoc, source: string, fiel
  */
 export async function closeAtProvider(ctx: CoreContext, order: OrderDoc, opts: ReconcileOptions, batch: WriteBatch): Promise<ReconcileResult> {
   const provider = ctx.provider(order.channel);
+  // a scanned payment code is reversed, not merely closed: money taken meanwhile goes back to the payer
+  const reverse = payTypeSpec(order.channel, order.pay_type)?.scanned && provider.reverseOrder ? provider.reverseOrder.bind(provider) : undefined;
   try {
     await opts.beforeCall?.();
-    await provider.closeOrder(order.out_trade_no);
+    if (reverse) await reverse(order.out_trade_no);
+    else await provider.closeOrder(order.out_trade_no);
   } catch (err) {
     const code = toVkPayError(err).code;
     if (code === 40006) {

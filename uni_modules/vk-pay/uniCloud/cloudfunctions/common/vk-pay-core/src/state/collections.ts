@@ -3,6 +3,10 @@ export const COLLECTIONS = {
   orders: 'payment_orders',
   transactions: 'payment_transactions',
   refunds: 'refund_records',
+  /** payouts to users, one per out_bill_no (unique), recorded before the provider is called */
+  transfers: 'payment_transfers',
+  /** payout totals per day and per payee and day, reserved by conditional updates (services/transfer/quota.ts) */
+  transferQuota: 'vk_pay_transfer_quota',
   notifications: 'payment_notifications',
   logs: 'payment_logs',
   errors: 'payment_errors',

@@ -77,6 +77,8 @@ export const wxpayDefinition = defineProvider<WxpayV3Section>({
   orderBinding: 'amount',
   refunds: 'merchant',
   payerAppId: wechatAppIdFor,
+  // merchant transfer (transfer-bills): to an openid under one of the merchant's appids; 0.01 yuan and up
+  transfers: { payees: { openid: /^[A-Za-z0-9_-]{6,64}$/ }, minAmount: 1, notifications: true },
   checkCreate: (input) => requireOpenid(WXPAY_PAY_TYPES, input),
   create: (section, ctx) => createWxpayProvider(section as unknown as WxpayConfig, ctx),
 });

@@ -15,6 +15,7 @@ import { verifyWxpayNotification, wxpayNotifyReply } from './notify';
 import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa } from './signing';
 import { createWxpayTransport, type WxpayCall } from './transport';
 import { createWxpayStatementDownload } from './statement';
+import { createWxpayTransfers } from './transfer';
 
 const ORDER_PATHS: Record<WxpayPayType, string> = {
   jsapi: '/v3/pay/transactions/jsapi',
@@ -171,6 +172,9 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay', input),
     notifyReply: wxpayNotifyReply,
     downloadStatement: createWxpayStatementDownload(r, ctx, call),
+
+    // payouts (transfer.ts)
+    ...createWxpayTransfers(r, call, now),
   };
   return provider;
 }
