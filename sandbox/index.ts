@@ -33,6 +33,7 @@ import { buildV2Notification } from './wxpay/v2-notify';
 import { handleV3 } from './wxpay/v3-gateway';
 import { LoginCodes } from './login-codes';
 import { handleWxapi } from './wxapi';
+import { handleWxopen } from './wxopen';
 import { buildV3Notification } from './wxpay/v3-objects';
 
 export type { SandboxCredentials } from './credentials';
@@ -176,6 +177,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       if (pathname.startsWith('/sandbox/wxpay/v3/')) await handleV3(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
+      else if (pathname.startsWith('/sandbox/wxopen/')) handleWxopen(ctx, r('/sandbox/wxopen'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
       else if (pathname === '/sandbox/alipay/bill/download') handleAlipayBillDownload(ctx, r('/sandbox/alipay'));
       else if (pathname.startsWith('/sandbox/appleiap/')) await handleApple({ creds: appleCreds, books: () => apple.books, now }, r('/sandbox/appleiap'));

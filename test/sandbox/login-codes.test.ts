@@ -100,3 +100,23 @@ describe('alipay.system.oauth.token', () => {
     expect((await exchange(await code({ provider: 'alipay' }), 'refresh_token')).json().error_response).toMatchObject({ sub_code: 'isv.invalid-grant-type' });
   });
 });
+
+describe('the official account OAuth page', () => {
+  const authorize = (q: Record<string, string>) => fetch(`${s.base}/sandbox/wxopen/connect/oauth2/authorize?${new URLSearchParams(q)}`, { redirect: 'manual' });
+
+  it('sends the person back with a code of that appid and the state; refuses a bad appid, redirect_uri or scope', async () => {
+    const oa = s.creds.wxpay.apps.jsapi;
+    const ok = { appid: oa.appId, redirect_uri: 'https://shop.example/pay?x=1', response_type: 'code', scope: 'snsapi_base', state: 's1' };
+    const res = await authorize(ok);
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe('https://shop.example/pay');
+    expect(back.searchParams.get('x')).toBe('1');
+    expect(back.searchParams.get('state')).toBe('s1');
+    const token = await wx('/sns/oauth2/access_token', { appid: oa.appId, secret: oa.appSecret, code: back.searchParams.get('code')!, grant_type: 'authorization_code' });
+    expect(token.openid).toMatch(/^o[A-Za-z0-9]{27}$/);
+    for (const bad of [{ appid: 'wx-nope' }, { redirect_uri: 'javascript:alert(1)' }, { response_type: 'token' }, { scope: 'all' }]) {
+      expect((await authorize({ ...ok, ...bad })).status, JSON.stringify(bad)).toBe(400);
+    }
+  });
+});

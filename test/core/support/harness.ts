@@ -62,7 +62,7 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
     env: 'sandbox',
     notifyUrl: `${base}/http/vk-pay-notify`,
     providers: {
-      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
+      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, oauthAuthorizeUrl: `${base}/sandbox/wxopen/connect/oauth2/authorize` },
       'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
       alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
     },

@@ -30,6 +30,10 @@ module.exports = {
       appSecret: 'REPLACE_WITH_APP_SECRET',
       appIds: { mp: 'wx1111111111111111', jsapi: 'wx2222222222222222' },
       appSecrets: { mp: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET', jsapi: 'REPLACE_WITH_OFFICIAL_ACCOUNT_APP_SECRET' },
+      // Further merchants of this channel, written as the fields that differ (this section is the merchant 'default'),
+      // and the rule that picks one per order (order type -> merchant name, or a function of the order).
+      // merchants: { shop2: { mchId: '1900000001', apiV3Key: '...', merchant: { serialNo: '...', privateKeyPem: key('shop2_key.pem') }, platform: { ... } } },
+      // merchantFor: { vip: 'shop2' },
     },
     // WeChat Pay API v2 (only if you set wxpayChannel: 'wxpay-v2')
     // 'wxpay-v2': { appId: 'wx...', mchId: '19...', apiV2Key: 'REPLACE_WITH_32_CHAR_API_V2_KEY_', clientCertPem: '...', clientKeyPem: '...' },

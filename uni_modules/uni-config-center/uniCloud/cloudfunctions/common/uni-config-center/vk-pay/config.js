@@ -23,7 +23,10 @@ function wechatApps() {
   const appIds = {};
   const appSecrets = {};
   for (const t of ['mp', 'jsapi']) if (apps[t]) { appIds[t] = apps[t].appId; appSecrets[t] = apps[t].appSecret; }
-  return { appSecret: creds.wxpay.appSecret, appIds, appSecrets, wxapiBaseUrl: base + '/sandbox/wxapi/' };
+  return {
+    appSecret: creds.wxpay.appSecret, appIds, appSecrets,
+    wxapiBaseUrl: base + '/sandbox/wxapi/', oauthAuthorizeUrl: base + '/sandbox/wxopen/connect/oauth2/authorize',
+  };
 }
 // The sandbox App Store's keys (its root CA stands in for Apple Root CA - G3), made on the sandbox's first start.
 function readAppleCredentials() {

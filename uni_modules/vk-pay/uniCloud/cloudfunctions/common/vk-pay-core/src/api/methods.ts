@@ -106,8 +106,17 @@ export function payOptions(ctx: CoreContext) {
     .map((provider) => ({ provider, channel: channelOf(ctx.config, provider) }))
     .filter((p) => isChannelConfigured(ctx.config, p.channel))
     .map((p) => {
-      const specs = findDefinition(p.channel)?.payTypes ?? [];
-      return { ...p, pay_types: specs.map((t) => t.name), platforms: Object.fromEntries(specs.map((t) => [t.name, [...t.platforms]])) };
+      const def = findDefinition(p.channel);
+      const specs = def?.payTypes ?? [];
+      const section = ctx.config.providers[p.channel];
+      // pay types that pay as a known payer: the app the login code must come from (and the OAuth page for a browser)
+      const login: Record<string, { app_id: string; authorize_url?: string }> = {};
+      for (const t of specs) {
+        if (!t.needsPayerId || !def?.payerAppId) continue;
+        const authorize_url = def.loginAuthorizeUrl?.(section, t.name);
+        login[t.name] = { app_id: def.payerAppId(section, t.name), ...(authorize_url ? { authorize_url } : {}) };
+      }
+      return { ...p, pay_types: specs.map((t) => t.name), platforms: Object.fromEntries(specs.map((t) => [t.name, [...t.platforms]])), login };
     })
     // a channel that only receives notifications of its own (no pay type) is nothing to offer a payer
     .filter((p) => p.pay_types.length > 0);

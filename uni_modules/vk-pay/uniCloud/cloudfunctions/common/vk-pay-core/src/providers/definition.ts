@@ -16,7 +16,8 @@ export interface PayTypeSpec {
   readonly name: string;
   /**
    * uni-app platforms (`uni.getSystemInfoSync().uniPlatform`: web, mp-weixin, mp-alipay, app) where this pay
-   * type can be opened; `app-ios` / `app-android` narrow `app` to one system. Sent to the client by getPayOptions.
+   * type can be opened; `app-ios` / `app-android` narrow `app` to one system, `web-weixin` narrows `web` to
+   * WeChat's built-in browser. Sent to the client by getPayOptions.
    */
   readonly platforms: readonly string[];
   /** the payer's id on the provider (openid, buyer_id) must accompany createPayment */
@@ -94,6 +95,11 @@ export interface ProviderDefinition<Section = any> {
    * sends transfer notifications (to `/http/vk-pay-notify/<channel>-transfer`).
    */
   readonly transfers?: { readonly payees: Readonly<Record<string, RegExp>>; readonly minAmount: number; readonly notifications: boolean };
+  /**
+   * Where a browser page gets a login code for a pay type (the official account's OAuth authorize URL), sent to
+   * clients by getPayOptions beside the app id; undefined where the platform's own login gives the code.
+   */
+  loginAuthorizeUrl?(section: Section, pay_type: string): string | undefined;
   /** Checks beyond the pay type before an order is stored; throws ParamError naming what is missing. */
   checkCreate?(input: CreateCheckInput): void;
   /** The client for a validated config section (bad keys throw KeyConfigError, 40003, naming the field). */

@@ -9,6 +9,15 @@ import type { VkPayConfig } from '../config/schema';
 import type { Channel, MerchantBinding } from '../providers/types';
 import { definitionOf } from '../providers/registry';
 import type { OrderDoc } from '../state/order';
+import { DEFAULT_MERCHANT, merchantOf, merchantSection } from '../config/merchants';
+
+/**
+ * A message verified with one merchant's keys is only about that merchant's orders: an order (or refund) of another
+ * merchant of the channel is not touched by it.
+ */
+export function checkOrderMerchant(doc: { merchant?: string; out_trade_no: string }, verifiedBy: string | undefined): void {
+  if (verifiedBy !== undefined && merchantOf(doc) !== verifiedBy) throw new SignatureError(`order ${doc.out_trade_no} belongs to merchant ${merchantOf(doc)}, not ${verifiedBy}`);
+}
 
 /**
  * The expected bindings per config section: a validated config is never changed in place (a new config is a new
@@ -17,9 +26,10 @@ import type { OrderDoc } from '../state/order';
 const merchantsBySection = new WeakMap<object, Map<Channel, readonly MerchantBinding[]>>();
 
 /** The merchant ids this config accepts on the channel (several when a merchant has several appids). */
-export function expectedMerchants(config: VkPayConfig, channel: Channel): readonly MerchantBinding[] {
-  const section = config.providers[channel];
+export function expectedMerchants(config: VkPayConfig, channel: Channel, merchant: string = DEFAULT_MERCHANT): readonly MerchantBinding[] {
+  const section = merchantSection(config, channel, merchant);
   if (!section) return [];
+  // worked out once per merchant section, not per notification
   let byChannel = merchantsBySection.get(section);
   if (!byChannel) merchantsBySection.set(section, (byChannel = new Map()));
   let expected = byChannel.get(channel);
@@ -28,13 +38,13 @@ export function expectedMerchants(config: VkPayConfig, channel: Channel): readon
 }
 
 /**
- * Throws unless the message names our merchant: for one of the expected bindings, at least one identifier is
+ * Throws unless the message names our merchant (the given one of the channel's merchants): for one of the expected bindings, at least one identifier is
  * present and all present match.
  */
-export function checkMerchant(config: VkPayConfig, channel: Channel, got: MerchantBinding | undefined): void {
+export function checkMerchant(config: VkPayConfig, channel: Channel, got: MerchantBinding | undefined, merchant: string = DEFAULT_MERCHANT): void {
   const labels = definitionOf(channel).merchant.labels;
   let mismatch: string | undefined;
-  for (const want of expectedMerchants(config, channel)) {
+  for (const want of expectedMerchants(config, channel, merchant)) {
     const pairs: Array<[string, string | undefined, string | undefined]> = [
       [labels.app_id, want.app_id, got?.app_id],
       [labels.merchant_id, want.merchant_id, got?.merchant_id],

@@ -25,6 +25,7 @@ import type { Identity } from '../auth/identity';
 import { channelForPayType, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
 import { resolvePayerId } from './payer-id';
+import { chooseMerchant, DEFAULT_MERCHANT } from '../config/merchants';
 import { createPaymentParams, parseParams } from './validate';
 
 export interface CreatePaymentResult {
@@ -74,6 +75,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
   if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
+  const merchant = chooseMerchant(ctx.config, channel, { type: p.type, goods_id: resolved.goods_id, user_id: who.uid, amount: resolved.amount });
   const now = ctx.now();
   const _ = ctx.db.command;
   const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid, auth_code: p.auth_code });
@@ -100,6 +102,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   if (resolved.goods_id) base.goods_id = resolved.goods_id;
   if (productId) base.provider_product_id = productId;
   if (openid) base.openid = openid;
+  if (merchant !== DEFAULT_MERCHANT) base.merchant = merchant;
   if (meta.platform) base.platform = meta.platform;
   if (meta.ip) base.client_ip = meta.ip;
   const userInfo = protectUserInfo(who.userInfo, ctx.config.userInfoKey);
@@ -108,7 +111,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   const out_trade_no = await insertOrder(ctx, base, p.out_trade_no, who, meta);
   if (typeof out_trade_no !== 'string') return out_trade_no;
 
-  const provider = ctx.provider(channel);
+  const provider = ctx.provider(channel, merchant);
   const started = ctx.now();
   try {
     const created = await provider.createOrder({

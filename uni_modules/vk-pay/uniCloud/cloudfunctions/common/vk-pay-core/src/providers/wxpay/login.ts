@@ -4,8 +4,8 @@
  * Both are GETs to api.weixin.qq.com carrying the app's secret, answered with plain JSON (no signature: TLS is
  * the only proof) or `{errcode, errmsg}`. A code is single-use, so there is exactly one attempt.
  */
-import { KeyConfigError, ParamError, VkPayError } from '../../../../../../../common/errors';
-import { mapNetworkError, mapWechatLoginError } from '../error-map';
+import { GatewayNetworkError, KeyConfigError, ParamError, VkPayError } from '../../../../../../../common/errors';
+import { mapWechatLoginError } from '../error-map';
 import { DEFAULT_TIMEOUT_MS, joinUrl } from '../shared';
 import type { HttpResponse } from '../../platform/http';
 import type { Channel, LoginCodeInput, PayerLogin, ProviderContext, WxpayPayType } from '../types';
@@ -68,7 +68,10 @@ export async function exchangeWechatLoginCode(config: WechatAppsConfig, ctx: Pro
   try {
     res = await ctx.http({ method: 'GET', url: url.toString(), headers: { Accept: 'application/json' }, timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   } catch (err) {
-    throw mapNetworkError(channel, err);
+    // the URL carries the AppSecret, and a client's error text may quote the URL: only the error's code is kept
+    if (err instanceof VkPayError && !(err instanceof GatewayNetworkError)) throw err;
+    const code = (err as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
+    throw new GatewayNetworkError(`${channel} login exchange: network error${typeof code === 'string' ? ` ${code.slice(0, 40)}` : ''}`);
   }
   const doc = parseJson(res, channel);
   if (doc.errcode !== undefined && Number(doc.errcode) !== 0) throw mapWechatLoginError(channel, String(doc.errcode), String(doc.errmsg ?? ''), res.status);
