@@ -20,4 +20,6 @@ export type ClientPayment =
   | { kind: 'trade_no'; trade_no: string }
   | { kind: 'h5_url'; h5_url: string }
   | { kind: 'code_url'; code_url: string }
-  | { kind: 'page_url'; page_url: string };
+  | { kind: 'page_url'; page_url: string }
+  /** WeChat mini-program virtual payment: the arguments of `uni.requestVirtualPayment`, all decided and signed by the server */
+  | { kind: 'virtualPayment'; mode: 'short_series_goods' | 'short_series_coin'; signData: string; paySig: string; signature: string };

@@ -21,6 +21,8 @@ export interface PayTypeSpec {
   readonly platforms: readonly string[];
   /** the payer's id on the provider (openid, buyer_id) must accompany createPayment */
   readonly needsPayerId?: boolean;
+  /** the provider signs the payment with the payer's session key stored by getOpenid (createOrder gets `session_key`) */
+  readonly signsWithSessionKey?: boolean;
 }
 
 /** What createPayment knows when it asks a definition whether the request can be served. */
