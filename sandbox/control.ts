@@ -9,6 +9,7 @@ import { parseFaultRequest, type FaultSettings } from './faults';
 import { sendJson } from './http-io';
 import type { Ledger } from './ledger';
 import type { LoginCodes, LoginProvider } from './login-codes';
+import type { DeviceAnswer, VirtualPayment } from './wxpay-virtual';
 import { isSandboxChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState } from './state';
 
 export interface SandboxControl {
@@ -28,6 +29,10 @@ export interface SandboxControl {
    * one); ParamError for an app the sandbox does not know.
    */
   loginCode(provider: LoginProvider, opts?: { appid?: string; pay_type?: string; user?: string }): { code: string; appid: string };
+  /** What the device's uni.requestVirtualPayment does with the payment createPayment answered (the order then exists, unpaid). */
+  requestVirtualPayment(input: { openid?: unknown; mode?: unknown; signData?: unknown; paySig?: unknown; signature?: unknown }): DeviceAnswer;
+  /** WeChat ends the mini program's access tokens now (they must be fetched again). */
+  expireAccessTokens(): void;
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -36,7 +41,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes;
+  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes; virtual: VirtualPayment;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -63,6 +68,8 @@ export function createControl(deps: {
         .sort((a, b) => a.created_at - b.created_at);
     },
     settled: deps.settled,
+    requestVirtualPayment: (input) => deps.virtual.request(input),
+    expireAccessTokens: () => deps.virtual.expireTokens(),
     loginCode(provider, opts = {}) {
       const app = opts.appid ? deps.logins.app(provider, opts.appid) : deps.logins.defaultApp(provider, opts.pay_type);
       if (!app) throw new ParamError(`appid ${String(opts.appid).slice(0, 40)} is not a ${provider} app of this sandbox`);
@@ -94,10 +101,11 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
     if (r.method !== 'POST') return sendJson(r.res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'use POST' });
     const body = parseJsonBody(r.rawBody);
     if (action === 'pay') {
-      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
+      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2, alipay or wxpay-virtual');
       if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
       const outcome = body.outcome ?? 'success';
       if (outcome !== 'success' && outcome !== 'cancel' && outcome !== 'fail') throw new ParamError('outcome must be success, cancel or fail');
+      if (outcome !== 'success' && body.channel === 'wxpay-virtual') throw new ParamError('wxpay-virtual: a cancelled payment never reaches WeChat; only success is paid here');
       if (outcome === 'fail' && body.channel === 'alipay') throw new ParamError('Alipay has no failed trade state: a refused card leaves the trade waiting');
       if (body.reason !== undefined && (typeof body.reason !== 'string' || !body.reason.trim() || body.reason.length > 64)) throw new ParamError('reason: 1-64 characters');
       const out = control.pay(body.channel, body.out_trade_no, outcome, body.reason);
@@ -115,6 +123,11 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
         if (body[f] !== undefined && (typeof body[f] !== 'string' || !/^[\w.@-]{1,64}$/.test(body[f]))) throw new ParamError(`${f}: 1-64 of letters, digits, _ . @ -`);
       }
       return sendJson(r.res, 200, control.loginCode(body.provider, { appid: body.appid, pay_type: body.pay_type, user: body.user }));
+    }
+    if (action === 'virtual-payment') {
+      const out = control.requestVirtualPayment(body);
+      if (!out.ok) return sendJson(r.res, 400, { errCode: out.errCode, errMsg: out.errMsg });
+      return sendJson(r.res, 200, { errMsg: 'requestVirtualPayment:ok', out_trade_no: out.order.out_trade_no });
     }
     if (action === 'reset') {
       await control.reset();

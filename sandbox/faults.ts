@@ -31,7 +31,7 @@ export interface FaultSettings {
 }
 
 const faultsBody = z.object({
-  channel: z.string().refine(isSandboxChannel, 'channel must be wxpay, wxpay-v2 or alipay'),
+  channel: z.string().refine(isSandboxChannel, 'channel must be wxpay, wxpay-v2, alipay or wxpay-virtual'),
   drop: z.number().int().min(0).max(1000).optional(),
   duplicate: z.number().int().min(0).max(100).optional(),
   delayMs: z.number().int().min(0).max(60_000).optional(),

@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FaultSettings } from './faults';
 
-export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
-export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay'];
+export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'wxpay-virtual';
+export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay', 'wxpay-virtual'];
 
 export function isSandboxChannel(v: unknown): v is SandboxChannel {
   return typeof v === 'string' && (SANDBOX_CHANNELS as readonly string[]).includes(v);
@@ -54,6 +54,8 @@ export interface SandboxOrder {
    * (trade_state PAYERROR) with this as its trade_state_desc; a person must pay again with a new order.
    */
   failed_reason?: string;
+  /** WeChat virtual payment: what the device's requestVirtualPayment bought, in which environment */
+  virtual?: { mode: 'short_series_goods' | 'short_series_coin'; env: 0 | 1; quantity: number; product_id?: string; unit_price: number };
 }
 
 /** WeChat's refund states; Alipay refunds are SUCCESS at once. */
