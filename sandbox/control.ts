@@ -13,6 +13,7 @@ import type { LoginCodes, LoginProvider } from './login-codes';
 import { isNotifyChannel, isSandboxChannel, type NotifyChannel, type SandboxChannel, type SandboxNotification, type SandboxOrder, type SandboxState, type SandboxTransfer } from './state';
 import type { Payouts } from './payouts';
 import type { AuthCodes, SandboxAuthCode } from './auth-codes';
+import type { DeviceAnswer, VirtualPayment } from './wxpay-virtual';
 
 export interface SandboxControl {
   /** Pays (or cancels at the cashier) like a person would; paying raises the notification. */
@@ -44,6 +45,10 @@ export interface SandboxControl {
   confirmTransfer(outBillNo: string, outcome?: 'success' | 'fail'): { ok: true; transfer: SandboxTransfer } | { ok: false; code: 'NOT_FOUND' | 'NOT_WAITING' };
   /** The payment code a payer's phone shows; `password`: the payer must confirm (a few seconds, or `never`). */
   authCode(provider: 'alipay' | 'wxpay', opts?: { password?: boolean; confirm?: 'pay' | 'never' }): SandboxAuthCode;
+  /** What the device's uni.requestVirtualPayment does with the payment createPayment answered (the order then exists, unpaid). */
+  requestVirtualPayment(input: { openid?: unknown; mode?: unknown; signData?: unknown; paySig?: unknown; signature?: unknown }): DeviceAnswer;
+  /** WeChat ends the mini program's access tokens now (they must be fetched again). */
+  expireAccessTokens(): void;
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -52,7 +57,7 @@ export type PayControlOutcome = 'success' | 'cancel' | 'fail';
 export const DEFAULT_FAIL_REASON = '银行卡余额不足';
 
 export function createControl(deps: {
-  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes; apple: AppleStore; payouts: Payouts; codes: AuthCodes;
+  ledger: Ledger; state: SandboxState; cancelAll: () => void; settled: (timeoutMs?: number) => Promise<boolean>; logins: LoginCodes; apple: AppleStore; payouts: Payouts; codes: AuthCodes; virtual: VirtualPayment;
 }): SandboxControl {
   const { ledger, state } = deps;
   return {
@@ -84,6 +89,8 @@ export function createControl(deps: {
         .sort((a, b) => a.created_at - b.created_at);
     },
     settled: deps.settled,
+    requestVirtualPayment: (input) => deps.virtual.request(input),
+    expireAccessTokens: () => deps.virtual.expireTokens(),
     loginCode(provider, opts = {}) {
       const app = opts.appid ? deps.logins.app(provider, opts.appid) : deps.logins.defaultApp(provider, opts.pay_type);
       if (!app) throw new ParamError(`appid ${String(opts.appid).slice(0, 40)} is not a ${provider} app of this sandbox`);
@@ -127,10 +134,11 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
     if (action === 'appleiap/refund') return sendJson(r.res, 200, control.apple.refund(String(body.transaction_id ?? '')));
     if (action === 'appleiap/expire') return sendJson(r.res, 200, control.apple.expire(String(body.original_transaction_id ?? '')));
     if (action === 'pay') {
-      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2 or alipay');
+      if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2, alipay or wxpay-virtual');
       if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
       const outcome = body.outcome ?? 'success';
       if (outcome !== 'success' && outcome !== 'cancel' && outcome !== 'fail') throw new ParamError('outcome must be success, cancel or fail');
+      if (outcome !== 'success' && body.channel === 'wxpay-virtual') throw new ParamError('wxpay-virtual: a cancelled payment never reaches WeChat; only success is paid here');
       if (outcome === 'fail' && body.channel === 'alipay') throw new ParamError('Alipay has no failed trade state: a refused card leaves the trade waiting');
       if (body.reason !== undefined && (typeof body.reason !== 'string' || !body.reason.trim() || body.reason.length > 64)) throw new ParamError('reason: 1-64 characters');
       const out = control.pay(body.channel, body.out_trade_no, outcome, body.reason);
@@ -174,6 +182,11 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       const out = control.confirmTransfer(body.out_bill_no, outcome);
       if (!out.ok) return sendJson(r.res, out.code === 'NOT_FOUND' ? 404 : 409, { code: out.code, message: out.code });
       return sendJson(r.res, 200, { ok: true, transfer: out.transfer });
+    }
+    if (action === 'virtual-payment') {
+      const out = control.requestVirtualPayment(body);
+      if (!out.ok) return sendJson(r.res, 400, { errCode: out.errCode, errMsg: out.errMsg });
+      return sendJson(r.res, 200, { errMsg: 'requestVirtualPayment:ok', out_trade_no: out.order.out_trade_no });
     }
     if (action === 'reset') {
       await control.reset();

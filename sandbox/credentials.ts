@@ -37,6 +37,11 @@ export interface SandboxCredentials {
     app: KeyPairPem;
     alipay: KeyPairPem;
   };
+  /**
+   * WeChat virtual payment of the sandbox's mini program (wxpay.apps.mp): the console's offer id, one AppKey per
+   * environment, the message push Token and EncodingAESKey, and the console's coin price in fen.
+   */
+  wxpayVirtual: { offerId: string; appKey: string; sandboxAppKey: string; token: string; encodingAESKey: string; coinPrice: number };
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -65,6 +70,17 @@ async function rsaPair(): Promise<KeyPairPem> {
 const wxAppId = () => `wx${randomBytes(8).toString('hex')}`;
 /** An AppSecret is 32 lower-case hex digits. */
 const wxAppSecret = () => randomBytes(16).toString('hex');
+
+export function generateVirtualPayment(): SandboxCredentials['wxpayVirtual'] {
+  return { offerId: `1450${randomDigits(6)}`, appKey: randomAlnum(32), sandboxAppKey: randomAlnum(32), token: randomAlnum(16), encodingAESKey: randomAlnum(43), coinPrice: 10 };
+}
+
+/** Virtual payment keys for a credentials file written before they existed: added once, the other keys kept. */
+function withVirtualPayment(creds: SandboxCredentials): { creds: SandboxCredentials; added: boolean } {
+  const v = (creds as Partial<SandboxCredentials>).wxpayVirtual;
+  if (v && typeof v.appKey === 'string' && typeof v.sandboxAppKey === 'string' && typeof v.encodingAESKey === 'string' && v.encodingAESKey.length === 43) return { creds, added: false };
+  return { creds: { ...creds, wxpayVirtual: generateVirtualPayment() }, added: true };
+}
 
 /** Login apps for a credentials file written before they existed: added once, the keys kept. */
 function withLoginApps(creds: SandboxCredentials): { creds: SandboxCredentials; added: boolean } {
@@ -101,6 +117,7 @@ export async function generateSandboxCredentials(): Promise<SandboxCredentials> 
       app,
       alipay,
     },
+    wxpayVirtual: generateVirtualPayment(),
   };
 }
 
@@ -150,8 +167,9 @@ async function loadOrCreate(file: string): Promise<SandboxCredentials> {
   try {
     const parsed = JSON.parse(await fs.readFile(file, 'utf8'));
     if (isCredentials(parsed)) {
-      const upgraded = withLoginApps(parsed);
-      if (upgraded.added) await replaceFile(file, upgraded.creds);
+      const withApps = withLoginApps(parsed);
+      const upgraded = withVirtualPayment(withApps.creds);
+      if (withApps.added || upgraded.added) await replaceFile(file, upgraded.creds);
       return upgraded.creds;
     }
     damaged = true;

@@ -40,7 +40,7 @@ export interface FaultSettings {
 }
 
 const faultsBody = z.object({
-  channel: z.string().refine(isNotifyChannel, 'channel must be wxpay, wxpay-v2, alipay or appleiap'),
+  channel: z.string().refine(isNotifyChannel, 'channel must be wxpay, wxpay-v2, alipay, wxpay-virtual or appleiap'),
   drop: z.number().int().min(0).max(1000).optional(),
   duplicate: z.number().int().min(0).max(100).optional(),
   delayMs: z.number().int().min(0).max(60_000).optional(),

@@ -35,6 +35,7 @@ import { LoginCodes } from './login-codes';
 import { handleWxapi } from './wxapi';
 import { handleWxopen } from './wxopen';
 import { buildV3Notification } from './wxpay/v3-objects';
+import { VirtualPayment } from './wxpay-virtual';
 
 export type { SandboxCredentials } from './credentials';
 export type { SandboxControl } from './control';
@@ -61,6 +62,11 @@ export interface SandboxOptions {
   now?: () => number;
   /** per-delivery answer deadline in ms (default 5000, WeChat's) */
   deliveryTimeoutMs?: number;
+  /**
+   * the mini program's message push URL (virtual payment deliveries), as set in its console; default
+   * `<publicBaseUrl>/http/vk-pay-notify/wxpay-virtual`, the local host's notify route
+   */
+  virtualPushUrl?: string;
 }
 
 export interface Sandbox {
@@ -133,6 +139,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const tamper = n.faults.tamper;
     if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
+    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, tamper, now());
     return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');
   };
 
@@ -162,8 +169,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
   const logins = new LoginCodes(creds, now);
-  const control = createControl({ ledger, state, cancelAll, settled, logins, apple, payouts, codes });
   const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, payouts, codes };
+  const virtual = new VirtualPayment(ctx, opts.virtualPushUrl ?? `${publicBaseUrl}/http/vk-pay-notify/wxpay-virtual`);
+  const control = createControl({ ledger, state, cancelAll, settled, logins, apple, payouts, codes, virtual });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';
@@ -176,6 +184,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const r = (prefix: string): GatewayRequest => ({ req, res, method, rawUrl, subPath: pathname.slice(prefix.length), query: url.searchParams, rawBody });
       if (pathname.startsWith('/sandbox/wxpay/v3/')) await handleV3(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
+      else if (pathname.startsWith('/sandbox/wxapi/xpay/') || pathname === '/sandbox/wxapi/cgi-bin/stable_token') virtual.handle(r('/sandbox/wxapi'));
       else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
       else if (pathname.startsWith('/sandbox/wxopen/')) handleWxopen(ctx, r('/sandbox/wxopen'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));

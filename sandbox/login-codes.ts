@@ -41,6 +41,8 @@ export class LoginCodes {
   private readonly codes = new Map<string, IssuedCode>();
   /** payer id -> the app it was issued under (the WeChat gateway refuses an openid of another app) */
   private readonly owners = new Map<string, string>();
+  /** appid:openid -> the session key of the payer's latest mini-program login (a new login replaces it, as on WeChat) */
+  private readonly sessions = new Map<string, string>();
 
   constructor(private readonly creds: SandboxCredentials, private readonly now: () => number) {}
 
@@ -74,6 +76,15 @@ export class LoginCodes {
     return { ok: true, openid, user: c.user };
   }
 
+  setSession(appId: string, openid: string, sessionKey: string): void {
+    this.sessions.set(`${appId}:${openid}`, sessionKey);
+  }
+
+  /** The session key WeChat holds for the payer in the mini program; undefined before any login. */
+  sessionOf(appId: string, openid: string): string | undefined {
+    return this.sessions.get(`${appId}:${openid}`);
+  }
+
   /** The app an openid the sandbox issued belongs to; undefined for one it never issued. */
   appOf(openid: string): string | undefined {
     return this.owners.get(openid);
@@ -95,5 +106,6 @@ export class LoginCodes {
   reset(): void {
     this.codes.clear();
     this.owners.clear();
+    this.sessions.clear();
   }
 }

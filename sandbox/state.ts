@@ -11,8 +11,8 @@ import type { SandboxAuthCode } from './auth-codes';
 import type { FaultSettings } from './faults';
 
 /** The gateways that keep merchant orders (the ledger): the merchant creates an order there before anyone pays. */
-export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
-export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay'];
+export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'wxpay-virtual';
+export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay', 'wxpay-virtual'];
 /** Every channel that sends notifications: the ledger's, and the App Store (which keeps transactions, not orders). */
 export type NotifyChannel = SandboxChannel | 'appleiap';
 export const NOTIFY_CHANNELS: readonly NotifyChannel[] = [...SANDBOX_CHANNELS, 'appleiap'];
@@ -64,6 +64,8 @@ export interface SandboxOrder {
    * (trade_state PAYERROR) with this as its trade_state_desc; a person must pay again with a new order.
    */
   failed_reason?: string;
+  /** WeChat virtual payment: what the device's requestVirtualPayment bought, in which environment */
+  virtual?: { mode: 'short_series_goods' | 'short_series_coin'; env: 0 | 1; quantity: number; product_id?: string; unit_price: number };
 }
 
 /** WeChat's refund states; Alipay refunds are SUCCESS at once. */

@@ -1,5 +1,5 @@
 /**
- * /sandbox/wxapi/: the two login-code exchanges of api.weixin.qq.com (docs/PROTOCOLS.md section 8), checked as
+ * /sandbox/wxapi/: the two login-code exchanges of api.weixin.qq.com (docs/PROTOCOLS.md section 7), checked as
  * WeChat checks them - appid known, AppSecret right (compared in constant time), grant_type, then the code: one
  * issued for this appid, not spent, not expired. Failures are `{errcode, errmsg}` with HTTP 200, as WeChat answers.
  *
@@ -41,7 +41,10 @@ export function handleWxapi(ctx: GatewayContext, r: GatewayRequest): void {
   const out = ctx.logins.redeem('wxpay', appid, code);
   if (!out.ok) return reply(out.reason === 'used' ? err(40163, 'code been used') : err(40029, 'invalid code'));
   if (r.subPath === '/sns/jscode2session') {
-    return reply({ session_key: randomBytes(16).toString('base64'), openid: out.openid });
+    const session_key = randomBytes(16).toString('base64');
+    // kept: virtual payment checks the payer's `signature` with the session key of the latest login
+    ctx.logins.setSession(appid, out.openid, session_key);
+    return reply({ session_key, openid: out.openid });
   }
   return reply({
     access_token: randomBytes(48).toString('base64url'), expires_in: 7200, refresh_token: randomBytes(48).toString('base64url'),

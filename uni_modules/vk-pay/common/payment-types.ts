@@ -30,4 +30,6 @@ export type ClientPayment =
    * A payment code scanned at a counter (pay_type `codepay`): nothing for the payer's device to open; `paid`
    * once the provider took the money, `paying` while the payer still confirms (e.g. enters a password).
    */
-  | { kind: 'codepay'; state: 'paid' | 'paying' };
+  | { kind: 'codepay'; state: 'paid' | 'paying' }
+  /** WeChat mini-program virtual payment: the arguments of `uni.requestVirtualPayment`, all decided and signed by the server */
+  | { kind: 'virtualPayment'; mode: 'short_series_goods' | 'short_series_coin'; signData: string; paySig: string; signature: string };

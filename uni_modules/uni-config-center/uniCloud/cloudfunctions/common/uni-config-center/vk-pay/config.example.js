@@ -13,7 +13,7 @@ const key = (file) => fs.readFileSync(path.join(__dirname, 'keys', file), 'utf8'
 
 module.exports = {
   env: 'production',
-  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay | appleiap) is appended.
+  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay | appleiap | wxpay-virtual) is appended.
   notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
   returnUrl: 'https://www.example.com/#/pages/result/result',
   providers: {
@@ -55,13 +55,30 @@ module.exports = {
       // optional: legacy app receipts (/verifyReceipt) with the app-specific shared secret
       receipt: { sharedSecret: 'REPLACE_WITH_APP_SPECIFIC_SHARED_SECRET' },
     },
+    // WeChat mini-program virtual payment (uni.requestVirtualPayment; provider 'wxpay-virtual', pay_type 'mp').
+    // env 0 signs with appKey (production), env 1 with sandboxAppKey: WeChat issues one AppKey per environment.
+    // token / encodingAESKey: the mini program's message push settings (safe mode, JSON); the push URL is
+    // notifyUrl + '/wxpay-virtual'. Catalog items name wxVirtualProductId (goods) or wxVirtualCoins (coins).
+    'wxpay-virtual': {
+      appId: 'wx1111111111111111',
+      appSecret: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET',
+      offerId: '1450000000',
+      env: 0,
+      appKey: 'REPLACE_WITH_PRODUCTION_APP_KEY',
+      sandboxAppKey: 'REPLACE_WITH_SANDBOX_APP_KEY',
+      token: 'REPLACEWITHTOKEN',
+      encodingAESKey: 'REPLACEWITH43LETTERSANDDIGITSOFTHEPUSHAESKE',
+      coinPrice: 10,
+    },
   },
   wxpayChannel: 'wxpay',
   orderTypes: {
     recharge: { amount: 'client', min: 100, max: 500000, subject: '账户充值' },
     goods: { amount: 'catalog', catalog: { 'sku-001': { amount: 1990, subject: '商品 A' } } },
     vip: { amount: 'catalog', catalog: { month: { amount: 1500, subject: 'VIP 月卡' } } },
-    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.app.coins60' } } },
+    // virtual goods and coins sold through wxpay-virtual: the console's product id, or the number of coins
+    episode: { amount: 'catalog', catalog: { 'ep-01': { amount: 990, subject: '第 1 集', wxVirtualProductId: 'ep01' } } },
+    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.app.coins60', wxVirtualCoins: 60 } } },
     // any rule of your own: return the amount (fen) and subject decided on the server
     custom: { amount: 'custom', resolve: async ({ goods_id, user_id }) => ({ amount: 100, subject: '自定义 ' + goods_id }) },
   },

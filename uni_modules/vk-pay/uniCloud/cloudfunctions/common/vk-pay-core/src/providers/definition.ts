@@ -28,6 +28,8 @@ export interface PayTypeSpec {
    * reverses it (`reverseOrder`) when it is not paid in time.
    */
   readonly scanned?: boolean;
+  /** the provider signs the payment with the payer's session key stored by getOpenid (createOrder gets `session_key`) */
+  readonly signsWithSessionKey?: boolean;
 }
 
 /** What createPayment knows when it asks a definition whether the request can be served. */

@@ -77,7 +77,7 @@ const ALIPAY_SUB_CODES: Record<string, Code> = {
 
 /**
  * WeChat's open-platform errcodes of the login-code exchanges (jscode2session, sns/oauth2/access_token;
- * docs/PROTOCOLS.md section 8). A bad, expired, reused or foreign code is the caller's input (40001); a wrong
+ * docs/PROTOCOLS.md section 7). A bad, expired, reused or foreign code is the caller's input (40001); a wrong
  * appid or secret is our configuration (40003); a blocked user is refused (40009).
  */
 const WECHAT_LOGIN_CODES: Record<string, Code> = {

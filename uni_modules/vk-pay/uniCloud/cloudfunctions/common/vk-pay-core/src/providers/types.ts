@@ -13,7 +13,7 @@ export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType 
  * The channel names of the provider registry (registry.ts; each is a folder here with a definition.ts). A new
  * provider adds its name here too, so code and tests that switch over channels stay checked by the compiler.
  */
-export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap';
+export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap' | 'wxpay-virtual';
 
 export interface CreateOrderInput {
   out_trade_no: string;
@@ -33,6 +33,18 @@ export interface CreateOrderInput {
   product_id?: string;
   /** the payer's payment code, scanned at a counter (scanned pay types, e.g. `codepay`) */
   auth_code?: string;
+  /** the catalog item the order was priced from, with the fields providers added (channels that sell catalog items) */
+  catalog_item?: Record<string, unknown>;
+  /**
+   * the payer's mini-program session key, for pay types that sign with it (WeChat virtual payment); read from the
+   * server's own store, never from the client, and never logged or returned
+   */
+  session_key?: string;
+}
+
+/** What the core knows about an order beyond its number, for channels whose queries name more (the payer's openid). */
+export interface QueryHint {
+  openid?: string;
 }
 
 export interface CreateOrderResult {
@@ -147,6 +159,8 @@ export interface IncomingNotification {
   headers: Record<string, string>;
   /** the raw body exactly as received */
   rawBody: string;
+  /** the URL's query parameters (WeChat message pushes sign with them) */
+  query?: Record<string, string>;
 }
 
 export interface NotifyReply {
@@ -265,9 +279,9 @@ export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
   createOrder(input: CreateOrderInput): Promise<CreateOrderResult>;
-  queryOrder(out_trade_no: string): Promise<TradeQueryResult>;
+  queryOrder(out_trade_no: string, hint?: QueryHint): Promise<TradeQueryResult>;
   /** Closing an order that is already closed succeeds; closing a paid one throws 40006. */
-  closeOrder(out_trade_no: string): Promise<void>;
+  closeOrder(out_trade_no: string, hint?: QueryHint): Promise<void>;
   refund(input: RefundInput): Promise<RefundResult>;
   queryRefund(out_refund_no: string, out_trade_no: string): Promise<RefundResult>;
   /**

@@ -24,7 +24,7 @@ import { transitionOrder } from '../state/transition';
 import type { Identity } from '../auth/identity';
 import { channelForPayType, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
-import { resolvePayerId } from './payer-id';
+import { resolvePayerId, sessionKeyOf } from './payer-id';
 import { chooseMerchant, DEFAULT_MERCHANT } from '../config/merchants';
 import { createPaymentParams, parseParams } from './validate';
 
@@ -73,6 +73,13 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   const openid = await resolvePayerId(ctx, who, p.provider, p.pay_type, p.openid);
   definition.checkCreate?.({ pay_type: p.pay_type, auth_code: p.auth_code, type: p.type, openid, goods, section: ctx.config.providers[channel] });
   const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
+  // pay types signed with the payer's session key (WeChat virtual payment) need one stored by getOpenid for this app
+  const session_key = definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && definition.payerAppId
+    ? await sessionKeyOf(ctx, who.uid, definition.payerAppId(ctx.config.providers[channel], p.pay_type))
+    : undefined;
+  if (definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && !session_key) {
+    throw new ParamError(`no ${p.provider} session for this user: call getOpenid with a fresh login code first`);
+  }
   if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
   const merchant = chooseMerchant(ctx.config, channel, { type: p.type, goods_id: resolved.goods_id, user_id: who.uid, amount: resolved.amount });
@@ -117,7 +124,7 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
     const created = await provider.createOrder({
       out_trade_no, amount: resolved.amount, subject: resolved.subject, pay_type: p.pay_type as PayType,
       notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid, client_ip: meta.ip,
-      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId, auth_code: p.auth_code,
+      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId, auth_code: p.auth_code, catalog_item: goods?.item, session_key,
     });
     const set: Record<string, unknown> = { payment: created.payment, update_date: ctx.now() };
     if (created.provider_order_id) set.provider_order_id = created.provider_order_id;

@@ -57,7 +57,7 @@ const done = (reply: NotifyReply, ok: boolean, result: string, outcome?: Notific
 export async function handleNotification(ctx: CoreContext, channel: Channel, req: IncomingNotification, meta: CallerMeta = {}): Promise<NotifyHandling> {
   const started = ctx.now();
   const body = typeof req?.rawBody === 'string' ? req.rawBody : '';
-  const request: IncomingNotification = { headers: req?.headers ?? {}, rawBody: body };
+  const request: IncomingNotification = { headers: req?.headers ?? {}, rawBody: body, query: req?.query ?? {} };
   const definition = findDefinition(channel);
   if (!definition?.notifications || !isChannelConfigured(ctx.config, channel)) {
     const source = definition ? channel : 'unknown';

@@ -58,7 +58,7 @@ export async function reconcileOrder(ctx: CoreContext, order: OrderDoc, opts: Re
   const provider = ctx.provider(order.channel, merchantOf(order));
   await opts.beforeCall?.();
   const started = performance.now();
-  const answer = await provider.queryOrder(order.out_trade_no);
+  const answer = await provider.queryOrder(order.out_trade_no, { openid: order.openid });
   const response_time = Math.round(performance.now() - started);
   const batch = createWriteBatch();
   let r: ReconcileResult = { outcome: 'unchanged', transition: null, provider_state: answer.state, order, hooks: [] };
@@ -112,7 +112,7 @@ export async function closeAtProvider(ctx: CoreContext, order: OrderDoc, opts: R
   try {
     await opts.beforeCall?.();
     if (reverse) await reverse(order.out_trade_no);
-    else await provider.closeOrder(order.out_trade_no);
+    else await provider.closeOrder(order.out_trade_no, { openid: order.openid });
   } catch (err) {
     const code = toVkPayError(err).code;
     if (code === 40006) {
@@ -130,7 +130,7 @@ export async function closeAtProvider(ctx: CoreContext, order: OrderDoc, opts: R
 
 async function queryAgain(ctx: CoreContext, order: OrderDoc, opts: ReconcileOptions): Promise<TradeQueryResult> {
   await opts.beforeCall?.();
-  return ctx.provider(order.channel, merchantOf(order)).queryOrder(order.out_trade_no);
+  return ctx.provider(order.channel, merchantOf(order)).queryOrder(order.out_trade_no, { openid: order.openid });
 }
 
 export interface RefundReconcileResult { record: RefundRecord; status: RefundRecord['status']; provider_state?: string; hooks: HookRef[] }

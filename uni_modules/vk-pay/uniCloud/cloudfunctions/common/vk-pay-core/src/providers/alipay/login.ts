@@ -1,5 +1,5 @@
 /**
- * Alipay auth codes -> the payer's id (docs/PROTOCOLS.md section 8): `alipay.system.oauth.token` with
+ * Alipay auth codes -> the payer's id (docs/PROTOCOLS.md section 7): `alipay.system.oauth.token` with
  * grant_type=authorization_code and the code as plain request parameters (no biz_content), signed like every
  * gateway call and answered in `alipay_system_oauth_token_response` (signed; a success carries no `code`), or `error_response` with
  * sub_code `isv.code-invalid` for an unknown, expired, reused or foreign code. Apps in open-id mode get

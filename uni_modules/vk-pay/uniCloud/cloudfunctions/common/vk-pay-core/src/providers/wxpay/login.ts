@@ -1,5 +1,5 @@
 /**
- * WeChat login codes -> openid (docs/PROTOCOLS.md section 8), shared by both WeChat Pay channels: a mini-program's
+ * WeChat login codes -> openid (docs/PROTOCOLS.md section 7), shared by both WeChat Pay channels: a mini-program's
  * `wx.login` code goes to `sns/jscode2session`, an official account's OAuth code to `sns/oauth2/access_token`.
  * Both are GETs to api.weixin.qq.com carrying the app's secret, answered with plain JSON (no signature: TLS is
  * the only proof) or `{errcode, errmsg}`. A code is single-use, so there is exactly one attempt.
