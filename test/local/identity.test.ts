@@ -119,7 +119,10 @@ describe('a host whose config says production', () => {
       .replace("env: 'sandbox'", "env: 'production'")
       .replace("notifyUrl: base + '/http/vk-pay-notify'", "notifyUrl: 'https://pay.example.com/http/vk-pay-notify'")
       .replaceAll("base + '/sandbox/wxpay/'", "'https://api.mch.weixin.qq.com/'")
-      .replace("base + '/sandbox/alipay/gateway.do'", "'https://openapi.alipay.com/gateway.do'"));
+      .replace("base + '/sandbox/alipay/gateway.do'", "'https://openapi.alipay.com/gateway.do'")
+      .replace("const appleBase = base + '/sandbox/appleiap';", "const appleBase = 'https://api.storekit.itunes.apple.com';")
+      .replace("wxapiBaseUrl: base + '/sandbox/wxapi/'", "wxapiBaseUrl: 'https://api.weixin.qq.com/'")
+      .replace("oauthAuthorizeUrl: base + '/sandbox/wxopen/connect/oauth2/authorize'", "oauthAuthorizeUrl: 'https://open.weixin.qq.com/connect/oauth2/authorize'"));
     host = await startHost({ port: 0, home, quiet: true, timers: false, projectDir: project });
   }, 120_000);
   afterAll(async () => {
