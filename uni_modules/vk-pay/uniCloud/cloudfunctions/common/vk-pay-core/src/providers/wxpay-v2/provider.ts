@@ -15,6 +15,7 @@ import { resolveWxpayV2Config, type WxpayV2Config } from './config';
 import { createNonceV2 } from './nonce';
 import { verifyWxpayV2Notification, wxpayV2NotifyReply } from './notify';
 import { signV2 } from './signing';
+import { createWxpayV2StatementDownload } from './statement';
 import { createWxpayV2Transport } from './transport';
 
 const TRADE_TYPES: Record<WxpayPayType, string> = { jsapi: 'JSAPI', mp: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
@@ -134,6 +135,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
     },
 
     notifyReply: wxpayV2NotifyReply,
+    downloadStatement: createWxpayV2StatementDownload(r, ctx),
   };
   return provider;
 }
