@@ -77,3 +77,11 @@ export function parseDateTimeChina(text: unknown): number | undefined {
   const ms = Date.parse(`${text.replace(' ', 'T')}${text.length === 16 ? ':00' : ''}+08:00`);
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/**
+ * The `transferTimeouts` fault: the request was carried out, the answer never comes - the connection stays open
+ * until the client's own timeout gives up (destroyed after 30 s at the latest, so nothing leaks).
+ */
+export function holdUnanswered(r: { res: ServerResponse }): void {
+  setTimeout(() => r.res.destroy(), 30_000).unref();
+}

@@ -45,6 +45,7 @@ export interface NewOrder {
   payer_id?: string;
   sign_type?: string;
   expires_at?: number;
+  virtual?: SandboxOrder['virtual'];
 }
 
 function fingerprint(o: NewOrder): string {

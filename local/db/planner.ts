@@ -82,6 +82,8 @@ export function planCost(plan: Plan): number {
 }
 
 function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>, ranges: Map<string, NumberRange>): Plan | undefined {
+  // most indexes of a collection: the filter misses their lead field
+  if (!values.has(spec.fields[0]) && !ranges.has(spec.fields[0])) return undefined;
   let tuples: KeyPart[][] = [[]];
   for (const f of spec.fields) {
     const allowed = values.get(f);

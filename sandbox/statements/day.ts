@@ -1,6 +1,6 @@
 /**
  * A day's statement rows taken from the sandbox's own books, as the gateways bill them (docs/PROTOCOLS.md
- * section 7): a payment on the day it succeeded, a refund on the day it was accepted (WeChat; Alipay refunds
+ * section 8): a payment on the day it succeeded, a refund on the day it was accepted (WeChat; Alipay refunds
  * succeed at once), UTC+8 days. The statement faults then make it disagree the way real statements do: a row
  * missing, an amount changed. (A refund made in the merchant platform is a real ledger refund, made by the
  * control `platformRefund`, so it shows in queries too.) Fees: 0.6 %, rounded half up to the fen.

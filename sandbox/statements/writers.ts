@@ -1,5 +1,5 @@
 /**
- * The statements in the providers' own formats (docs/PROTOCOLS.md section 7), written from the day's rows:
+ * The statements in the providers' own formats (docs/PROTOCOLS.md section 8), written from the day's rows:
  * WeChat's bill text (plain header, backquoted cells, summary rows; yuan; fees to five decimals) and Alipay's
  * zip of GBK files (detail with its '#' lines and tab-padded cells, and the per-store summary file).
  */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { alertsSchema, syncSchema } from './operations-schema';
+import { transfersSchema } from './transfers-schema';
 import { catalogFieldsShape, checkChannelChoices, providersSchema, withChannelChoices } from './provider-sections';
 
 /** a function field, kept as the very function given (z.function() would wrap it) */
@@ -18,8 +19,12 @@ export type OrderResolver = (input: OrderResolverInput) => { amount: number; sub
 export interface AuthIdentity { uid: string; role?: string[]; /** profile data stored on orders (encrypted when userInfoKey is set) */ userInfo?: unknown }
 export type AuthHook = (req: { method: string; uniIdToken?: string; httpInfo?: { headers?: Record<string, string> }; userInfo?: unknown; clientInfo?: unknown }) => AuthIdentity | null | undefined | Promise<AuthIdentity | null | undefined>;
 
-/** A catalog item: its price and subject, plus the optional fields providers add (e.g. `appleProductId`). */
-const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2), ...catalogFieldsShape() });
+/**
+ * A catalog item: its price and subject, plus the optional fields providers add (e.g. `appleProductId`), checked
+ * by each provider's schema. Passthrough, so a config written in TypeScript may name those fields: their names
+ * come from the registry at run time and the static type cannot list them.
+ */
+const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2), ...catalogFieldsShape() }).passthrough();
 
 /**
  * How an order type decides its amount. `client`: the client's amount within [min, max] (recharge);
@@ -69,6 +74,13 @@ const configShape = z.object({
   alerts: alertsSchema.default({}),
   /** the timer's tuning (operations-schema.ts) */
   sync: syncSchema.default({}),
+  /**
+   * scanned payment codes (pay_type codepay): while the payer confirms, the provider is asked every pollMs; not
+   * paid after timeoutMs, the payment is reversed at the provider and the order closed (5 s x 6, as cash registers do)
+   */
+  codepay: z.object({ pollMs: z.number().int().min(100).default(5_000), timeoutMs: z.number().int().min(1_000).max(120_000).default(30_000) }).strict().default({}),
+  /** payout limits and WeChat's transfer scene (transfers-schema.ts) */
+  transfers: transfersSchema.default({}),
   /** 64 hex chars (32 bytes): when set, user_info stored on orders is AES-256-GCM encrypted */
   userInfoKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'userInfoKey must be 64 hex characters').optional(),
   /**
@@ -94,4 +106,5 @@ export type OrderTypeConfig = z.output<typeof orderTypeSchema>;
 export type { WxpayV3Section as WxpayV3Config } from '../providers/wxpay/definition';
 export type { WxpayV2Section as WxpayV2Config } from '../providers/wxpay-v2/definition';
 export type { AlipaySection as AlipayConfig } from '../providers/alipay/definition';
+export type { TransfersConfig } from './transfers-schema';
 export type { SyncConfig, AlertThresholdsConfig, WebhookConfig, AlertsConfig } from './operations-schema';

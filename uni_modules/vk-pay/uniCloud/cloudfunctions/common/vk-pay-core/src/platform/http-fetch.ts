@@ -17,7 +17,7 @@ export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClie
         headers: req.headers,
         body: req.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(req.timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(req.timeoutMs))), // an integer, or it throws RangeError
       });
       if (req.responseType === 'bytes') bytes = new Uint8Array(await res.arrayBuffer());
       else body = await res.text();

@@ -2,7 +2,7 @@
  * Alipay's daily trade bill (`alipay.data.dataservice.bill.downloadurl.query`, bill_type=trade): the download
  * is a zip holding GBK-encoded CSV files, a detail file (name ending 业务明细.csv) and a summary file
  * (业务明细(汇总).csv). The detail file wraps its table in '#' comment lines (account, dates, a closing line
- * with the counts); cells are padded with tabs and spaces. docs/PROTOCOLS.md section 7 has the format.
+ * with the counts); cells are padded with tabs and spaces. docs/PROTOCOLS.md section 8 has the format.
  * Zip entry names are GBK too, without the zip's UTF-8 flag: they are read back as bytes and decoded.
  */
 import { parse } from 'csv-parse/sync';

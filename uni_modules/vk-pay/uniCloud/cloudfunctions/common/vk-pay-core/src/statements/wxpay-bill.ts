@@ -1,6 +1,6 @@
 /**
  * WeChat Pay's daily trade bill (v3 `GET /v3/bill/tradebill` + its download, and v2 `/pay/downloadbill`: the
- * same text). docs/PROTOCOLS.md section 7 has the format: a header row of plain column names, detail rows whose
+ * same text). docs/PROTOCOLS.md section 8 has the format: a header row of plain column names, detail rows whose
  * every cell starts with a backquote (so spreadsheets keep long numbers), then a summary header row starting
  * with 总交易单数 and one backquoted summary row. Amounts are yuan. Columns are found by NAME, never by position:
  * v2 and v3 bills differ in a few columns (子商户号 / 特约商户号, 订单金额 present or not).

@@ -3,6 +3,7 @@
  *
  *   1. due outbox hooks (retries with backoff; dead letters alert through the outbox)   <= 20 % of the budget
  *   2. refunds still processing, queried and applied                                    <= 40 % of the budget
+ *   2b. open payouts (recorded, accepted, waiting for the payee) asked by their out_bill_no  <= 50 % of the budget
  *   3. pending orders older than 2 minutes: queried, repaired, or closed when expired   rest of the budget
  *   4. orders closed recently: paid after close?                                        rest of the budget
  *   5. after 10:00 UTC+8: yesterday's statements reconciled, once per channel             rest of the budget
@@ -18,6 +19,7 @@ import { createRateGate } from './limiter';
 import { sweepOrders } from './order-sweep';
 import { sweepRefunds } from './refund-sweep';
 import { reconcileYesterday } from './daily-reconcile';
+import { sweepTransfers } from './transfer-sweep';
 import { emptySummary, OutageBreaker, type RunState, type SyncDeps, type SyncProgress, type SyncSummary } from './run-context';
 import { resolveSyncSettings, type SyncSettings } from './settings';
 
@@ -71,6 +73,7 @@ export function createSyncTimer(deps: SyncDeps, overrides: Partial<SyncSettings>
         run.summary.hooks_dead += hooks.dead;
       });
       await step('refunds', 0.4, () => sweepRefunds(run));
+      await step('transfers', 0.5, () => sweepTransfers(run));
       await step('orders', 1, () => sweepOrders(run, 'pending'));
       await step('closed', 1, () => sweepOrders(run, 'closed'));
       await step('reconcile', 1, () => reconcileYesterday(run));

@@ -1,5 +1,5 @@
 /**
- * The day's trade bill from Alipay (docs/PROTOCOLS.md section 7): alipay.data.dataservice.bill.downloadurl.query
+ * The day's trade bill from Alipay (docs/PROTOCOLS.md section 8): alipay.data.dataservice.bill.downloadurl.query
  * (a signed gateway call whose answer is verified like every other) names a download URL valid for about 30 s;
  * the file behind it is a zip of GBK CSV files, fetched with a plain GET (Alipay signs no file and gives no
  * hash: the signed answer that named the URL and the detail file's own count line are what there is).

@@ -1,5 +1,5 @@
 /**
- * The day's trade bill over v2 (docs/PROTOCOLS.md section 7): `POST /pay/downloadbill`, signed like every v2
+ * The day's trade bill over v2 (docs/PROTOCOLS.md section 8): `POST /pay/downloadbill`, signed like every v2
  * call, answers the bill text itself (the same layout as v3's) - not XML, not signed, no hash: the bill's own
  * summary row (its row count) is the check. A failure is the usual XML with return_code FAIL; "No Bill Exist"
  * (error_code 20002) is a day not published yet, or without trades.

@@ -1,5 +1,5 @@
 /**
- * The day's trade bill over API v3 (docs/PROTOCOLS.md section 7): GET /v3/bill/tradebill answers a SHA1 and a
+ * The day's trade bill over API v3 (docs/PROTOCOLS.md section 8): GET /v3/bill/tradebill answers a SHA1 and a
  * short-lived download URL; the file is fetched with another signed GET (its answer is the raw gzip, not a
  * signed JSON body, so the hash is what proves it) and checked against the SHA1 before it is parsed. The
  * download URL must be on the gateway's own origin: a signed request is never sent anywhere else.
