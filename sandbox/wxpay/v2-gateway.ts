@@ -5,6 +5,8 @@
  * result_code FAIL and the err_code, signed like every other answer. (The real /secapi/ path also demands
  * the merchant's client certificate over mutual TLS; this plain-HTTP sandbox does not.)
  */
+import { statementOf } from '../statements/routes';
+import { wxpayBillText } from '../statements/writers';
 import { randomBytes } from 'node:crypto';
 import { randomAlnum } from '../credentials';
 import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context';
@@ -31,6 +33,7 @@ const REQUIRED: Record<string, string[]> = {
   '/secapi/pay/refund': ['out_refund_no', 'total_fee', 'refund_fee'],
   '/pay/micropay': ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'auth_code'],
   '/secapi/pay/reverse': [],
+  '/pay/downloadbill': ['bill_date'],
 };
 
 export function isV2Path(subPath: string): boolean {
@@ -175,6 +178,19 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
       const refunds = order ? ctx.ledger.refundsOf('wxpay-v2', order.out_trade_no).filter((rf) => !p.out_refund_no || rf.out_refund_no === p.out_refund_no) : [];
       if (!order || refunds.length === 0) return bizError('REFUNDNOTEXIST', '退款订单查询失败');
       return answer({ result_code: 'SUCCESS', ...v2RefundQueryFields(order, refunds) });
+    }
+    case '/pay/downloadbill': {
+      // the bill text itself on success (unsigned, no hash); a failure is unsigned XML with an error_code
+      const m = /^(\d{4})(\d{2})(\d{2})$/.exec(p.bill_date);
+      if (!m) return sendXml(r, { return_code: 'FAIL', return_msg: 'invalid bill_date', error_code: '20001' });
+      if (p.bill_type && !['ALL', 'SUCCESS', 'REFUND'].includes(p.bill_type)) return sendXml(r, { return_code: 'FAIL', return_msg: 'invalid bill_type', error_code: '20001' });
+      const out = statementOf(ctx, 'wxpay-v2', `${m[1]}-${m[2]}-${m[3]}`);
+      if (!out.ok) return sendXml(r, { return_code: 'FAIL', return_msg: 'No Bill Exist', error_code: '20002' });
+      const day = p.bill_type === 'SUCCESS' ? { ...out.day, refunds: [] } : p.bill_type === 'REFUND' ? { ...out.day, payments: [] } : out.day;
+      let text = wxpayBillText(day);
+      // damaged in transit: the download stops before its summary rows
+      if (ctx.state.data.faults['wxpay-v2']?.statement?.corrupt) text = text.split('\r\n').slice(0, -3).join('\r\n');
+      return send(r.res, 200, { 'content-type': 'text/plain; charset=utf-8' }, text);
     }
   }
 }

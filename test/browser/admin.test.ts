@@ -254,3 +254,53 @@ describe('admin logs and errors', () => {
     }
   });
 });
+
+describe('admin reconciliation', () => {
+  it('runs a day from the page, opens a report\'s discrepancies in the admin\'s words, refuses a bad date without a request', async () => {
+    // a report the timer stored earlier, with two discrepancies (what the page must render)
+    await h.host.db.collection('payment_reconciliations').add({
+      channel: 'alipay', date: '2026-11-20', status: 'done', attempts: 1, source: 'timer', update_date: Date.now(),
+      provider_count: 2, local_count: 2, matched: 1, repaired: [], discrepancy_count: 2, discrepancy_kinds: { amount_mismatch: 1, refund_missing_here: 1 },
+      provider_totals: { count: 2, amount: 3100, refunds: 500, fees: 18 }, local_totals: { count: 2, amount: 3000, refunds: 0, fees: 0 },
+      discrepancies: [
+        { kind: 'amount_mismatch', out_trade_no: 'VK0000000000000000000001', provider: { amount: 2100 }, local: { amount: 2000 } },
+        { kind: 'refund_missing_here', out_trade_no: 'VK0000000000000000000002', out_refund_no: 'PF1', provider: { amount: 500 } },
+      ],
+    });
+    // two days back: long past publication time at any hour, so "no statement" reads as a day without trades
+    const dayBefore = new Date(Date.now() + 8 * 3600_000 - 2 * 86_400_000).toISOString().slice(0, 10);
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    for (const vp of VIEWPORTS) {
+      const page = await signedIn(vp);
+      const runs = countCalls(page, 'reconcile');
+      await page.getByText('对账', { exact: true }).first().click();
+      await page.waitForURL(/pages\/admin\/reconcile/);
+      await page.locator('.report-row').first().waitFor();
+      // the stored report opens its discrepancies
+      await page.locator('.report-row', { hasText: '2026-11-20' }).click();
+      await page.locator('.diff-row').first().waitFor();
+      await expect(page.locator('.detail').innerText()).resolves.toContain('金额不一致');
+      await expect(page.locator('.detail').innerText()).resolves.toContain('渠道有退款、本地无记录（如商户平台退款）');
+      await expectNoSidewaysScroll(page);
+      await shot(page, `admin-reconcile-${vp.width}`);
+      // a day run from the page: the sandbox has no statement for a day without trades, so it is a day of none
+      await page.locator('.f-date input').fill(dayBefore);
+      await page.locator('.run-btn').click();
+      await page.locator('.report-row', { hasText: dayBefore }).first().waitFor();
+      await expect.poll(() => page.locator('.detail .title').innerText()).toContain(dayBefore);
+      await expect(page.locator('.no-diff').innerText()).resolves.toBe('账单与本地记录一致');
+      // a day not over yet is the server's 40001, said on the page
+      await page.locator('.f-date input').fill(today);
+      await page.locator('.run-btn').click();
+      await expect.poll(() => page.locator('.call-error').innerText()).toContain('40001');
+      const before = runs.n;
+      await page.locator('.f-date input').fill('2026-13');
+      await page.locator('.run-btn').click();
+      await expect(page.locator('.form-error').innerText()).resolves.toBe('日期格式应为 YYYY-MM-DD：2026-13');
+      expect(runs.n).toBe(before);
+      await page.context().close();
+    }
+    const reports = (await h.host.db.collection('payment_reconciliations').where({}).limit(100).get()).data as Array<{ date: string }>;
+    expect(reports.filter((r) => r.date === dayBefore)).toHaveLength(1); // run at both sizes: one report per channel and date, replaced
+  });
+});

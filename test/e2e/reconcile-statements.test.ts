@@ -1,7 +1,7 @@
 /**
  * Daily reconciliation end to end: the core (admin method `reconcile`) downloads the day's statement from the
  * sandbox in the provider's real format (WeChat v3: signed tradebill + signed download, gzip, SHA1; Alipay:
- * signed downloadurl.query + a zip of GBK files) and compares it with its books. The sandbox's statement
+ * signed downloadurl.query + a zip of GBK files; v2: signed downloadbill answering the bill text) and compares it with its books. The sandbox's statement
  * faults make the statement disagree: a row missing, an amount changed, a refund made in the merchant
  * platform, a statement not yet published, a damaged download. One clock moves both sides past midnight.
  */
@@ -23,9 +23,10 @@ async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
   throw new Error('timed out');
 }
 
-const CASES = [['wxpay', 'wxpay', 'native'], ['alipay', 'alipay', 'qr']] as const;
+const CASES = [['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['alipay', 'alipay', 'qr']] as const;
 
-describe.each(CASES)('%s statements', (provider, channel, pay_type) => {
+describe.each(CASES)('%s statements via %s', (provider, channel, pay_type) => {
+  const start = () => startHarness({ now, wxpayChannel: channel === 'wxpay-v2' ? 'wxpay-v2' : 'wxpay' });
   const orderOf = async (no: string) => (await all(h.t.db, 'payment_orders')).find((o) => o.out_trade_no === no)!;
   async function paid(uid: string, amount: number, notify = true): Promise<string> {
     const { out_trade_no } = await h.call('createPayment', { provider, pay_type, type: 'recharge', amount }, { uid });
@@ -38,7 +39,7 @@ describe.each(CASES)('%s statements', (provider, channel, pay_type) => {
 
   it('finds each kind of discrepancy; repairs the lost payment once; a rerun replaces the report', async () => {
     offset = 0;
-    h = await startHarness({ now });
+    h = await start();
     const a = await paid('ua', 1000);
     const b = await paid('ub', 2000, false);
     const c = await paid('uc', 3000);
@@ -75,7 +76,7 @@ describe.each(CASES)('%s statements', (provider, channel, pay_type) => {
 
   it('a statement not yet published is pending and retried; a damaged one fails with an alert and repairs nothing', async () => {
     offset = 0;
-    h = await startHarness({ now });
+    h = await start();
     const b = await paid('ub', 2000, false);
     const date = chinaDate(now());
     await expect(reconcile(date)).rejects.toMatchObject({ code: 40001 }); // the day is not over yet
@@ -94,7 +95,7 @@ describe.each(CASES)('%s statements', (provider, channel, pay_type) => {
 
   it('"no statement" long after publication time is a day without trades: our payments are missing at the provider', async () => {
     offset = 0;
-    h = await startHarness({ now });
+    h = await start();
     const a = await paid('ua', 1000);
     await waitFor(async () => (await all(h.t.db, 'vk_pay_points')).length === 1); // its hook is done before time moves
     const date = chinaDate(now());

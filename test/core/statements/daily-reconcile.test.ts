@@ -80,7 +80,7 @@ describe('reconcileDay', () => {
     expect((await all(h.t.db, 'vk_pay_alerts')).filter((x) => x.kind === 'statement_mismatch')).toHaveLength(1);
   });
 
-  it('a statement not published yet is a pending report; an unreadable one a failed report and an alert, nothing repaired', async () => {
+  it('a statement not published yet is a pending report; an unreadable one a failed report and an alert, nothing repaired; each run replaces the report', async () => {
     h = await startHarness();
     const b = await paidOrder('ub', 200, false);
     const pending = await reconcileDay(dayLater(async () => ({ state: 'pending', reason: 'NO_STATEMENT_EXIST' })), { channel: 'wxpay', date: today(), source: 'timer' });
@@ -88,7 +88,18 @@ describe('reconcileDay', () => {
     expect(pending.next_attempt_at).toBeGreaterThan(Date.now());
     const failed = await reconcileDay(dayLater(async () => { throw new StatementFormatError('hash mismatch'); }), { channel: 'wxpay', date: today(), source: 'timer' });
     expect(failed).toMatchObject({ status: 'failed', reason: 'hash mismatch', attempts: 2 });
-    expect((await orderOf(b.no)).status).toBe('pending');
+    expect((await orderOf(b.no)).status).toBe('pending'); // an unreadable statement repairs nothing
+    const done = await reconcileDay(dayLater(async () => ({ state: 'ready', statement: { rows: [payment(b.no, b.tx, 200)], summary: null } })), { channel: 'wxpay', date: today(), source: 'admin' });
+    expect(done).toMatchObject({ status: 'done', attempts: 3, repaired: [{ out_trade_no: b.no }] });
+    // the stored report was replaced: nothing of the failed one is left on it
+    const [stored] = await all(h.t.db, 'payment_reconciliations');
+    expect(stored.reason).toBeUndefined();
+    expect(stored.next_attempt_at).toBeUndefined();
+    expect(stored).toMatchObject({ status: 'done', matched: 0, repaired: [{ out_trade_no: b.no }] });
+    await reconcileDay(dayLater(async () => ({ state: 'pending', reason: 'STATEMENT_CREATING' })), { channel: 'wxpay', date: today(), source: 'admin' });
+    const [again] = await all(h.t.db, 'payment_reconciliations');
+    expect(again).toMatchObject({ status: 'pending', repaired: [{ out_trade_no: b.no }] });
+    expect(again.matched).toBeUndefined();
     expect((await all(h.t.db, 'vk_pay_alerts')).map((x) => x.kind)).toContain('statement_unreadable');
     expect(await all(h.t.db, 'payment_reconciliations')).toHaveLength(1);
   });

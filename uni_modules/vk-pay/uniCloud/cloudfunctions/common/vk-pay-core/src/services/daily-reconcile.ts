@@ -69,11 +69,19 @@ export function findReport(ctx: CoreContext, channel: Channel, date: string): Pr
   return ctx.dao.findByWhereJson<ReconciliationReport>({ dbName: COLLECTIONS.reconciliations, whereJson: { channel, date } });
 }
 
+/** Every field a report may carry besides channel and date: a replacing write removes the ones it does not set. */
+const REPORT_FIELDS = ['status', 'reason', 'attempts', 'next_attempt_at', 'source', 'update_date', 'provider_count', 'local_count', 'matched', 'repaired',
+  'discrepancies', 'discrepancy_count', 'discrepancy_kinds', 'provider_totals', 'local_totals', 'provider_summary'] as const;
+
 async function store(ctx: CoreContext, previous: ReconciliationReport | null, report: ReconciliationReport): Promise<ReconciliationReport> {
   const { _id, ...data } = report;
   void _id;
   if (previous?._id) {
-    await ctx.dao.update({ dbName: COLLECTIONS.reconciliations, whereJson: { _id: previous._id }, dataJson: data });
+    // a rerun REPLACES the report: what the new one does not say (an old pending reason, old counts) goes
+    const _ = ctx.db.command;
+    const replacing: Record<string, unknown> = { ...data };
+    for (const f of REPORT_FIELDS) if (!(f in data) && f in previous) replacing[f] = _.remove();
+    await ctx.dao.update({ dbName: COLLECTIONS.reconciliations, whereJson: { _id: previous._id }, dataJson: replacing });
     return { ...data, _id: previous._id };
   }
   try {
@@ -115,7 +123,8 @@ export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date
   const { start, end } = dayBounds(date, ctx.now());
   const previous = await findReport(ctx, channel, date);
   const attempts = (previous?.attempts ?? 0) + 1;
-  const base = { channel, date, attempts, source: p.source };
+  // repairs an earlier run made stay listed whatever this run finds (they happened)
+  const base = { channel, date, attempts, source: p.source, ...(previous?.repaired?.length ? { repaired: previous.repaired } : {}) };
 
   let answer: StatementAnswer;
   try {

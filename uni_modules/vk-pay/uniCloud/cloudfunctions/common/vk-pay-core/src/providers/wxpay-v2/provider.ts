@@ -16,6 +16,7 @@ import { exchangeWechatLoginCode } from '../wxpay/login';
 import { createNonceV2 } from './nonce';
 import { verifyWxpayV2Notification, wxpayV2NotifyReply } from './notify';
 import { signV2 } from './signing';
+import { createWxpayV2StatementDownload } from './statement';
 import { createWxpayV2Transport } from './transport';
 
 const TRADE_TYPES: Record<WxpayPayType, string> = { jsapi: 'JSAPI', mp: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
@@ -169,6 +170,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
 
     exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay-v2', input),
     notifyReply: wxpayV2NotifyReply,
+    downloadStatement: createWxpayV2StatementDownload(r, ctx),
   };
   return provider;
 }
