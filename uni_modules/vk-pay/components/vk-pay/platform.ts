@@ -7,6 +7,8 @@ import type { InjectionKey } from 'vue';
 import { onHide, onShow } from '@dcloudio/uni-app';
 import { VkPayError } from '../../common/errors';
 import type { ClientPayment, ProviderName } from './api-types';
+import type { OrderMemory, StoreKitBridge } from './appleiap';
+import { uniOrderMemory, uniStoreKit } from './appleiap-uni';
 
 export type PaymentOutcome = 'ok' | 'cancel';
 
@@ -24,6 +26,10 @@ export interface PlatformBridge {
    * again; returns the unsubscribe.
    */
   onVisibilityChange(listener: (visible: boolean) => void): () => void;
+  /** iOS App: StoreKit (App Store purchases, finished only after the server confirmed them) */
+  storeKit?: StoreKitBridge;
+  /** which order each App Store purchase this device started is for (token -> out_trade_no), for restores */
+  orderMemory?: OrderMemory;
 }
 
 export const PLATFORM_KEY: InjectionKey<PlatformBridge> = Symbol('vk-pay-platform');
@@ -48,6 +54,8 @@ export function requestPaymentArgs(provider: ProviderName, payment: ClientPaymen
       return { provider, orderInfo: payment.order_string };
     case 'trade_no':
       return { provider, orderInfo: payment.trade_no };
+    case 'appleiap':
+      return { provider: 'appleiap', orderInfo: payment.orderInfo };
     default:
       throw new VkPayError(40001, `payment kind ${payment.kind} is not opened by uni.requestPayment`);
   }
@@ -61,6 +69,8 @@ export function documentVisibility(listener: (visible: boolean) => void): () => 
 }
 
 export const uniPlatform: PlatformBridge = {
+  storeKit: uniStoreKit,
+  orderMemory: uniOrderMemory,
   platform() {
     return uni.getSystemInfoSync().uniPlatform;
   },
