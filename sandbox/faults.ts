@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import { isNotifyChannel, type NotifyChannel } from './state';
+import type { StatementFaults } from './statements/day';
 
 export interface FaultSettings {
   /** the first N delivery attempts of each notification are lost (count as failed, so the schedule retries) */
@@ -29,16 +30,30 @@ export interface FaultSettings {
    * stays held; closed: REFUND.CLOSED (v2 REFUNDCLOSE), the amount becomes refundable again. Default success.
    */
   refund?: 'success' | 'abnormal' | 'closed';
+  /** how the daily statement disagrees with the books (sandbox/statements/day.ts) */
+  statement?: StatementFaults;
+  /**
+   * Payouts: the next N transfer calls are carried out (the payout is made or awaits confirmation) but never
+   * answered - the connection is held open until the client gives up, as a gateway that timed out.
+   */
+  transferTimeouts?: number;
 }
 
 const faultsBody = z.object({
-  channel: z.string().refine(isNotifyChannel, 'channel must be wxpay, wxpay-v2, alipay or appleiap'),
+  channel: z.string().refine(isNotifyChannel, 'channel must be wxpay, wxpay-v2, alipay, wxpay-virtual or appleiap'),
   drop: z.number().int().min(0).max(1000).optional(),
   duplicate: z.number().int().min(0).max(100).optional(),
   delayMs: z.number().int().min(0).max(60_000).optional(),
   unreachable: z.boolean().optional(),
   tamper: z.enum(['signature', 'amount', 'timestamp', 'chain']).optional(),
   refund: z.enum(['success', 'abnormal', 'closed']).optional(),
+  statement: z.object({
+    drop: z.array(z.string().min(1).max(64)).max(1000).optional(),
+    amount: z.record(z.string().min(1).max(64), z.number().int().positive()).optional(),
+    pending: z.boolean().optional(),
+    corrupt: z.boolean().optional(),
+  }).strict().optional(),
+  transferTimeouts: z.number().int().min(0).max(100).optional(),
 }).strict()
   .refine((b) => !(b.refund && (b.channel === 'alipay' || b.channel === 'appleiap')), 'refund outcomes apply to WeChat only (Alipay refunds settle at once)')
   .refine((b) => b.tamper !== 'chain' || b.channel === 'appleiap', 'tamper chain (signed by an untrusted root) applies to appleiap only');

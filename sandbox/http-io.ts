@@ -20,7 +20,7 @@ export async function readRawBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function send(res: ServerResponse, status: number, headers: Record<string, string>, body = ''): void {
+export function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer = ''): void {
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
@@ -76,4 +76,12 @@ export function parseDateTimeChina(text: unknown): number | undefined {
   if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/.test(text)) return undefined;
   const ms = Date.parse(`${text.replace(' ', 'T')}${text.length === 16 ? ':00' : ''}+08:00`);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The `transferTimeouts` fault: the request was carried out, the answer never comes - the connection stays open
+ * until the client's own timeout gives up (destroyed after 30 s at the latest, so nothing leaks).
+ */
+export function holdUnanswered(r: { res: ServerResponse }): void {
+  setTimeout(() => r.res.destroy(), 30_000).unref();
 }

@@ -1,5 +1,6 @@
 /**
- * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, mountable in any node:http server.
+ * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, and WeChat's login-code exchanges
+ * (/sandbox/wxapi/, mirroring api.weixin.qq.com), mountable in any node:http server.
  * `handle` serves every /sandbox/** path and returns false for anything else.
  *
  * State (orders, refunds, notifications still being delivered, faults) lives in
@@ -22,11 +23,19 @@ import { ensureSandboxCredentials, type SandboxCredentials } from './credentials
 import { readRawBody, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { Notifier, type OutgoingNotification } from './notifier';
+import { handleAlipayBillDownload } from './statements/routes';
+import { Payouts, transferKey } from './payouts';
+import { AuthCodes } from './auth-codes';
+import { buildV3TransferNotification } from './wxpay/v3-transfers';
 import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, type SandboxRefund } from './state';
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
 import { buildV2Notification } from './wxpay/v2-notify';
 import { handleV3 } from './wxpay/v3-gateway';
+import { LoginCodes } from './login-codes';
+import { handleWxapi } from './wxapi';
+import { handleWxopen } from './wxopen';
 import { buildV3Notification } from './wxpay/v3-objects';
+import { VirtualPayment } from './wxpay-virtual';
 
 export type { SandboxCredentials } from './credentials';
 export type { SandboxControl } from './control';
@@ -53,6 +62,11 @@ export interface SandboxOptions {
   now?: () => number;
   /** per-delivery answer deadline in ms (default 5000, WeChat's) */
   deliveryTimeoutMs?: number;
+  /**
+   * the mini program's message push URL (virtual payment deliveries), as set in its console; default
+   * `<publicBaseUrl>/http/vk-pay-notify/wxpay-virtual`, the local host's notify route
+   */
+  virtualPushUrl?: string;
 }
 
 export interface Sandbox {
@@ -104,10 +118,20 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     closed: (order) => { if (order.channel === 'alipay' && (order.pay_type === 'app' || order.pay_type === 'wap')) raise('close', order); },
   }, now);
 
+  // WeChat notifies a bill once it is final (MCHTRANSFER.BILL.FINISHED); Alipay's transfers answer synchronously.
+  const payouts = new Payouts(state, (t) => {
+    if (t.channel !== 'wxpay' || !t.notify_url) return;
+    notifier.raise({ channel: 'wxpay', kind: 'transfer', url: t.notify_url, order_key: transferKey(t.channel, t.out_bill_no), faults: state.data.faults.wxpay ?? {} });
+  }, now);
+
   const build = (n: SandboxNotification): OutgoingNotification | undefined => {
     if (n.channel === 'appleiap') {
       const rec = apple.books.notifications[n.order_key.slice('appleiap:'.length)];
       return rec && buildAppleNotification(appleCreds, apple.books, rec, n.faults, now());
+    }
+    if (n.kind === 'transfer') {
+      const t = state.data.transfers[n.order_key];
+      return t ? buildV3TransferNotification(creds, n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
     }
     const order = state.data.orders[n.order_key];
     const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
@@ -115,6 +139,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const tamper = n.faults.tamper;
     if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
+    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, tamper, now());
     return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');
   };
 
@@ -126,7 +151,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   notifier.resume();
   for (const refund of Object.values(state.data.refunds)) if (refund.status === 'PROCESSING') scheduleSettle(refund);
 
+  const codes = new AuthCodes(state, ledger, timeFactor, now);
   const cancelAll = () => {
+    codes.cancelAll();
     notifier.cancelAll();
     for (const t of settleTimers.values()) clearTimeout(t);
     settleTimers.clear();
@@ -141,8 +168,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
-  const control = createControl({ ledger, state, cancelAll, settled, apple });
-  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now };
+  const logins = new LoginCodes(creds, now);
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, payouts, codes };
+  const virtual = new VirtualPayment(ctx, opts.virtualPushUrl ?? `${publicBaseUrl}/http/vk-pay-notify/wxpay-virtual`);
+  const control = createControl({ ledger, state, cancelAll, settled, logins, apple, payouts, codes, virtual });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';
@@ -155,7 +184,11 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const r = (prefix: string): GatewayRequest => ({ req, res, method, rawUrl, subPath: pathname.slice(prefix.length), query: url.searchParams, rawBody });
       if (pathname.startsWith('/sandbox/wxpay/v3/')) await handleV3(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
+      else if (pathname.startsWith('/sandbox/wxapi/xpay/') || pathname === '/sandbox/wxapi/cgi-bin/stable_token') virtual.handle(r('/sandbox/wxapi'));
+      else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
+      else if (pathname.startsWith('/sandbox/wxopen/')) handleWxopen(ctx, r('/sandbox/wxopen'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
+      else if (pathname === '/sandbox/alipay/bill/download') handleAlipayBillDownload(ctx, r('/sandbox/alipay'));
       else if (pathname.startsWith('/sandbox/appleiap/')) await handleApple({ creds: appleCreds, books: () => apple.books, now }, r('/sandbox/appleiap'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));

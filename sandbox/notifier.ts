@@ -19,17 +19,29 @@ export const RETRY_SCHEDULES: Record<NotifyChannel, readonly number[]> = {
   alipay: [4 * M, 10 * M, 10 * M, 1 * H, 2 * H, 6 * H, 15 * H],
   // App Store Server Notifications V2: retried 1, 12, 24, 48 and 72 hours after the first attempt
   appleiap: [1 * H, 11 * H, 12 * H, 24 * H, 24 * H],
+  // virtual payment delivery pushes: the same 15 retries (docs/PROTOCOLS.md section 12)
+  'wxpay-virtual': [15 * S, 15 * S, 30 * S, 3 * M, 10 * M, 20 * M, 30 * M, 30 * M, 30 * M, 60 * M, 3 * H, 3 * H, 3 * H, 6 * H, 6 * H],
 };
 
 export interface OutgoingNotification {
   headers: Record<string, string>;
   body: string;
+  /** the URL of this attempt when it differs from the notification's (WeChat message pushes sign in the query) */
+  url?: string;
 }
 
 /** The channel's definition of "the merchant took it" (docs/PROTOCOLS.md sections 2-4). */
 export function isAccepted(channel: NotifyChannel, status: number, body: string): boolean {
   if (channel === 'wxpay') return status === 200 || status === 204;
   if (channel === 'appleiap') return status === 200;
+  if (channel === 'wxpay-virtual') {
+    if (status !== 200) return false;
+    try {
+      return (JSON.parse(body) as { ErrCode?: unknown }).ErrCode === 0;
+    } catch {
+      return false;
+    }
+  }
   if (status !== 200) return false;
   if (channel === 'alipay') return body === 'success';
   return /<return_code>\s*(<!\[CDATA\[)?SUCCESS(\]\]>)?\s*<\/return_code>/.test(body);
@@ -168,7 +180,7 @@ export class Notifier {
     for (let i = 0; i < copies; i++) {
       try {
         const signal = AbortSignal.any([this.aborter.signal, AbortSignal.timeout(this.opts.deliveryTimeoutMs ?? 5000)]);
-        const res = await fetch(n.url, { method: 'POST', headers: out.headers, body: out.body, signal, redirect: 'manual' });
+        const res = await fetch(out.url ?? n.url, { method: 'POST', headers: out.headers, body: out.body, signal, redirect: 'manual' });
         const text = await res.text();
         const accepted = isAccepted(n.channel, res.status, text);
         anyAccepted ||= accepted;

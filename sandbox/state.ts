@@ -7,11 +7,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AppleBooks } from './appleiap/books';
+import type { SandboxAuthCode } from './auth-codes';
 import type { FaultSettings } from './faults';
 
 /** The gateways that keep merchant orders (the ledger): the merchant creates an order there before anyone pays. */
-export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
-export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay'];
+export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'wxpay-virtual';
+export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay', 'wxpay-virtual'];
 /** Every channel that sends notifications: the ledger's, and the App Store (which keeps transactions, not orders). */
 export type NotifyChannel = SandboxChannel | 'appleiap';
 export const NOTIFY_CHANNELS: readonly NotifyChannel[] = [...SANDBOX_CHANNELS, 'appleiap'];
@@ -63,6 +64,8 @@ export interface SandboxOrder {
    * (trade_state PAYERROR) with this as its trade_state_desc; a person must pay again with a new order.
    */
   failed_reason?: string;
+  /** WeChat virtual payment: what the device's requestVirtualPayment bought, in which environment */
+  virtual?: { mode: 'short_series_goods' | 'short_series_coin'; env: 0 | 1; quantity: number; product_id?: string; unit_price: number };
 }
 
 /** WeChat's refund states; Alipay refunds are SUCCESS at once. */
@@ -86,6 +89,35 @@ export interface SandboxRefund {
   success_at?: number;
 }
 
+/**
+ * A payout the gateway received (WeChat transfer bill / Alipay fund transfer), in WeChat's state words; Alipay
+ * answers SUCCESS at once. `paid` is set once when the money reaches the payee: the payouts the sandbox made.
+ */
+export interface SandboxTransfer {
+  channel: 'wxpay' | 'alipay';
+  out_bill_no: string;
+  transfer_bill_no: string;
+  app_id: string;
+  merchant_id: string;
+  /** integer fen */
+  amount: number;
+  payee_type: string;
+  payee: string;
+  /** the real name as decrypted by the gateway (WeChat sends it RSA-OAEP encrypted) */
+  payee_name?: string;
+  remark: string;
+  scene_id?: string;
+  state: 'ACCEPTED' | 'WAIT_USER_CONFIRM' | 'SUCCESS' | 'FAIL' | 'CANCELLED';
+  package_info?: string;
+  fail_reason?: string;
+  notify_url?: string;
+  /** what a repeated request must match (same out_bill_no, other content => refused) */
+  fingerprint: string;
+  paid: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DeliveryAttempt {
   at: number;
   /** HTTP status, or 0 when nothing answered */
@@ -98,8 +130,9 @@ export interface DeliveryAttempt {
 export interface SandboxNotification {
   id: string;
   channel: NotifyChannel;
-  /** close: Alipay's TRADE_CLOSED for app and wap trades closed unpaid */
-  kind: 'payment' | 'refund' | 'close';
+  /** close: Alipay's TRADE_CLOSED for app and wap trades closed unpaid; transfer: a payout reached a final state */
+  kind: 'payment' | 'refund' | 'close' | 'transfer';
+  /** the order's key, or for a transfer the transfer's key */
   order_key: string;
   refund_key?: string;
   url: string;
@@ -121,6 +154,10 @@ export interface SandboxStateData {
   faults: Partial<Record<NotifyChannel, FaultSettings>>;
   /** the App Store's books (appleiap/books.ts): it keeps transactions, not merchant orders */
   appleiap?: AppleBooks;
+  /** payouts by `${channel}:${out_bill_no}` */
+  transfers: Record<string, SandboxTransfer>;
+  /** payment codes shown to payers (auth-codes.ts) */
+  authCodes: Record<string, SandboxAuthCode>;
 }
 
 export function orderKey(channel: SandboxChannel, outTradeNo: string): string {
@@ -133,7 +170,7 @@ export function refundKey(channel: SandboxChannel, outTradeNo: string, outRefund
 }
 
 function emptyState(): SandboxStateData {
-  return { version: 1, orders: {}, refunds: {}, notifications: {}, faults: {} };
+  return { version: 1, orders: {}, refunds: {}, notifications: {}, faults: {}, transfers: {}, authCodes: {} };
 }
 
 export class SandboxState {

@@ -1,6 +1,6 @@
 /**
- * The WeChat Pay API v2 (XML) endpoints under /sandbox/wxpay: /pay/unifiedorder, /pay/orderquery,
- * /pay/closeorder, /pay/refundquery and /secapi/pay/refund. Communication failures (bad XML, bad signature,
+ * The WeChat Pay API v2 (XML) endpoints under /sandbox/wxpay: /pay/unifiedorder, /pay/micropay (payment codes),
+ * /pay/orderquery, /pay/closeorder, /pay/refundquery, /secapi/pay/refund and /secapi/pay/reverse. Communication failures (bad XML, bad signature,
  * missing parameters) answer return_code FAIL; business failures answer return_code SUCCESS with
  * result_code FAIL and the err_code, signed like every other answer. (The real /secapi/ path also demands
  * the merchant's client certificate over mutual TLS; this plain-HTTP sandbox does not.)
@@ -29,6 +29,8 @@ const REQUIRED: Record<string, string[]> = {
   '/pay/closeorder': ['out_trade_no'],
   '/pay/refundquery': [],
   '/secapi/pay/refund': ['out_refund_no', 'total_fee', 'refund_fee'],
+  '/pay/micropay': ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'auth_code'],
+  '/secapi/pay/reverse': [],
 };
 
 export function isV2Path(subPath: string): boolean {
@@ -45,7 +47,7 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
   const signType = (p.sign_type || 'MD5') as V2SignType;
   if (signType !== 'MD5' && signType !== 'HMAC-SHA256') return fail(r, 'sign_type参数格式错误');
   if (!v2SignMatches(p, creds.wxpay.apiV2Key, signType)) return fail(r, '签名错误');
-  if (p.appid !== creds.wxpay.appId) return fail(r, 'appid和mch_id不匹配');
+  if (!ctx.logins.app('wxpay', p.appid)) return fail(r, 'appid和mch_id不匹配');
   for (const f of REQUIRED[r.subPath]) if (!p[f]) return fail(r, `缺少参数${f}`);
 
   // A signed answer: the common part plus either the result fields or the business error.
@@ -66,6 +68,7 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
       if (!/^[1-9]\d{0,11}$/.test(p.total_fee)) return bizError('PARAM_ERROR', 'total_fee参数格式错误');
       if (!['JSAPI', 'NATIVE', 'APP', 'MWEB'].includes(p.trade_type)) return bizError('PARAM_ERROR', 'trade_type参数格式错误');
       if (p.trade_type === 'JSAPI' && !p.openid) return bizError('PARAM_ERROR', 'trade_type=JSAPI时，openid为必填参数');
+      if (p.trade_type === 'JSAPI' && (ctx.logins.appOf(p.openid) ?? p.appid) !== p.appid) return bizError('PARAM_ERROR', 'appid和openid不匹配');
       if (p.trade_type === 'NATIVE' && !p.product_id) return bizError('PARAM_ERROR', 'trade_type=NATIVE时，product_id为必填参数');
       if (!/^[0-9A-Za-z_\-|*@]{1,32}$/.test(p.out_trade_no)) return bizError('PARAM_ERROR', 'out_trade_no参数格式错误');
       let expiresAt: number | undefined;
@@ -94,6 +97,39 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
         result_code: 'SUCCESS', prepay_id: order.prepay_id, trade_type: p.trade_type,
         code_url: p.trade_type === 'NATIVE' ? cashier : undefined, mweb_url: p.trade_type === 'MWEB' ? cashier : undefined,
       });
+    }
+    case '/pay/micropay': {
+      // a scanned payment code (auth-codes.ts): paid at once, USERPAYING while the payer enters a password
+      if (!/^[1-9]\d{0,11}$/.test(p.total_fee)) return bizError('PARAM_ERROR', 'total_fee参数格式错误');
+      if (!/^[0-9A-Za-z_\-|*@]{1,32}$/.test(p.out_trade_no)) return bizError('PARAM_ERROR', 'out_trade_no参数格式错误');
+      if (!/^1[0-5]\d{16}$/.test(p.auth_code)) return bizError('AUTH_CODE_INVALID', '请扫描微信支付授权码(以10、11、12、13、14、15开头的18位数字)');
+      const code = ctx.codes.take('wxpay', p.auth_code, p.out_trade_no);
+      if (code === 'invalid') return bizError('AUTHCODEEXPIRE', '二维码已过期，请用户在微信上刷新后再试');
+      const out = ctx.ledger.create({
+        channel: 'wxpay-v2', out_trade_no: p.out_trade_no, app_id: p.appid, merchant_id: p.mch_id, amount: Number(p.total_fee),
+        subject: p.body, pay_type: 'MICROPAY', attach: p.attach, payer_id: `oSandboxPayer${code.code.slice(-12)}`, sign_type: signType,
+      });
+      if (!out.ok) {
+        if (out.reason === 'paid') return answer({ result_code: 'SUCCESS', ...v2OrderFields(out.order) });
+        if (out.reason === 'closed') return bizError('ORDERREVERSED', '订单已撤销');
+        return bizError('OUT_TRADE_NO_USED', '商户订单号重复');
+      }
+      if (!code.password) {
+        const paid = ctx.ledger.pay('wxpay-v2', p.out_trade_no);
+        return answer({ result_code: 'SUCCESS', ...v2OrderFields(paid.ok ? paid.order : out.order) });
+      }
+      if (!out.repeated) ctx.codes.awaitPassword('wxpay-v2', p.out_trade_no, code);
+      return bizError('USERPAYING', '需要用户输入支付密码');
+    }
+    case '/secapi/pay/reverse': {
+      if (!p.out_trade_no && !p.transaction_id) return fail(r, '缺少参数out_trade_no');
+      const order = findOrder();
+      if (!order) return bizError('ORDERNOTEXIST', '此交易订单号不存在');
+      if (order.status === 'NOTPAY') ctx.ledger.close('wxpay-v2', order.out_trade_no);
+      else if (order.status === 'SUCCESS' && order.refunded < order.amount) {
+        ctx.ledger.refund({ channel: 'wxpay-v2', out_trade_no: order.out_trade_no, out_refund_no: `${order.out_trade_no}R`, amount: order.amount - order.refunded, total: order.amount, initial: 'SUCCESS' });
+      }
+      return answer({ result_code: 'SUCCESS', recall: 'N' });
     }
     case '/pay/orderquery': {
       if (!p.out_trade_no && !p.transaction_id) return fail(r, '缺少参数out_trade_no');
@@ -147,6 +183,8 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
 export const V2_REFUND_STATUS: Record<string, string> = { PROCESSING: 'PROCESSING', SUCCESS: 'SUCCESS', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE' };
 
 export function v2TradeState(order: SandboxOrder): string {
+  // a payment code waiting for the payer's password
+  if (order.status === 'NOTPAY' && order.pay_type === 'MICROPAY') return 'USERPAYING';
   if (order.status === 'SUCCESS') return order.refunded > 0 ? 'REFUND' : 'SUCCESS';
   if (order.status === 'CLOSED' && order.failed_reason) return 'PAYERROR';
   return order.status;

@@ -51,10 +51,10 @@ describe.each(RUNTIMES)('config.example.js as the uploaded config, on $label', (
     expect(out.result.config).toEqual({
       env: 'production',
       notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
-      providers: ['alipay', 'appleiap', 'wxpay'],
+      providers: ['alipay', 'appleiap', 'wxpay', 'wxpay-virtual'],
       auth: 'uni-id',
       adminRoles: ['admin'],
-      orderTypes: ['coins', 'custom', 'goods', 'recharge', 'vip'],
+      orderTypes: ['coins', 'custom', 'episode', 'goods', 'recharge', 'vip'],
       webhooks: ['dingtalk'],
       privateKeyLoaded: true,
     });

@@ -129,6 +129,10 @@ describe('notify adapter', () => {
     expect(channelFromPath('/wxpay/extra')).toBe('wxpay');
     expect(channelFromPath('wxpay')).toBe('wxpay');
     expect(channelFromPath('/constructor')).toBeUndefined();
+    // payouts have a route of their own per channel
+    expect(channelFromPath('/wxpay-transfer')).toBe('wxpay-transfer');
+    expect(channelFromPath('/nothing-transfer')).toBeUndefined();
+    expect(channelFromPath('/-transfer')).toBeUndefined();
     expect(channelFromPath(undefined)).toBeUndefined();
     expect(toIncomingNotification({ body: 'x', headers: { A: 'b', C: undefined } })).toEqual({ headers: { a: 'b' }, rawBody: 'x' });
   });

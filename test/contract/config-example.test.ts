@@ -37,8 +37,9 @@ describe('uni-config-center/vk-pay/config.example.js', () => {
     expect(config.notifyUrl.startsWith('https://')).toBe(true);
     expect(config.sync.budgetMs).toBe(50_000);
     expect(config.alerts.webhooks.map((w) => w.kind)).toEqual(['dingtalk']);
-    expect(Object.keys(config.orderTypes).sort()).toEqual(['coins', 'custom', 'goods', 'recharge', 'vip']);
-    expect(Object.keys(config.providers).sort()).toEqual(['alipay', 'appleiap', 'wxpay']);
+    expect(Object.keys(config.orderTypes).sort()).toEqual(['coins', 'custom', 'episode', 'goods', 'recharge', 'vip']);
+    expect(Object.keys(config.providers).sort()).toEqual(['alipay', 'appleiap', 'wxpay', 'wxpay-virtual']);
+    expect(config.providers['wxpay-virtual']).toMatchObject({ env: 0, offerId: '1450000000' });
     expect(config.auth).toBe('uni-id');
     expect(config.adminRoles).toEqual(['admin']);
   });

@@ -14,7 +14,9 @@ import type { SandboxChannel, SandboxOrder, SandboxRefund } from '../../../sandb
 import { buildAlipayNotification } from '../../../sandbox/alipay/objects';
 import { buildV2Notification } from '../../../sandbox/wxpay/v2-notify';
 import { buildV3Notification } from '../../../sandbox/wxpay/v3-objects';
-import type { Channel, IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+// the channels these round trips exercise are the sandbox's gateway channels
+import type { SandboxChannel as Channel } from '../../../sandbox/state';
 import { handleNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/notify';
 import { reserveRefund } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/refund-ledger';
 import { all } from '../support/db';

@@ -62,8 +62,8 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
     env: 'sandbox',
     notifyUrl: `${base}/http/vk-pay-notify`,
     providers: {
-      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/` },
-      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: `${base}/sandbox/wxpay/` },
+      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, oauthAuthorizeUrl: `${base}/sandbox/wxopen/connect/oauth2/authorize` },
+      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
       alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
     },
     orderTypes: {
@@ -80,11 +80,14 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
   };
 }
 
+/** Config overrides; a function gets the gateway origin and the sandbox's credentials (to name its apps and keys). */
+export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials) => Partial<VkPayConfigInput>);
+
 /**
  * `appleiap`: also configure the App Store against the sandbox's (its root, Server API key and shared secret),
  * beside the other providers; an object is merged over that section.
- */
-export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
+ * `now`: one clock for the sandbox and the core (a test that moves time moves both, as real time would). */
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; now?: () => number; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -111,15 +114,16 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, ...(opts.now ? { now: opts.now } : {}) });
   const t = await openTestDb();
-  const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...opts.config });
+  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials) : opts.config;
+  const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over });
   if (opts.appleiap) {
-    const over = typeof opts.appleiap === 'object' ? opts.appleiap : {};
-    input.providers = { ...input.providers, appleiap: { ...appleiapSandboxSection(base, sandbox.appleCredentials), ...over } };
+    const apple = typeof opts.appleiap === 'object' ? opts.appleiap : {};
+    input.providers = { ...input.providers, appleiap: { ...appleiapSandboxSection(base, sandbox.appleCredentials), ...apple } };
   }
   const config = parseConfig(input);
-  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
+  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...(opts.now ? { now: opts.now } : {}), ...opts.deps });
   const sb = sandbox;
   const c = core;
 

@@ -9,7 +9,7 @@
  */
 export type ProviderName = string;
 export type WxpayPayType = 'jsapi' | 'mp' | 'app' | 'h5' | 'native';
-export type AlipayPayType = 'mp' | 'app' | 'wap' | 'page' | 'qr';
+export type AlipayPayType = 'mp' | 'app' | 'wap' | 'page' | 'qr' | 'codepay';
 /** A pay type of a provider (getPayOptions lists each provider's). */
 export type PayType = string;
 
@@ -25,4 +25,11 @@ export type ClientPayment =
    * App Store in-app purchase: the orderInfo of `uni.requestPayment({provider: 'appleiap', orderInfo})`;
    * `username` is the order's token (a UUID), returned by Apple as appAccountToken.
    */
-  | { kind: 'appleiap'; orderInfo: { productid: string; quantity: number; username: string; manualFinishTransaction: boolean } };
+  | { kind: 'appleiap'; orderInfo: { productid: string; quantity: number; username: string; manualFinishTransaction: boolean } }
+  /**
+   * A payment code scanned at a counter (pay_type `codepay`): nothing for the payer's device to open; `paid`
+   * once the provider took the money, `paying` while the payer still confirms (e.g. enters a password).
+   */
+  | { kind: 'codepay'; state: 'paid' | 'paying' }
+  /** WeChat mini-program virtual payment: the arguments of `uni.requestVirtualPayment`, all decided and signed by the server */
+  | { kind: 'virtualPayment'; mode: 'short_series_goods' | 'short_series_coin'; signData: string; paySig: string; signature: string };

@@ -13,7 +13,7 @@ const key = (file) => fs.readFileSync(path.join(__dirname, 'keys', file), 'utf8'
 
 module.exports = {
   env: 'production',
-  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay | appleiap) is appended.
+  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay | appleiap | wxpay-virtual) is appended.
   notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
   returnUrl: 'https://www.example.com/#/pages/result/result',
   providers: {
@@ -25,6 +25,15 @@ module.exports = {
       merchant: { serialNo: 'REPLACE_WITH_MERCHANT_CERT_SERIAL', privateKeyPem: key('wxpay_apiclient_key.pem') },
       platform: { publicKeyId: 'PUB_KEY_ID_REPLACE', publicKeyPem: key('wxpay_pub_key.pem') },
       baseUrl: 'https://api.mch.weixin.qq.com/',
+      // Login codes -> openid (getOpenid, for mp and jsapi): the AppSecret of appId, and when the mini program or the
+      // official account has an appid of its own under this mchId, that appid and its secret per pay_type.
+      appSecret: 'REPLACE_WITH_APP_SECRET',
+      appIds: { mp: 'wx1111111111111111', jsapi: 'wx2222222222222222' },
+      appSecrets: { mp: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET', jsapi: 'REPLACE_WITH_OFFICIAL_ACCOUNT_APP_SECRET' },
+      // Further merchants of this channel, written as the fields that differ (this section is the merchant 'default'),
+      // and the rule that picks one per order (order type -> merchant name, or a function of the order).
+      // merchants: { shop2: { mchId: '1900000001', apiV3Key: '...', merchant: { serialNo: '...', privateKeyPem: key('shop2_key.pem') }, platform: { ... } } },
+      // merchantFor: { vip: 'shop2' },
     },
     // WeChat Pay API v2 (only if you set wxpayChannel: 'wxpay-v2')
     // 'wxpay-v2': { appId: 'wx...', mchId: '19...', apiV2Key: 'REPLACE_WITH_32_CHAR_API_V2_KEY_', clientCertPem: '...', clientKeyPem: '...' },
@@ -46,13 +55,30 @@ module.exports = {
       // optional: legacy app receipts (/verifyReceipt) with the app-specific shared secret
       receipt: { sharedSecret: 'REPLACE_WITH_APP_SPECIFIC_SHARED_SECRET' },
     },
+    // WeChat mini-program virtual payment (uni.requestVirtualPayment; provider 'wxpay-virtual', pay_type 'mp').
+    // env 0 signs with appKey (production), env 1 with sandboxAppKey: WeChat issues one AppKey per environment.
+    // token / encodingAESKey: the mini program's message push settings (safe mode, JSON); the push URL is
+    // notifyUrl + '/wxpay-virtual'. Catalog items name wxVirtualProductId (goods) or wxVirtualCoins (coins).
+    'wxpay-virtual': {
+      appId: 'wx1111111111111111',
+      appSecret: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET',
+      offerId: '1450000000',
+      env: 0,
+      appKey: 'REPLACE_WITH_PRODUCTION_APP_KEY',
+      sandboxAppKey: 'REPLACE_WITH_SANDBOX_APP_KEY',
+      token: 'REPLACEWITHTOKEN',
+      encodingAESKey: 'REPLACEWITH43LETTERSANDDIGITSOFTHEPUSHAESKE',
+      coinPrice: 10,
+    },
   },
   wxpayChannel: 'wxpay',
   orderTypes: {
     recharge: { amount: 'client', min: 100, max: 500000, subject: '账户充值' },
     goods: { amount: 'catalog', catalog: { 'sku-001': { amount: 1990, subject: '商品 A' } } },
     vip: { amount: 'catalog', catalog: { month: { amount: 1500, subject: 'VIP 月卡' } } },
-    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.app.coins60' } } },
+    // virtual goods and coins sold through wxpay-virtual: the console's product id, or the number of coins
+    episode: { amount: 'catalog', catalog: { 'ep-01': { amount: 990, subject: '第 1 集', wxVirtualProductId: 'ep01' } } },
+    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.app.coins60', wxVirtualCoins: 60 } } },
     // any rule of your own: return the amount (fen) and subject decided on the server
     custom: { amount: 'custom', resolve: async ({ goods_id, user_id }) => ({ amount: 100, subject: '自定义 ' + goods_id }) },
   },
@@ -71,6 +97,15 @@ module.exports = {
   },
   // the vk-pay-sync timer (defaults shown): stop new work after budgetMs of the 60 s timeout, ask the provider
   // about pending orders older than staleMs, at most `concurrency` provider calls at once and ratePerSecond
+  // payouts (admin transfer / the server API): limits in fen, checked and reserved before anything is sent;
+  // WeChat needs a transfer scene granted in the merchant platform and the report infos that scene asks for
+  transfers: {
+    maxAmount: 199_999,                              // one payout (WeChat wants the real name from 2,000 yuan)
+    dailyAmount: 5_000_000,                          // all payouts of a day (Beijing time)
+    perUserDaily: { amount: 500_000, count: 10 },    // per payee and day
+    sceneId: '1000',
+    sceneReportInfos: [{ info_type: '活动名称', info_content: '提现' }, { info_type: '奖励说明', info_content: '余额提现' }],
+  },
   sync: { budgetMs: 50_000, staleMs: 2 * 60_000, concurrency: 4, ratePerSecond: 50, autoRefundPaidAfterClose: false },
   userInfoKey: undefined,      // 64 hex chars to store user_info AES-256-GCM encrypted
   auth: 'uni-id',              // identity from uni-id tokens ('vk-router' inside the VK framework, or (req) => ({ uid, role }))

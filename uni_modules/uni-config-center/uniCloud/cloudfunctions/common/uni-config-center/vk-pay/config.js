@@ -18,6 +18,16 @@ function readCredentials() {
 
 const creds = readCredentials();
 
+function wechatApps() {
+  const apps = creds.wxpay.apps || {};
+  const appIds = {};
+  const appSecrets = {};
+  for (const t of ['mp', 'jsapi']) if (apps[t]) { appIds[t] = apps[t].appId; appSecrets[t] = apps[t].appSecret; }
+  return {
+    appSecret: creds.wxpay.appSecret, appIds, appSecrets,
+    wxapiBaseUrl: base + '/sandbox/wxapi/', oauthAuthorizeUrl: base + '/sandbox/wxopen/connect/oauth2/authorize',
+  };
+}
 // The sandbox App Store's keys (its root CA stands in for Apple Root CA - G3), made on the sandbox's first start.
 function readAppleCredentials() {
   const file = path.join(home, 'sandbox', 'appleiap.json');
@@ -31,8 +41,10 @@ module.exports = {
   notifyUrl: base + '/http/vk-pay-notify',
   returnUrl: base + '/#/pages/result/result',
   providers: Object.assign({
-    wxpay: Object.assign({}, creds.wxpay, { baseUrl: base + '/sandbox/wxpay/' }),
-    'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' },
+    // the mini program and the official account have appids of their own under the one mchId; their login codes
+    // are exchanged at the sandbox's copy of api.weixin.qq.com
+    wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
+    'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps()),
     alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
   }, apple ? {
     // the sandbox plays both App Store hosts: production answers as Apple's does for a sandbox purchase
@@ -62,6 +74,11 @@ module.exports = {
     coins: { amount: 'catalog', catalog: {
       c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.vkpay.coins60' },
     } },
+  },
+  // payouts (admin transfer): the sandbox grants scene 1000 (cash marketing) with its two report infos
+  transfers: {
+    sceneId: '1000',
+    sceneReportInfos: [{ info_type: '活动名称', info_content: '演示提现' }, { info_type: '奖励说明', info_content: '余额提现' }],
   },
   maxAmount: 1000000,
   ttlMs: 2 * 60 * 60 * 1000,

@@ -10,10 +10,12 @@ import { lazyServices } from './entry/lazy';
 import type { CoreServices } from './entry/services';
 import { ADMIN_METHOD_NAMES } from './admin/methods';
 import { loadConfig } from './config/load';
-import { createCoreServices, uniIdAuth, vkRouterAuth } from './core-services';
+import { createCoreServices, uniIdAuth, vkRouterAuth, type VkPayCore } from './core-services';
+import type { TransferApi } from './services/transfer/api';
 import { createBaseDao } from './dao/base-dao';
 import type { Database } from './platform/database';
 
+export type { TransferApi } from './services/transfer/api';
 export type { CoreServices, CloudMethod, CloudRequest, ClientInfo, HttpInfo } from './entry/services';
 export { createCloudObject, createNotifyFunction, createTimerFunction, lazyServices };
 // Inside the VK framework: `createCoreServices({ dao: vk.baseDao, db: uniCloud.database(), config: loadConfig() })`.
@@ -26,24 +28,39 @@ export { uniIdAuth, vkRouterAuth };
  * the services exist (they are created on the first call, see entry/lazy.ts); test/cloud/wiring.test.ts checks
  * that this list is exactly what createCoreServices provides.
  */
-export const CLIENT_METHOD_NAMES = ['createPayment', 'queryPayment', 'closeOrder', 'cancelPayment', 'getPaymentResult', 'refund', 'queryRefund', 'getPayOptions', 'verifyApplePurchase'] as const;
+export const CLIENT_METHOD_NAMES = ['createPayment', 'queryPayment', 'closeOrder', 'cancelPayment', 'getPaymentResult', 'refund', 'queryRefund', 'getPayOptions', 'getOpenid', 'verifyApplePurchase'] as const;
 export const CLOUD_METHOD_NAMES: readonly string[] = [...CLIENT_METHOD_NAMES, ...ADMIN_METHOD_NAMES];
 
 declare const uniCloud: { database(): Database };
 
 /** The real services on plain uniCloud: config from uni-config-center, data through createBaseDao(uniCloud.database()). */
-function createUniCloudServices(): CoreServices {
+function createUniCloudServices(): VkPayCore {
   const config = loadConfig();
   const db = uniCloud.database();
   return createCoreServices({ dao: createBaseDao(db), db, config });
 }
 
+let core: VkPayCore | undefined;
 let services: CoreServices | undefined;
+const coreOnce = (): VkPayCore => (core ??= createUniCloudServices());
 
 /** One CoreServices per loaded bundle, created on the first call so a bad config answers an envelope. */
 export function loadServices(): CoreServices {
-  services ??= lazyServices(CLOUD_METHOD_NAMES, createUniCloudServices);
+  services ??= lazyServices(CLOUD_METHOD_NAMES, coreOnce);
   return services;
+}
+
+/**
+ * Payouts from the merchant's own cloud code (a withdrawal the business approved), beside the admin's methods:
+ * `const { transfer } = require('vk-pay-core').vkPayTransfers(); await transfer({ provider, out_bill_no, amount,
+ * openid | payee, remark, user_id })`. The same service, limits and exactly-once rules as the admin's `transfer`.
+ */
+export function vkPayTransfers(): TransferApi {
+  return {
+    transfer: (params) => coreOnce().transfers.transfer(params),
+    queryTransfer: (params) => coreOnce().transfers.queryTransfer(params),
+    cancelTransfer: (params) => coreOnce().transfers.cancelTransfer(params),
+  };
 }
 
 /** `vk-pay-co/index.obj.js`: `module.exports = require('vk-pay-core').vkPayCloudObject()` */

@@ -22,6 +22,8 @@ import { getTimeSeries } from '../monitor/series';
 import { probeNotifyUrl } from './notify-probe';
 import { syncOneOrder } from './sync-one';
 import { syncRange } from './sync-range';
+import { listReconciliations, runReconcile } from './reconciliations';
+import { cancelTransfer, queryTransfer, requestTransfer } from '../services/transfer/service';
 
 const syncOrderParams = z.object({ out_trade_no: outTradeNo });
 const statsParams = z.object({ from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional() });
@@ -29,7 +31,7 @@ const seriesParams = statsParams.extend({ bucket: z.enum(['hour', 'day']).defaul
 const checkNotifyParams = z.object({ url: z.string().min(1).max(2048).optional(), timeoutMs: z.number().int().positive().max(30_000).optional() });
 
 /** The names, for `lazyServices(methodNames, ...)`, which must know every method before the core is built. */
-export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts'] as const;
+export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts', 'reconcile', 'listReconciliations', 'transfer', 'queryTransfer', 'cancelTransfer'] as const;
 
 export interface AdminMethodOptions {
   /** per-call time budget of syncRange (default 20 s) */
@@ -68,6 +70,12 @@ export function createAdminMethods(ctx: CoreContext, opts: AdminMethodOptions = 
     listOrders: admin('listOrders', (params) => listOrders(ctx, params)),
     getOrder: admin('getOrder', (params) => getOrder(ctx, params)),
     listAlerts: admin('listAlerts', (params) => listAlerts(ctx, params)),
+    reconcile: admin('reconcile', (params) => runReconcile(ctx, params)),
+    listReconciliations: admin('listReconciliations', (params) => listReconciliations(ctx, params)),
+    // payouts (services/transfer/): the admin's identity is required before anything is parsed, recorded or sent
+    transfer: admin('transfer', (params) => requestTransfer(ctx, params, 'admin')),
+    queryTransfer: admin('queryTransfer', (params) => queryTransfer(ctx, params)),
+    cancelTransfer: admin('cancelTransfer', (params) => cancelTransfer(ctx, params)),
     checkNotifyUrl: admin('checkNotifyUrl', async (params) => {
       const p = parseParams(checkNotifyParams, params);
       const production = ctx.config.env === 'production';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { alertsSchema, syncSchema } from './operations-schema';
+import { transfersSchema } from './transfers-schema';
 import { catalogFieldsShape, checkChannelChoices, providersSchema, withChannelChoices } from './provider-sections';
 
 /** a function field, kept as the very function given (z.function() would wrap it) */
@@ -73,6 +74,13 @@ const configShape = z.object({
   alerts: alertsSchema.default({}),
   /** the timer's tuning (operations-schema.ts) */
   sync: syncSchema.default({}),
+  /**
+   * scanned payment codes (pay_type codepay): while the payer confirms, the provider is asked every pollMs; not
+   * paid after timeoutMs, the payment is reversed at the provider and the order closed (5 s x 6, as cash registers do)
+   */
+  codepay: z.object({ pollMs: z.number().int().min(100).default(5_000), timeoutMs: z.number().int().min(1_000).max(120_000).default(30_000) }).strict().default({}),
+  /** payout limits and WeChat's transfer scene (transfers-schema.ts) */
+  transfers: transfersSchema.default({}),
   /** 64 hex chars (32 bytes): when set, user_info stored on orders is AES-256-GCM encrypted */
   userInfoKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'userInfoKey must be 64 hex characters').optional(),
   /**
@@ -98,4 +106,5 @@ export type OrderTypeConfig = z.output<typeof orderTypeSchema>;
 export type { WxpayV3Section as WxpayV3Config } from '../providers/wxpay/definition';
 export type { WxpayV2Section as WxpayV2Config } from '../providers/wxpay-v2/definition';
 export type { AlipaySection as AlipayConfig } from '../providers/alipay/definition';
+export type { TransfersConfig } from './transfers-schema';
 export type { SyncConfig, AlertThresholdsConfig, WebhookConfig, AlertsConfig } from './operations-schema';

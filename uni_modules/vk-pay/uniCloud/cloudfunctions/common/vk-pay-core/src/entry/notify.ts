@@ -6,7 +6,7 @@
  */
 import { isChannel as isRegisteredChannel } from '../providers/registry';
 import type { Channel, IncomingNotification, NotifyReply } from '../providers/types';
-import type { CoreServices } from './services';
+import type { CoreServices, NotifyRoute } from './services';
 
 export interface IntegratedRequestEvent {
   path?: string;
@@ -38,10 +38,12 @@ export function isChannel(v: string): v is Channel {
   return isRegisteredChannel(v);
 }
 
-/** `/wxpay` (relative to the function's URL path) -> `wxpay`; anything else -> undefined. */
-export function channelFromPath(path: string | undefined): Channel | undefined {
+/** `/wxpay` (relative to the function's URL path) -> `wxpay`, `/wxpay-transfer` -> itself; anything else -> undefined. */
+export function channelFromPath(path: string | undefined): NotifyRoute | undefined {
   const first = String(path ?? '').split('/').filter(Boolean)[0] ?? '';
-  return isChannel(first) ? first : undefined;
+  if (isChannel(first)) return first;
+  const base = first.endsWith('-transfer') ? first.slice(0, -'-transfer'.length) : '';
+  return base && isChannel(base) ? (first as NotifyRoute) : undefined;
 }
 
 export function toIncomingNotification(event: IntegratedRequestEvent): IncomingNotification {
@@ -49,7 +51,9 @@ export function toIncomingNotification(event: IntegratedRequestEvent): IncomingN
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
   const body = event.body ?? '';
   const rawBody = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : String(body);
-  return { headers, rawBody };
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (typeof v === 'string') query[k] = v;
+  return { headers, rawBody, query };
 }
 
 export function createNotifyFunction(services: CoreServices) {

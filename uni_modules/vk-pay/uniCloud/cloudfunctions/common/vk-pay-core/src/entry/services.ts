@@ -36,11 +36,17 @@ export interface CloudRequest {
 
 export type CloudMethod = (params: Record<string, unknown>, req: CloudRequest) => Promise<unknown>;
 
+/** A notify route: `/http/vk-pay-notify/<channel>` or `/http/vk-pay-notify/<channel>-transfer`. */
+export type NotifyRoute = Channel | `${Channel}-transfer`;
+
 export interface CoreServices {
   /** Client-callable methods of the cloud object, by name. Names starting with `_` are never exposed. */
   methods: Record<string, CloudMethod>;
-  /** Handles one provider notification; the reply is what the gateway expects (success or retry). */
-  notify(channel: Channel, req: IncomingNotification): Promise<NotifyReply>;
+  /**
+   * Handles one provider notification; the reply is what the gateway expects (success or retry). The route is a
+   * channel (payments, refunds) or `<channel>-transfer` (payouts).
+   */
+  notify(channel: NotifyRoute, req: IncomingNotification): Promise<NotifyReply>;
   /** One run of the sync timer; the summary is logged and returned by the dev timer route. */
   runTimer(trigger: { time: number }): Promise<Record<string, unknown>>;
 }

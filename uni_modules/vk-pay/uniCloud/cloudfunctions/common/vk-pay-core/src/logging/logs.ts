@@ -8,7 +8,7 @@ import { COLLECTIONS } from '../state/collections';
 import type { StoreContext } from '../state/transition';
 import { sanitize } from './sanitize';
 
-export type LogType = 'create' | 'notify' | 'query' | 'close' | 'refund' | 'query_refund' | 'hook' | 'timer';
+export type LogType = 'create' | 'notify' | 'query' | 'close' | 'refund' | 'query_refund' | 'hook' | 'timer' | 'transfer';
 
 export interface PaymentLogEntry {
   type: LogType;

@@ -16,14 +16,17 @@ export interface FingerprintInput {
   goods_id?: string;
   subject: string;
   openid?: string;
+  /** a scanned payment code: each scan is its own payment (the same code again is the same request) */
+  auth_code?: string;
 }
 
 export function fingerprintOf(input: FingerprintInput): string {
   const normalised = [
     input.user_id, input.provider, input.pay_type, input.type, String(input.amount),
     (input.goods_id ?? '').trim(), input.subject.trim().replace(/\s+/g, ' '), (input.openid ?? '').trim(),
-  ].join('\u0000');
-  return createHash('sha256').update(normalised).digest('hex').slice(0, 32);
+  ];
+  if (input.auth_code) normalised.push(input.auth_code.trim());
+  return createHash('sha256').update(normalised.join('\u0000')).digest('hex').slice(0, 32);
 }
 
 export function dedupeKeyOf(fingerprint: string, now: number): string {

@@ -13,8 +13,12 @@ export const ALERT_KINDS = [
   'hook_dead_letter', 'paid_after_close', 'amount_mismatch', 'double_payment', 'refund_mismatch',
   // a genuine notification that can never be applied: money for an order we do not have, or fields out of bounds
   'orphan_payment', 'notify_refused',
+  // payouts: every failed one, and a provider answer that does not match the recorded payout
+  'transfer_failed', 'transfer_mismatch',
   // raised by the timer
   'status_mismatch', 'provider_outage',
+  // raised by daily reconciliation (services/daily-reconcile.ts)
+  'statement_mismatch', 'statement_unreadable',
   // raised by the thresholds (monitor/thresholds.ts)
   'error_rate', 'success_rate', 'notify_late', 'refund_success_rate',
 ] as const;

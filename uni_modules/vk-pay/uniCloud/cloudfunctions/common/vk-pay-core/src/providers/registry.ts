@@ -12,8 +12,9 @@ import type { PayTypeSpec, ProviderDefinition } from './definition';
 import type { Channel } from './types';
 import { wxpayDefinition } from './wxpay/definition';
 import { wxpayV2Definition } from './wxpay-v2/definition';
+import { wxpayVirtualDefinition } from './wxpay-virtual/definition';
 
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [wxpayDefinition, wxpayV2Definition, alipayDefinition, appleiapDefinition];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [wxpayDefinition, wxpayV2Definition, alipayDefinition, appleiapDefinition, wxpayVirtualDefinition];
 
 const BY_CHANNEL = new Map<string, ProviderDefinition>();
 for (const def of PROVIDER_DEFINITIONS) {

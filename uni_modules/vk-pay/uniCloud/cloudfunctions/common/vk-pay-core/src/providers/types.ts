@@ -5,6 +5,7 @@
  * never cross it.
  */
 import type { HttpClient } from '../platform/http';
+import type { StatementAnswer } from '../statements/types';
 import type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType } from '../../../../../../common/payment-types';
 
 export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType };
@@ -12,7 +13,7 @@ export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType 
  * The channel names of the provider registry (registry.ts; each is a folder here with a definition.ts). A new
  * provider adds its name here too, so code and tests that switch over channels stay checked by the compiler.
  */
-export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap';
+export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap' | 'wxpay-virtual';
 
 export interface CreateOrderInput {
   out_trade_no: string;
@@ -30,6 +31,20 @@ export interface CreateOrderInput {
   return_url?: string;
   /** the provider's product id from the catalog item (channels that sell catalog products, e.g. App Store) */
   product_id?: string;
+  /** the payer's payment code, scanned at a counter (scanned pay types, e.g. `codepay`) */
+  auth_code?: string;
+  /** the catalog item the order was priced from, with the fields providers added (channels that sell catalog items) */
+  catalog_item?: Record<string, unknown>;
+  /**
+   * the payer's mini-program session key, for pay types that sign with it (WeChat virtual payment); read from the
+   * server's own store, never from the client, and never logged or returned
+   */
+  session_key?: string;
+}
+
+/** What the core knows about an order beyond its number, for channels whose queries name more (the payer's openid). */
+export interface QueryHint {
+  openid?: string;
 }
 
 export interface CreateOrderResult {
@@ -144,6 +159,8 @@ export interface IncomingNotification {
   headers: Record<string, string>;
   /** the raw body exactly as received */
   rawBody: string;
+  /** the URL's query parameters (WeChat message pushes sign with them) */
+  query?: Record<string, string>;
 }
 
 export interface NotifyReply {
@@ -160,6 +177,23 @@ export interface ProviderContext {
   budgetMs?: number;
   /** per-attempt timeout, ms */
   timeoutMs?: number;
+}
+
+/** A login code from the payer's device (uni.login / the official account's OAuth redirect) for one pay type. */
+export interface LoginCodeInput {
+  pay_type: PayType;
+  code: string;
+}
+
+/** Who the code says the payer is, for the app the pay type pays through. */
+export interface PayerLogin {
+  /** WeChat openid; Alipay open_id (or user_id 2088... for apps in user-id mode) */
+  openid: string;
+  /** the app the code was issued for (the openid is only meaningful under it) */
+  app_id: string;
+  /** WeChat mini-program session key: kept on the server only (virtual payment signs with it) */
+  session_key?: string;
+  unionid?: string;
 }
 
 /** What a client brings to prove a purchase it made on the device (App Store): one of the three proofs. */
@@ -191,13 +225,63 @@ export interface VerifiedPurchase {
   merchant: MerchantBinding;
 }
 
+/** Who receives a payout: WeChat's openid under an app, or an Alipay account (docs/PROTOCOLS.md section 10). */
+export interface TransferPayee {
+  /** `openid` (WeChat), or Alipay's `ALIPAY_USER_ID` | `ALIPAY_OPEN_ID` | `ALIPAY_LOGON_ID` */
+  identity_type: string;
+  identity: string;
+  /** the payee's real name: WeChat needs it from 2,000 yuan (sent encrypted), Alipay checks it for a logon id */
+  name?: string;
+}
+
+export interface TransferInput {
+  /** the merchant's number: the idempotency key at the gateway, reused unchanged on every retry */
+  out_bill_no: string;
+  /** integer fen */
+  amount: number;
+  payee: TransferPayee;
+  /** shown to the payee (WeChat: at most 32 characters) */
+  remark: string;
+  notify_url?: string;
+  /** WeChat's transfer scene and its report infos (ignored by channels without scenes) */
+  scene_id?: string;
+  scene_report_infos?: Array<{ info_type: string; info_content: string }>;
+  /** the title on the payee's statement (Alipay's order_title) */
+  title?: string;
+}
+
+/** What the gateway says about a payout, mapped onto the transfer status table (state/transfer-status.ts). */
+export interface TransferResult {
+  state: 'accepted' | 'waiting_user' | 'succeeded' | 'failed' | 'cancelled' | 'not_found';
+  out_bill_no: string;
+  /** the gateway's own number (WeChat transfer_bill_no, Alipay order_id) */
+  transfer_bill_no?: string;
+  /** integer fen, when the gateway says */
+  amount?: number;
+  /** what the client needs to ask the payee's confirmation (WeChat: {mchId, appId, package}), while waiting */
+  confirm?: Record<string, string>;
+  fail_reason?: string;
+  /** ms epoch */
+  success_at?: number;
+  provider_state?: string;
+}
+
+/** A verified transfer notification (WeChat MCHTRANSFER.BILL.FINISHED), mapped onto the transfer outcomes. */
+export interface TransferNotification {
+  /** the notification id, kept by the gateway across redeliveries */
+  event_id: string;
+  result: TransferResult;
+  merchant: MerchantBinding;
+  raw: Record<string, unknown>;
+}
+
 export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
   createOrder(input: CreateOrderInput): Promise<CreateOrderResult>;
-  queryOrder(out_trade_no: string): Promise<TradeQueryResult>;
+  queryOrder(out_trade_no: string, hint?: QueryHint): Promise<TradeQueryResult>;
   /** Closing an order that is already closed succeeds; closing a paid one throws 40006. */
-  closeOrder(out_trade_no: string): Promise<void>;
+  closeOrder(out_trade_no: string, hint?: QueryHint): Promise<void>;
   refund(input: RefundInput): Promise<RefundResult>;
   queryRefund(out_refund_no: string, out_trade_no: string): Promise<RefundResult>;
   /**
@@ -208,9 +292,34 @@ export interface PaymentProvider {
   /** The reply the gateway expects: success, or a reply that makes it retry. */
   notifyReply(ok: boolean): NotifyReply;
   /**
+   * Exchanges a single-use login code for the payer's id under the pay type's app (channels whose pay types
+   * need a payer id). One attempt only: a code is spent by the first call that reaches the provider.
+   */
+  exchangeLoginCode?(input: LoginCodeInput): Promise<PayerLogin>;
+  /**
+   * The day's trade statement (date `YYYY-MM-DD`, the provider's day, UTC+8): downloaded, verified (hash where
+   * the provider gives one) and parsed (statements/). Channels without daily statements leave it out.
+   */
+  downloadStatement?(date: string): Promise<StatementAnswer>;
+  /**
    * Providers whose payments the client proves (App Store): verifies the proof for the order (signature, app,
    * product, the order's token) before anything is written; 40002 for what does not verify, 40001 for a genuine
    * purchase of something else.
    */
   verifyPurchase?(proof: PurchaseProof): Promise<VerifiedPurchase>;
+  /**
+   * Reverses a scanned-code payment that was not completed in time (Alipay alipay.trade.cancel, WeChat reverse):
+   * an unpaid one is closed, one paid in the meantime is refunded, so money is never left taken without an order.
+   */
+  reverseOrder?(out_trade_no: string): Promise<void>;
+  /**
+   * Payouts (optional: a channel without them leaves these out). `transfer` with an out_bill_no the gateway
+   * already knows answers about that same payout, never a second one; `queryTransfer` answers `not_found` for a
+   * number the gateway never received (only from a verified answer); `cancelTransfer` works until the payee confirmed.
+   */
+  transfer?(input: TransferInput): Promise<TransferResult>;
+  queryTransfer?(out_bill_no: string): Promise<TransferResult>;
+  cancelTransfer?(out_bill_no: string): Promise<TransferResult>;
+  /** Verifies a transfer notification on its raw body before anything else (SignatureError, 40002, otherwise). */
+  verifyTransferNotification?(req: IncomingNotification): Promise<TransferNotification>;
 }

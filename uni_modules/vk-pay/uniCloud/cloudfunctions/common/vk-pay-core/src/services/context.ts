@@ -4,15 +4,18 @@
  */
 import { ParamError } from '../../../../../../common/errors';
 import type { VkPayConfig } from '../config/schema';
-import { channelFor, isChannel, PROVIDER_NAMES } from '../providers/registry';
+import { channelFor, channelsServing, definitionOf, isChannel, PROVIDER_NAMES } from '../providers/registry';
 import type { HookRegistry } from '../hooks/registry';
 import type { Channel, PaymentProvider, ProviderName } from '../providers/types';
 import type { StoreContext } from '../state/transition';
 
 export interface CoreContext extends StoreContext {
   config: VkPayConfig;
-  /** the provider of a configured channel; throws ParamError for a channel not in the config */
-  provider(channel: Channel): PaymentProvider;
+  /**
+   * The provider of a configured channel, for one of its merchants (config/merchants.ts; default: the section's
+   * own); throws ParamError for a channel or merchant not in the config.
+   */
+  provider(channel: Channel, merchant?: string): PaymentProvider;
   hooks: HookRegistry;
   /** injectable for tests that must not wait real seconds */
   sleep(ms: number): Promise<void>;
@@ -35,6 +38,17 @@ export function channelOf(config: VkPayConfig, provider: ProviderName): Channel 
   const channel = channelFor(config, provider);
   if (!channel) throw new ParamError(`provider must be one of ${PROVIDER_NAMES.join(', ')}`);
   return channel;
+}
+
+/**
+ * The channel for a provider name and pay type: the one channelOf picks, unless it lacks the pay type and another
+ * configured channel serving the same provider has it (WeChat's payment codes exist in the v2 API only).
+ */
+export function channelForPayType(config: VkPayConfig, provider: ProviderName, payType: string): Channel {
+  const preferred = channelOf(config, provider);
+  if (definitionOf(preferred).payTypes.some((t) => t.name === payType)) return preferred;
+  const other = channelsServing(provider).find((d) => d.payTypes.some((t) => t.name === payType) && isChannelConfigured(config, d.channel));
+  return other?.channel ?? preferred;
 }
 
 /** A registered channel with a section in this config. */

@@ -9,7 +9,9 @@
  */
 import { ParamError, VkPayError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
-import { definitionOf } from '../providers/registry';
+import { ProviderError } from '../providers/error-map';
+import { definitionOf, payTypeSpec } from '../providers/registry';
+import { settleScanned } from './codepay';
 import type { ClientPayment, PayType } from '../providers/types';
 import { writePaymentLog } from '../logging/logs';
 import { protectUserInfo } from '../logging/user-info-crypto';
@@ -20,11 +22,19 @@ import { COLLECTIONS } from '../state/collections';
 import type { OrderDoc } from '../state/order';
 import { transitionOrder } from '../state/transition';
 import type { Identity } from '../auth/identity';
-import { channelOf, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
+import { channelForPayType, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
+import { resolvePayerId, sessionKeyOf } from './payer-id';
+import { chooseMerchant, DEFAULT_MERCHANT } from '../config/merchants';
 import { createPaymentParams, parseParams } from './validate';
 
-export interface CreatePaymentResult { out_trade_no: string; amount: number; expires_at: number; payment: ClientPayment; reused?: boolean }
+export interface CreatePaymentResult {
+  out_trade_no: string; amount: number; expires_at: number; payment: ClientPayment; reused?: boolean;
+  /** scanned codes: the order's status once settled (paid, or closed when the payer never confirmed) */
+  status?: string;
+  /** hooks the payment made owed (scanned codes are paid within the call); run by the cloud object, not returned */
+  hookKeys?: string[];
+}
 
 const MAX_NUMBER_ATTEMPTS = 5;
 /** How many finished twins one 5-minute bucket may hold before a create gives up (far above any rate limit). */
@@ -49,20 +59,33 @@ export function dedupeKeyGeneration(key: string, generation: number): string {
 export async function createPayment(ctx: CoreContext, who: Identity, rawParams: unknown, meta: CallerMeta = {}): Promise<CreatePaymentResult> {
   const p = parseParams(createPaymentParams, rawParams);
   if (p.amount !== undefined && p.amount > ctx.config.maxAmount) throw new ParamError(`amount must be at most ${ctx.config.maxAmount} fen`);
-  const channel = channelOf(ctx.config, p.provider);
+  const channel = channelForPayType(ctx.config, p.provider, p.pay_type);
   if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${p.provider} is not configured`);
   const definition = definitionOf(channel);
   const payTypes = definition.payTypes.map((t) => t.name);
   if (!payTypes.includes(p.pay_type)) throw new ParamError(`pay_type must be one of ${payTypes.join(', ')} for ${p.provider}`);
+  const scanned = Boolean(payTypeSpec(channel, p.pay_type)?.scanned);
+  if (scanned && !p.auth_code) throw new ParamError(`auth_code (the payer's payment code) is required for pay_type ${p.pay_type}`);
+  if (!scanned && p.auth_code) throw new ParamError(`auth_code goes with a scanned pay type only, not ${p.pay_type}`);
   const resolved = await resolveAmount(ctx.config, { type: p.type, amount: p.amount, goods_id: p.goods_id, subject: p.subject, user_id: who.uid });
   const goods = resolved.goods_id && resolved.item ? { goods_id: resolved.goods_id, item: resolved.item } : undefined;
-  definition.checkCreate?.({ pay_type: p.pay_type, type: p.type, openid: p.openid, goods, section: ctx.config.providers[channel] });
+  // mp/jsapi pay as the user's own openid for the pay type's app (services/payer-id.ts), never a stranger's
+  const openid = await resolvePayerId(ctx, who, p.provider, p.pay_type, p.openid);
+  definition.checkCreate?.({ pay_type: p.pay_type, auth_code: p.auth_code, type: p.type, openid, goods, section: ctx.config.providers[channel] });
   const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
+  // pay types signed with the payer's session key (WeChat virtual payment) need one stored by getOpenid for this app
+  const session_key = definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && definition.payerAppId
+    ? await sessionKeyOf(ctx, who.uid, definition.payerAppId(ctx.config.providers[channel], p.pay_type))
+    : undefined;
+  if (definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && !session_key) {
+    throw new ParamError(`no ${p.provider} session for this user: call getOpenid with a fresh login code first`);
+  }
   if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
+  const merchant = chooseMerchant(ctx.config, channel, { type: p.type, goods_id: resolved.goods_id, user_id: who.uid, amount: resolved.amount });
   const now = ctx.now();
   const _ = ctx.db.command;
-  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid: p.openid });
+  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid, auth_code: p.auth_code });
   if (!p.out_trade_no) {
     const existing = await ctx.dao.findByWhereJson<OrderDoc>({
       dbName: COLLECTIONS.orders,
@@ -74,7 +97,8 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
 
   await admitRequest(ctx, { user_id: who.uid, perMinute: ctx.config.rateLimit.perMinute, scope: 'create' });
 
-  const expires_at = now + ctx.config.ttlMs;
+  // a scanned code is settled within the codepay timeout; the timer reverses one left open past it (a dead instance)
+  const expires_at = now + (scanned ? ctx.config.codepay.timeoutMs + 30_000 : ctx.config.ttlMs);
   const base: Omit<OrderDoc, 'out_trade_no'> = {
     user_id: who.uid, type: p.type, provider: p.provider, channel, pay_type: p.pay_type as PayType,
     amount: resolved.amount, subject: resolved.subject, status: 'pending', create_date: now, update_date: now, expires_at,
@@ -84,7 +108,8 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   };
   if (resolved.goods_id) base.goods_id = resolved.goods_id;
   if (productId) base.provider_product_id = productId;
-  if (p.openid) base.openid = p.openid;
+  if (openid) base.openid = openid;
+  if (merchant !== DEFAULT_MERCHANT) base.merchant = merchant;
   if (meta.platform) base.platform = meta.platform;
   if (meta.ip) base.client_ip = meta.ip;
   const userInfo = protectUserInfo(who.userInfo, ctx.config.userInfoKey);
@@ -93,13 +118,13 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   const out_trade_no = await insertOrder(ctx, base, p.out_trade_no, who, meta);
   if (typeof out_trade_no !== 'string') return out_trade_no;
 
-  const provider = ctx.provider(channel);
+  const provider = ctx.provider(channel, merchant);
   const started = ctx.now();
   try {
     const created = await provider.createOrder({
       out_trade_no, amount: resolved.amount, subject: resolved.subject, pay_type: p.pay_type as PayType,
-      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid: p.openid, client_ip: meta.ip,
-      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId,
+      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid, client_ip: meta.ip,
+      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId, auth_code: p.auth_code, catalog_item: goods?.item, session_key,
     });
     const set: Record<string, unknown> = { payment: created.payment, update_date: ctx.now() };
     if (created.provider_order_id) set.provider_order_id = created.provider_order_id;
@@ -108,13 +133,20 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
       type: 'create', status: 'success', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid,
       ip: meta.ip, user_agent: meta.user_agent, response_time: ctx.now() - started, detail: { pay_type: p.pay_type, type: p.type },
     });
+    if (scanned) return await settleScanned(ctx, out_trade_no, started);
     return { out_trade_no, amount: resolved.amount, expires_at, payment: created.payment };
   } catch (err) {
     const e = toVkPayError(err);
-    // A definite refusal means the provider holds no payable order: close ours. An unknown outcome (network,
-    // busy) leaves it pending for the timer to query, since the provider may have created it after all.
-    if (!e.retryable && e.code !== 50000) {
-      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now(), close_reason: 'create_failed' } });
+    // A definite refusal means the provider holds no payable order: close ours (for a scanned code, with the
+    // provider's reason in the payer's words: "refresh the payment code"). An unknown outcome (network, busy)
+    // leaves it pending, since the provider may have taken it after all: a scanned code is asked at once.
+    const definite = !e.retryable && e.code !== 50000;
+    if (definite) {
+      const reason = scanned && err instanceof ProviderError ? { provider_state: err.providerCode, provider_reason: err.providerMessage.slice(0, 120) } : {};
+      await transitionOrder(ctx, { out_trade_no, event: 'close', source: 'create_failed', set: { closed_at: ctx.now(), close_reason: 'create_failed', ...reason } });
+    } else if (scanned) {
+      await writePaymentLog(ctx, { type: 'create', status: 'unknown', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid, error_info: `${e.code} ${e.message}`, response_time: ctx.now() - started });
+      return settleScanned(ctx, out_trade_no, started);
     }
     await writePaymentLog(ctx, {
       type: 'create', status: 'fail', out_trade_no, provider: p.provider, amount: resolved.amount, user_id: who.uid,

@@ -28,6 +28,8 @@ export const createPaymentParams = z.object({
   openid: z.string().trim().min(1).max(128).optional(),
   out_trade_no: outTradeNo.optional(),
   return_url: z.string().url().optional(),
+  /** the payer's payment code, for scanned pay types (`codepay`); its format is the provider's to check */
+  auth_code: z.string().trim().regex(/^\d{16,24}$/, 'auth_code must be the 16-24 digits of a payment code').optional(),
 });
 export type CreatePaymentParams = z.output<typeof createPaymentParams>;
 

@@ -26,6 +26,8 @@ export interface OrderDoc extends CarriedHook {
   /** the provider's product id from the catalog item, for channels that bind a payment by product (App Store) */
   provider_product_id?: string;
   openid?: string;
+  /** the channel's merchant the order was made with (config/merchants.ts); absent for the section's own */
+  merchant?: string;
   status: OrderStatus;
   create_date: number;
   update_date: number;

@@ -12,6 +12,7 @@ import {
 import type { BaseDao } from '../dao/types';
 import type { Database } from '../platform/database';
 import { COLLECTIONS } from './collections';
+import { TRANSFER_TRANSITIONS, type TransferEvent } from './transfer-status';
 
 export interface StoreContext {
   dao: BaseDao;
@@ -65,4 +66,18 @@ export interface RefundTransitionRequest {
 export function transitionRefund(ctx: StoreContext, req: RefundTransitionRequest): Promise<boolean> {
   const { from, to } = REFUND_TRANSITIONS[req.event];
   return move(ctx, { dbName: COLLECTIONS.refunds, key: { out_refund_no: req.out_refund_no }, from, to, event: req.event, source: req.source, set: req.set, where: req.where });
+}
+
+export interface TransferTransitionRequest {
+  out_bill_no: string;
+  event: TransferEvent;
+  source: string;
+  set?: Record<string, unknown>;
+  where?: Record<string, unknown>;
+}
+
+/** Applies one payout transition (state/transfer-status.ts); returns true only when this call changed the record. */
+export function transitionTransfer(ctx: StoreContext, req: TransferTransitionRequest): Promise<boolean> {
+  const { from, to } = TRANSFER_TRANSITIONS[req.event];
+  return move(ctx, { dbName: COLLECTIONS.transfers, key: { out_bill_no: req.out_bill_no }, from, to, event: req.event, source: req.source, set: req.set, where: req.where });
 }

@@ -22,6 +22,9 @@ export interface SyncSummary {
   closed: number;
   refunds_scanned: number;
   refunds_updated: number;
+  /** open payouts read by the scan, and those that moved (settled by a query, or sent after a verified "never received") */
+  transfers_scanned: number;
+  transfers_updated: number;
   hooks_run: number;
   hooks_dead: number;
   /** failures handled (error rows written); an outage counts once per failed call */
@@ -32,6 +35,8 @@ export interface SyncSummary {
   outage: Channel[];
   alerts_raised: number;
   alerts_delivered: number;
+  /** channels whose statement of yesterday this run reconciled (sync/daily-reconcile.ts) */
+  statements_reconciled?: number;
   /** true when the run stopped because its time budget was spent (the next run resumes) */
   budget_exhausted: boolean;
   elapsed_ms: number;
@@ -39,7 +44,7 @@ export interface SyncSummary {
 
 export function emptySummary(time: number): SyncSummary {
   return {
-    time, scanned: 0, queried: 0, repaired: 0, paid_after_close: 0, closed: 0, refunds_scanned: 0, refunds_updated: 0,
+    time, scanned: 0, queried: 0, repaired: 0, paid_after_close: 0, closed: 0, refunds_scanned: 0, refunds_updated: 0, transfers_scanned: 0, transfers_updated: 0,
     hooks_run: 0, hooks_dead: 0, errors: 0, malformed: 0, outage: [], alerts_raised: 0, alerts_delivered: 0,
     budget_exhausted: false, elapsed_ms: 0,
   };

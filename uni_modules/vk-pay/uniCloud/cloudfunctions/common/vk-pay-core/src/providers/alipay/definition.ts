@@ -1,5 +1,6 @@
 /** Alipay (OpenAPI, RSA2) as the core sees it: its config section, pay types and bindings. */
 import { z } from 'zod';
+import { ParamError } from '../../../../../../../common/errors';
 import { defineProvider } from '../definition';
 import { nonEmpty, pem } from '../config-fields';
 import { createAlipayProvider } from './provider';
@@ -19,9 +20,14 @@ const ALIPAY_PAY_TYPES = [
   { name: 'page', platforms: ['web'] },
   { name: 'wap', platforms: ['web'] },
   { name: 'qr', platforms: ['web'] },
-  { name: 'mp', platforms: ['mp-alipay'] },
+  { name: 'mp', platforms: ['mp-alipay'], needsPayerId: true },
   { name: 'app', platforms: ['app'] },
+  // a shop scans the payer's payment code (alipay.trade.pay, scene bar_code): offered to no payer's device
+  { name: 'codepay', platforms: [], scanned: true },
 ] as const;
+
+/** Alipay payment codes: 16-24 digits starting 25-30 (the code the payer's Alipay shows). */
+const ALIPAY_AUTH_CODE = /^(2[5-9]|30)\d{14,22}$/;
 
 export const alipayDefinition = defineProvider<AlipaySection>({
   channel: 'alipay',
@@ -37,6 +43,17 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   },
   orderBinding: 'amount',
   refunds: 'merchant',
+  // auth codes are exchanged by the app the gateway calls are signed for (providers/alipay/login.ts)
+  payerAppId: (s) => s.appId,
+  checkCreate: (i) => {
+    if (i.pay_type === 'codepay' && !ALIPAY_AUTH_CODE.test(i.auth_code ?? '')) throw new ParamError('auth_code: not an Alipay payment code (16-24 digits starting 25-30)');
+  },
+  // alipay.fund.trans.uni.transfer: 0.10 yuan and up; the answer is synchronous, no transfer notifications
+  transfers: {
+    payees: { ALIPAY_USER_ID: /^2088\d{12}$/, ALIPAY_OPEN_ID: /^[A-Za-z0-9_-]{10,64}$/, ALIPAY_LOGON_ID: /^(1\d{10}|[^\s@]{1,64}@[^\s@]{1,64}\.[A-Za-z]{2,})$/ },
+    minAmount: 10,
+    notifications: false,
+  },
   // the section's key fields renamed to the provider's own names
   create: (s, ctx) => createAlipayProvider({
     ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,

@@ -15,7 +15,10 @@ import { fenFromYuan, optionalFen } from './amounts';
 import { resolveAlipayConfig, type AlipayConfig } from './config';
 import { alipayNotifyReply, verifyAlipayNotification } from './notify';
 import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
+import { createAlipayStatementDownload } from './statement';
 import { createAlipayExec, encodeParams, signedParams } from './transport';
+import { exchangeAlipayAuthCode } from './login';
+import { createAlipayTransfers } from './transfer';
 
 const TRADE_STATES: Record<string, TradeState> = {
   WAIT_BUYER_PAY: 'pending', TRADE_SUCCESS: 'paid', TRADE_FINISHED: 'paid', TRADE_CLOSED: 'closed',
@@ -23,6 +26,7 @@ const TRADE_STATES: Record<string, TradeState> = {
 
 const PRODUCT_CODES: Record<AlipayPayType, string> = {
   mp: 'JSAPI_PAY', app: 'QUICK_MSECURITY_PAY', wap: 'QUICK_WAP_WAY', page: 'FAST_INSTANT_TRADE_PAY', qr: 'FACE_TO_FACE_PAYMENT',
+  codepay: 'FACE_TO_FACE_PAYMENT',
 };
 
 const PAGE_METHODS: Partial<Record<AlipayPayType, string>> = { wap: 'alipay.trade.wap.pay', page: 'alipay.trade.page.pay' };
@@ -59,6 +63,22 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
     };
   }
 
+  /**
+   * alipay.trade.pay with the scanned code (scene bar_code; docs/PROTOCOLS.md section 11): 10000 = paid, 10003 =
+   * the payer is confirming (WAIT_BUYER_PAY), settled by querying. No notify_url: the query pays the order.
+   */
+  async function payByCode(input: CreateOrderInput, biz: Record<string, unknown>): Promise<CreateOrderResult> {
+    if (!input.auth_code) throw new ParamError('auth_code is required for alipay codepay');
+    const { time_expire: _unused, ...rest } = biz;
+    try {
+      const d = await exec('alipay.trade.pay', { ...rest, scene: 'bar_code', auth_code: input.auth_code });
+      return { payment: { kind: 'codepay', state: 'paid' }, provider_order_id: d.trade_no ? String(d.trade_no) : undefined };
+    } catch (err) {
+      if (err instanceof ProviderError && err.verified && err.providerCode === '10003') return { payment: { kind: 'codepay', state: 'paying' } };
+      throw err;
+    }
+  }
+
   const provider: PaymentProvider = {
     channel: 'alipay',
     provider: 'alipay',
@@ -81,6 +101,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         if (!d.trade_no) throw new VkPayError(50000, 'alipay.trade.create answered without trade_no');
         return { payment: { kind: 'trade_no', trade_no: String(d.trade_no) }, provider_order_id: String(d.trade_no) };
       }
+      if (payType === 'codepay') return payByCode(input, biz);
       if (payType === 'qr') {
         const d = await exec('alipay.trade.precreate', biz, { notify_url: input.notify_url });
         if (!d.qr_code) throw new VkPayError(50000, 'alipay.trade.precreate answered without qr_code');
@@ -134,6 +155,16 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
       }
     },
 
+    // alipay.trade.cancel: closes an unpaid trade, refunds one paid meanwhile (action close / refund)
+    async reverseOrder(outTradeNo: string): Promise<void> {
+      try {
+        await exec('alipay.trade.cancel', { out_trade_no: outTradeNo });
+      } catch (err) {
+        if (isNotExist(err)) return; // never reached Alipay: nothing to reverse
+        throw err;
+      }
+    },
+
     async refund(input: RefundInput): Promise<RefundResult> {
       checkRefundInput(input);
       const d = await exec('alipay.trade.refund', {
@@ -161,6 +192,11 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
     },
 
     notifyReply: alipayNotifyReply,
+
+    exchangeLoginCode: (input) => exchangeAlipayAuthCode(exec, config.appId, input),
+    downloadStatement: createAlipayStatementDownload(r, ctx, exec),
+    // payouts (transfer.ts)
+    ...createAlipayTransfers(exec, now),
   };
   return provider;
 }

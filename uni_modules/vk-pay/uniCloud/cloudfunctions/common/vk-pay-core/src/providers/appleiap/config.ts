@@ -1,4 +1,4 @@
-/** The `providers.appleiap` config section (docs/PROTOCOLS.md section 7 says where each value comes from). */
+/** The `providers.appleiap` config section (docs/PROTOCOLS.md section 9 says where each value comes from). */
 import { z } from 'zod';
 import { nonEmpty, pem } from '../config-fields';
 

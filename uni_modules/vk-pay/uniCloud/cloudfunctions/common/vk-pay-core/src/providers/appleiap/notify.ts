@@ -1,5 +1,5 @@
 /**
- * App Store Server Notifications V2 (docs/PROTOCOLS.md section 7): the body is `{"signedPayload": JWS}`, verified
+ * App Store Server Notifications V2 (docs/PROTOCOLS.md section 9): the body is `{"signedPayload": JWS}`, verified
  * like a signed transaction; its `data` names the app and environment and carries the transaction as another
  * JWS, verified the same way. Apple cannot name our order: the outcome names it by the transaction id (an order
  * it paid) and by the purchase token the order handed the device (`provider_order_id`), and the core finds it.

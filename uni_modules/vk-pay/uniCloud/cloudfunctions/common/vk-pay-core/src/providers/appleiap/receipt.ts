@@ -23,7 +23,7 @@ interface ReceiptAnswer {
   latest_receipt_info?: ReceiptEntry[];
 }
 
-/** What a status other than 0 means for the order (docs/PROTOCOLS.md section 7). */
+/** What a status other than 0 means for the order (docs/PROTOCOLS.md section 9). */
 function refusal(status: number): Error {
   switch (status) {
     case 21004: return new SignatureError('verifyReceipt: the shared secret does not match (21004)');

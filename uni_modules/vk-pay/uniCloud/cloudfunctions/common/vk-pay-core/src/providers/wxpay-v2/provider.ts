@@ -12,6 +12,7 @@ import type {
   TradeQueryResult, TradeState, WxpayPayType,
 } from '../types';
 import { resolveWxpayV2Config, type WxpayV2Config } from './config';
+import { exchangeWechatLoginCode } from '../wxpay/login';
 import { createNonceV2 } from './nonce';
 import { verifyWxpayV2Notification, wxpayV2NotifyReply } from './notify';
 import { signV2 } from './signing';
@@ -54,12 +55,31 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
     return { kind: 'requestPayment', params: { ...params, paySign: signV2(params, r.key, r.signType) } };
   }
 
+  // micropay is never re-sent blindly: an unknown answer is settled by orderquery (docs/PROTOCOLS.md section 11.2)
+  const callOnce = createWxpayV2Transport({ ...r, config: { ...r.config, retry: { ...r.config.retry, maxAttempts: 1 } } }, ctx);
+
+  /** /pay/micropay with the scanned code: SUCCESS = paid; USERPAYING = the payer enters a password (query). */
+  async function micropay(input: CreateOrderInput): Promise<CreateOrderResult> {
+    if (!input.auth_code) throw new ParamError('auth_code is required for wxpay codepay');
+    try {
+      const a = await callOnce('/pay/micropay', {
+        ...base(), body: input.subject.slice(0, 127), out_trade_no: input.out_trade_no, total_fee: input.amount,
+        spbill_create_ip: input.client_ip ?? '127.0.0.1', auth_code: input.auth_code, time_expire: toCompactBeijing(input.expires_at),
+      });
+      return { payment: { kind: 'codepay', state: 'paid' }, provider_order_id: a.transaction_id || undefined };
+    } catch (err) {
+      if (hasProviderCode(err, 'USERPAYING')) return { payment: { kind: 'codepay', state: 'paying' } };
+      throw err;
+    }
+  }
+
   const provider: PaymentProvider = {
     channel: 'wxpay-v2',
     provider: 'wxpay',
 
     async createOrder(input: CreateOrderInput): Promise<CreateOrderResult> {
       checkCreateInput(input);
+      if (input.pay_type === 'codepay') return micropay(input);
       const payType = input.pay_type as WxpayPayType;
       const tradeType = TRADE_TYPES[payType];
       if (!tradeType) throw new ParamError(`wxpay-v2 does not support pay_type ${input.pay_type}`);
@@ -105,6 +125,20 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       }
     },
 
+    // /secapi/pay/reverse: closes an unpaid code payment, refunds a paid one; recall=Y asks for another call
+    async reverseOrder(outTradeNo: string): Promise<void> {
+      for (let i = 0; i < 3; i++) {
+        try {
+          const a = await call('/secapi/pay/reverse', { ...base(), out_trade_no: outTradeNo });
+          if (a.recall !== 'Y') return;
+        } catch (err) {
+          if (hasProviderCode(err, 'ORDERNOTEXIST')) return;
+          throw err;
+        }
+      }
+      throw new VkPayError(40010, `wxpay-v2 reverse of ${outTradeNo} still asks to be called again`);
+    },
+
     async refund(input: RefundInput): Promise<RefundResult> {
       checkRefundInput(input);
       const a = await call('/secapi/pay/refund', {
@@ -133,6 +167,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       return verifyWxpayV2Notification(r, req, now());
     },
 
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay-v2', input),
     notifyReply: wxpayV2NotifyReply,
   };
   return provider;
