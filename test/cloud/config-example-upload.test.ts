@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApplePki } from '../../sandbox/appleiap/pki';
 import { ensureNodeRuntime, UNICLOUD_NODE_VERSIONS } from './node-runtimes';
 import { buildCloudBundle, createUploadLayout, ROOT, type UploadLayout } from './upload-layout';
 import { runUploaded } from './uploaded-runner';
@@ -31,6 +32,9 @@ beforeAll(() => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   for (const f of KEY_FILES.private) fs.writeFileSync(path.join(pluginDir, 'keys', f), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   for (const f of KEY_FILES.public) fs.writeFileSync(path.join(pluginDir, 'keys', f), publicKey.export({ type: 'spki', format: 'pem' }));
+  // the App Store section: a root certificate shaped like Apple's and the in-app purchase key (EC P-256)
+  fs.writeFileSync(path.join(pluginDir, 'keys', 'AppleRootCA-G3.pem'), generateApplePki().rootPem);
+  fs.writeFileSync(path.join(pluginDir, 'keys', 'apple_iap_key.p8'), generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
 }, 60_000);
 
 afterAll(() => layout?.remove());
@@ -47,10 +51,10 @@ describe.each(RUNTIMES)('config.example.js as the uploaded config, on $label', (
     expect(out.result.config).toEqual({
       env: 'production',
       notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
-      providers: ['alipay', 'wxpay'],
+      providers: ['alipay', 'appleiap', 'wxpay', 'wxpay-virtual'],
       auth: 'uni-id',
       adminRoles: ['admin'],
-      orderTypes: ['custom', 'goods', 'recharge', 'vip'],
+      orderTypes: ['coins', 'custom', 'episode', 'goods', 'recharge', 'vip'],
       webhooks: ['dingtalk'],
       privateKeyLoaded: true,
     });

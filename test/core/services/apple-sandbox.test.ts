@@ -13,6 +13,7 @@ import { createProvider } from '../../../uni_modules/vk-pay/uniCloud/cloudfuncti
 import { appleiapSchema } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/appleiap/config';
 import { appAccountTokenFor } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/appleiap/transaction';
 import { appleiapSandboxSection } from '../../../sandbox/appleiap/config-section';
+import { buyFromAppStore, restoreAppStorePurchases, type OrderMemory, type StoreKitBridge, type StoreKitTransaction } from '../../../uni_modules/vk-pay/components/vk-pay/appleiap';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 
@@ -86,10 +87,57 @@ describe('verifyApplePurchase through the sandbox App Store', () => {
     expect(errors.at(-1)).toMatchObject({ action: 'verifyApplePurchase', out_trade_no: b.out_trade_no });
   });
 
+  it('a StoreKit 1 client sends the id and the receipt it holds: the server checks what its config can', async () => {
+    const o = await order();
+    const bought = await buy(o);
+    expect(await h.call('verifyApplePurchase', { out_trade_no: o.out_trade_no, transaction_id: bought.transaction_id, receipt: bought.receipt }, { uid: o.uid }))
+      .toMatchObject({ status: 'paid', transaction_id: bought.transaction_id });
+  });
+
   it('an id the App Store does not know is refused as not found (40005), nothing changes', async () => {
     const o = await order();
     await expect(h.call('verifyApplePurchase', { out_trade_no: o.out_trade_no, transaction_id: '1999999999999' }, { uid: o.uid })).rejects.toMatchObject({ code: 40005 });
     expect(await stored(o.out_trade_no)).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe('the component\'s App Store flow against the server and the sandbox App Store', () => {
+  /** StoreKit played by the sandbox device: a purchase is POST /sandbox/control/pay with the orderInfo */
+  function sandboxStoreKit(): StoreKitBridge & { held: StoreKitTransaction[]; finished: string[] } {
+    const held: StoreKitTransaction[] = [];
+    const finished: string[] = [];
+    return {
+      held, finished,
+      async purchase(orderInfo) {
+        const res = await fetch(`${h.base}/sandbox/control/pay`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ channel: 'appleiap', out_trade_no: 'device', product_id: orderInfo.productid, app_account_token: orderInfo.username }) });
+        const b = (await res.json()) as { transaction_id: string; receipt: string };
+        const tx: StoreKitTransaction = { transactionIdentifier: b.transaction_id, transactionReceipt: b.receipt, transactionState: '1', payment: { productid: orderInfo.productid, username: orderInfo.username, quantity: 1 } };
+        held.push(tx);
+        return tx;
+      },
+      async finish(tx) { finished.push(tx.transactionIdentifier!); held.splice(held.indexOf(tx), 1); },
+      async restore() { return [...held]; },
+    };
+  }
+  const memory = (): OrderMemory => { const m = new Map<string, string>(); return { remember: (t, o) => { m.set(t, o); }, orderOf: (t) => m.get(t), forget: (t) => { m.delete(t); } }; };
+
+  it('buys, the server pays the order, and only then StoreKit finishes; a lost confirmation is finished by the restore', async () => {
+    const kit = sandboxStoreKit();
+    const mem = memory();
+    const a = await order();
+    const verify = (no: string, uid: string) => (proof: object) => h.call('verifyApplePurchase', { out_trade_no: no, ...proof }, { uid });
+    expect(await buyFromAppStore(kit, mem, a.out_trade_no, a.payment, verify(a.out_trade_no, a.uid))).toBe('ok');
+    expect(await stored(a.out_trade_no)).toMatchObject({ status: 'paid' });
+    expect(kit.finished).toEqual([(await stored(a.out_trade_no)).transaction_id]);
+
+    const b = await order();
+    await expect(buyFromAppStore(kit, mem, b.out_trade_no, b.payment, async () => { throw new Error('network lost before the server answered'); })).rejects.toThrow();
+    expect(await stored(b.out_trade_no)).toMatchObject({ status: 'pending' });
+    expect(kit.held).toHaveLength(1);
+    const summary = await restoreAppStorePurchases(kit, mem, (no, proof) => h.call('verifyApplePurchase', { out_trade_no: no, ...proof }, { uid: b.uid }));
+    expect(summary).toEqual({ confirmed: [b.out_trade_no], failed: [], unknown: 0 });
+    expect(await stored(b.out_trade_no)).toMatchObject({ status: 'paid' });
+    expect(kit.held).toHaveLength(0);
   });
 });
 

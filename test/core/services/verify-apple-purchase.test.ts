@@ -131,7 +131,7 @@ describe('verifyApplePurchase with a signed transaction', () => {
     const o = await order('owner');
     await refused({ out_trade_no: o.out_trade_no, signed_transaction: transaction(o.out_trade_no).jws }, 40009, 'someone-else');
     await refused({ out_trade_no: o.out_trade_no }, 40001, 'owner');
-    await refused({ out_trade_no: o.out_trade_no, signed_transaction: transaction(o.out_trade_no).jws, transaction_id: '123' }, 40001, 'owner');
+    await refused({ out_trade_no: o.out_trade_no, transaction_id: 'not-digits' }, 40001, 'owner');
     await refused({ out_trade_no: 'NOSUCHORDER1', signed_transaction: transaction(o.out_trade_no).jws }, 40005, 'owner');
     // proofs this config cannot check (no Server API key, no shared secret) are refused, not guessed at
     await refused({ out_trade_no: o.out_trade_no, transaction_id: '2000000001' }, 40001, 'owner');

@@ -7,6 +7,8 @@ import type { InjectionKey } from 'vue';
 import { onHide, onShow } from '@dcloudio/uni-app';
 import { VkPayError } from '../../common/errors';
 import type { ClientPayment, ProviderName } from './api-types';
+import type { OrderMemory, StoreKitBridge } from './appleiap';
+import { uniOrderMemory, uniStoreKit } from './appleiap-uni';
 
 export type PaymentOutcome = 'ok' | 'cancel';
 
@@ -33,6 +35,10 @@ export interface PlatformBridge {
   /** H5: the page's address now (the OAuth redirect returns to it), and replacing it without a reload. */
   currentUrl(): string;
   replaceUrl(url: string): void;
+  /** iOS App: StoreKit (App Store purchases, finished only after the server confirmed them) */
+  storeKit?: StoreKitBridge;
+  /** which order each App Store purchase this device started is for (token -> out_trade_no), for restores */
+  orderMemory?: OrderMemory;
 }
 
 export const PLATFORM_KEY: InjectionKey<PlatformBridge> = Symbol('vk-pay-platform');
@@ -57,6 +63,8 @@ export function requestPaymentArgs(provider: ProviderName, payment: ClientPaymen
       return { provider, orderInfo: payment.order_string };
     case 'trade_no':
       return { provider, orderInfo: payment.trade_no };
+    case 'appleiap':
+      return { provider: 'appleiap', orderInfo: payment.orderInfo };
     default:
       throw new VkPayError(40001, `payment kind ${payment.kind} is not opened by uni.requestPayment`);
   }
@@ -90,6 +98,8 @@ export function uniLoginCode(provider: ProviderName): Promise<string> {
 }
 
 export const uniPlatform: PlatformBridge = {
+  storeKit: uniStoreKit,
+  orderMemory: uniOrderMemory,
   platform() {
     return uni.getSystemInfoSync().uniPlatform;
   },

@@ -66,6 +66,8 @@ export interface PaymentStore {
   transport(): Transport;
   createPayment(params: CreatePaymentParams): Promise<CreatePaymentResult>;
   queryPayment(out_trade_no: string): Promise<QueryPaymentResult>;
+  /** an App Store purchase the device proves (its transaction id and/or receipt): the server verifies and pays */
+  verifyApplePurchase(out_trade_no: string, proof: { transaction_id?: string; receipt?: string; signed_transaction?: string }): Promise<QueryPaymentResult>;
   /** the payer backed out: the server closes the order at the provider first (answers paid if it was paid) */
   cancelPayment(out_trade_no: string): Promise<QueryPaymentResult>;
   /** a login code for a pay type that pays as a known payer: the server keeps the openid */
@@ -129,6 +131,11 @@ export function createPaymentStore(): PaymentStore {
     },
     async queryPayment(out_trade_no: string): Promise<QueryPaymentResult> {
       const result = await store.transport().call<QueryPaymentResult>('queryPayment', { out_trade_no });
+      store.lastResult = result;
+      return result;
+    },
+    async verifyApplePurchase(out_trade_no: string, proof: { transaction_id?: string; receipt?: string; signed_transaction?: string }): Promise<QueryPaymentResult> {
+      const result = await store.transport().call<QueryPaymentResult>('verifyApplePurchase', { out_trade_no, ...proof });
       store.lastResult = result;
       return result;
     },

@@ -26,8 +26,9 @@ export const verifyPurchaseParams = z.object({
   signed_transaction: z.string().min(16).max(64 * 1024).optional(),
   transaction_id: z.string().trim().regex(/^\d{1,32}$/, 'transaction_id must be digits').optional(),
   receipt: z.string().min(20).max(512 * 1024).optional(),
-}).refine((p) => [p.signed_transaction, p.transaction_id, p.receipt].filter((v) => v !== undefined).length === 1, {
-  message: 'send exactly one of signed_transaction, transaction_id or receipt',
+}).refine((p) => [p.signed_transaction, p.transaction_id, p.receipt].some((v) => v !== undefined), {
+  // a client may send all it holds (StoreKit 1 gives an id and the receipt): the provider uses what the config can check
+  message: 'send signed_transaction, transaction_id or receipt',
 });
 
 export interface VerifyPurchaseResult { view: PaymentView & { transaction_id?: string }; hookKeys: string[]; outcome: 'paid' | 'already_paid' | 'restored' | 'second_payment' }

@@ -54,16 +54,13 @@ export function createAppleiapProvider(section: AppleiapSection, ctx: ProviderCo
 
   const verifySignedData = (jws: unknown) => verifyAppleJws(jws, trust).payload;
 
+  /** The proof this config can check, strongest first: a signed transaction, an id the Server API looks up, a receipt. */
   async function transactionOf(proof: PurchaseProof, token: string): Promise<AppleTransaction> {
     if (proof.signed_transaction !== undefined) return readTransaction(verifySignedData(proof.signed_transaction));
-    if (proof.transaction_id !== undefined) {
-      if (!serverApi) throw new ParamError('transaction_id needs providers.appleiap.serverApi (the in-app purchase key); send signed_transaction instead');
-      return readTransaction(verifySignedData(await serverApi.getSignedTransaction(proof.transaction_id)));
-    }
-    if (proof.receipt !== undefined) {
-      if (!receipts) throw new ParamError('receipt needs providers.appleiap.receipt (the shared secret); send signed_transaction instead');
-      return receipts.transactionFor(proof.receipt, token);
-    }
+    if (proof.transaction_id !== undefined && serverApi) return readTransaction(verifySignedData(await serverApi.getSignedTransaction(proof.transaction_id)));
+    if (proof.receipt !== undefined && receipts) return receipts.transactionFor(proof.receipt, token);
+    if (proof.transaction_id !== undefined) throw new ParamError('transaction_id needs providers.appleiap.serverApi (the in-app purchase key); send signed_transaction or receipt');
+    if (proof.receipt !== undefined) throw new ParamError('receipt needs providers.appleiap.receipt (the shared secret); send signed_transaction or transaction_id');
     throw new ParamError('one of signed_transaction, transaction_id or receipt is required');
   }
 
