@@ -177,6 +177,16 @@ describe('transfer refusals send nothing and record nothing', () => {
     expect((await transfers())[0]).toMatchObject({ amount: 500, status: 'succeeded' });
   });
 
+  it('concurrent requests for one out_bill_no with two amounts: one payout, the limits count it once', async () => {
+    const { wx } = await withGateway({ idempotent: false });
+    const r = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => h.call('transfer', wxTransfer('MIXEDAMT01', i % 2 ? 700 : 500), { admin: true })));
+    expect(wx.transferCalls).toBe(1);
+    const [t] = await transfers();
+    expect(r.filter((x) => x.status === 'rejected').every((x) => (x as PromiseRejectedResult).reason.code === 40001)).toBe(true);
+    const quota = await all(h.t.db, 'vk_pay_transfer_quota');
+    expect(quota.every((q) => q.amount === t.amount && q.count === 1)).toBe(true);
+  });
+
   it('daily limits hold under concurrency: per payee count and amount, and the day total', async () => {
     const { wx } = await withGateway({}, { transfers: { dailyAmount: 5_000, perUserDaily: { amount: 3_000, count: 3 } } });
     const same = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => h.call('transfer', wxTransfer(`LIMITA${i}xx`, 900), { admin: true })));
