@@ -137,6 +137,20 @@ describe('transfer', () => {
     expect(ali.payouts).toEqual(['ALIPAYOUT01']);
   });
 
+  it('listTransfers: the admin\'s page of payouts, filtered, without the payee\'s name or internals', async () => {
+    await withGateway();
+    await h.call('transfer', wxTransfer('LISTPAY001', 100, { user_name: '李四' }), { admin: true });
+    await h.call('transfer', wxTransfer('LISTPAY002', 200, { user_id: 'u2' }), { admin: true });
+    const page = await h.call('listTransfers', { user_id: 'u2' }, { admin: true });
+    expect(page).toMatchObject({ total: 1, rows: [{ out_bill_no: 'LISTPAY002', amount: 200, status: 'succeeded', payee: { identity_type: 'openid', identity: OPENID } }] });
+    const all2 = await h.call('listTransfers', { status: 'succeeded' }, { admin: true });
+    expect(all2.total).toBe(2);
+    expect(JSON.stringify(all2.rows)).not.toContain('李四');
+    expect(all2.rows[0]).not.toHaveProperty('send_lease_until');
+    await expect(h.call('listTransfers', { status: 'paid' }, { admin: true })).rejects.toMatchObject({ code: 40001 });
+    await expect(h.call('listTransfers', {}, { uid: 'someone' })).rejects.toMatchObject({ code: 40009 });
+  });
+
   it('the server API pays out without a caller identity, under the same rules', async () => {
     const { wx } = await withGateway();
     expect(await h.core.transfers.transfer(wxTransfer('SERVERPAY01', 100))).toMatchObject({ status: 'succeeded' });
