@@ -1,6 +1,7 @@
 /** What every gateway module of the sandbox shares: keys, the books, the notifier and the clock. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxCredentials } from './credentials';
+import type { LoginCodes } from './login-codes';
 import type { Ledger } from './ledger';
 import type { Payouts } from './payouts';
 import type { AuthCodes } from './auth-codes';
@@ -17,6 +18,8 @@ export interface GatewayContext {
   /** origin the sandbox is reached at, without a trailing slash (cashier links, QR codes) */
   publicBaseUrl: string;
   now: () => number;
+  /** login codes handed out by /sandbox/control/login-code and redeemed by the login exchanges */
+  logins: LoginCodes;
 }
 
 /** One request as a gateway module sees it: the path after its mount point, and the raw body. */

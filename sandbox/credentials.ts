@@ -26,6 +26,10 @@ export interface SandboxCredentials {
     apiV2Key: string;
     merchant: { serialNo: string } & KeyPairPem;
     platform: { publicKeyId: string } & KeyPairPem;
+    /** the AppSecret of appId (login codes of an app that pays with the main appid) */
+    appSecret: string;
+    /** a mini program and an official account of their own under the same mchId (appIds per pay_type) */
+    apps: Record<'mp' | 'jsapi', { appId: string; appSecret: string }>;
   };
   alipay: {
     appId: string;
@@ -33,6 +37,11 @@ export interface SandboxCredentials {
     app: KeyPairPem;
     alipay: KeyPairPem;
   };
+  /**
+   * WeChat virtual payment of the sandbox's mini program (wxpay.apps.mp): the console's offer id, one AppKey per
+   * environment, the message push Token and EncodingAESKey, and the console's coin price in fen.
+   */
+  wxpayVirtual: { offerId: string; appKey: string; sandboxAppKey: string; token: string; encodingAESKey: string; coinPrice: number };
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -58,18 +67,49 @@ async function rsaPair(): Promise<KeyPairPem> {
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 }
 
+const wxAppId = () => `wx${randomBytes(8).toString('hex')}`;
+/** An AppSecret is 32 lower-case hex digits. */
+const wxAppSecret = () => randomBytes(16).toString('hex');
+
+export function generateVirtualPayment(): SandboxCredentials['wxpayVirtual'] {
+  return { offerId: `1450${randomDigits(6)}`, appKey: randomAlnum(32), sandboxAppKey: randomAlnum(32), token: randomAlnum(16), encodingAESKey: randomAlnum(43), coinPrice: 10 };
+}
+
+/** Virtual payment keys for a credentials file written before they existed: added once, the other keys kept. */
+function withVirtualPayment(creds: SandboxCredentials): { creds: SandboxCredentials; added: boolean } {
+  const v = (creds as Partial<SandboxCredentials>).wxpayVirtual;
+  if (v && typeof v.appKey === 'string' && typeof v.sandboxAppKey === 'string' && typeof v.encodingAESKey === 'string' && v.encodingAESKey.length === 43) return { creds, added: false };
+  return { creds: { ...creds, wxpayVirtual: generateVirtualPayment() }, added: true };
+}
+
+/** Login apps for a credentials file written before they existed: added once, the keys kept. */
+function withLoginApps(creds: SandboxCredentials): { creds: SandboxCredentials; added: boolean } {
+  const w = creds.wxpay as Partial<SandboxCredentials['wxpay']> & SandboxCredentials['wxpay'];
+  const okApp = (a: any) => !!a && typeof a.appId === 'string' && typeof a.appSecret === 'string';
+  if (typeof w.appSecret === 'string' && okApp(w.apps?.mp) && okApp(w.apps?.jsapi)) return { creds, added: false };
+  return {
+    added: true,
+    creds: { ...creds, wxpay: { ...w, appSecret: typeof w.appSecret === 'string' ? w.appSecret : wxAppSecret(), apps: {
+      mp: okApp(w.apps?.mp) ? w.apps.mp : { appId: wxAppId(), appSecret: wxAppSecret() },
+      jsapi: okApp(w.apps?.jsapi) ? w.apps.jsapi : { appId: wxAppId(), appSecret: wxAppSecret() },
+    } } },
+  };
+}
+
 export async function generateSandboxCredentials(): Promise<SandboxCredentials> {
   const [merchant, platform, app, alipay] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
   const mchId = `1900${randomDigits(6)}`;
   return {
     wxpay: {
-      appId: `wx${randomBytes(8).toString('hex')}`,
+      appId: wxAppId(),
       mchId,
       apiV3Key: randomAlnum(32),
       apiV2Key: randomAlnum(32),
       // A merchant certificate serial is 40 upper-case hex digits.
       merchant: { serialNo: randomBytes(20).toString('hex').toUpperCase(), ...merchant },
       platform: { publicKeyId: `PUB_KEY_ID_01${mchId}${randomDigits(18)}`, ...platform },
+      appSecret: wxAppSecret(),
+      apps: { mp: { appId: wxAppId(), appSecret: wxAppSecret() }, jsapi: { appId: wxAppId(), appSecret: wxAppSecret() } },
     },
     alipay: {
       appId: `2021${randomDigits(12)}`,
@@ -77,6 +117,7 @@ export async function generateSandboxCredentials(): Promise<SandboxCredentials> 
       app,
       alipay,
     },
+    wxpayVirtual: generateVirtualPayment(),
   };
 }
 
@@ -95,6 +136,13 @@ function isCredentials(v: any): v is SandboxCredentials {
     && isPair(w.merchant) && typeof w.merchant.serialNo === 'string'
     && isPair(w.platform) && typeof w.platform.publicKeyId === 'string' && w.platform.publicKeyId.startsWith('PUB_KEY_ID_')
     && !!a && typeof a.appId === 'string' && typeof a.sellerId === 'string' && isPair(a.app) && isPair(a.alipay);
+}
+
+/** Rewrites the file through a private temp file and a rename, so no reader sees it half-written. */
+async function replaceFile(file: string, creds: SandboxCredentials): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomAlnum(6)}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+  await fs.rename(tmp, file);
 }
 
 export function credentialsPath(home: string): string {
@@ -118,7 +166,12 @@ async function loadOrCreate(file: string): Promise<SandboxCredentials> {
   let damaged = false;
   try {
     const parsed = JSON.parse(await fs.readFile(file, 'utf8'));
-    if (isCredentials(parsed)) return parsed;
+    if (isCredentials(parsed)) {
+      const withApps = withLoginApps(parsed);
+      const upgraded = withVirtualPayment(withApps.creds);
+      if (withApps.added || upgraded.added) await replaceFile(file, upgraded.creds);
+      return upgraded.creds;
+    }
     damaged = true;
   } catch (err) {
     if (err instanceof SyntaxError) damaged = true;

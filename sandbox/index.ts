@@ -1,5 +1,6 @@
 /**
- * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, mountable in any node:http server.
+ * createSandbox: the local WeChat Pay (v3, v2) and Alipay gateway, and WeChat's login-code exchanges
+ * (/sandbox/wxapi/, mirroring api.weixin.qq.com), mountable in any node:http server.
  * `handle` serves every /sandbox/** path and returns false for anything else.
  *
  * State (orders, refunds, notifications still being delivered, faults) lives in
@@ -10,6 +11,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
 import { handleAlipay } from './alipay/gateway';
+import { ensureAppleCredentials, type AppleSandboxCredentials } from './appleiap/credentials';
+import { handleApple } from './appleiap/gateway';
+import { buildAppleNotification, kindOf } from './appleiap/notify';
+import { AppleStore } from './appleiap/store';
 import { buildAlipayNotification } from './alipay/objects';
 import { handleCashier, handleIndex } from './cashier';
 import type { GatewayContext, GatewayRequest } from './context';
@@ -18,6 +23,7 @@ import { ensureSandboxCredentials, type SandboxCredentials } from './credentials
 import { readRawBody, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { Notifier, type OutgoingNotification } from './notifier';
+import { handleAlipayBillDownload } from './statements/routes';
 import { Payouts, transferKey } from './payouts';
 import { AuthCodes } from './auth-codes';
 import { buildV3TransferNotification } from './wxpay/v3-transfers';
@@ -25,13 +31,18 @@ import { refundKey, SandboxState, type SandboxNotification, type SandboxOrder, t
 import { handleV2, isV2Path } from './wxpay/v2-gateway';
 import { buildV2Notification } from './wxpay/v2-notify';
 import { handleV3 } from './wxpay/v3-gateway';
+import { LoginCodes } from './login-codes';
+import { handleWxapi } from './wxapi';
+import { handleWxopen } from './wxopen';
 import { buildV3Notification } from './wxpay/v3-objects';
+import { VirtualPayment } from './wxpay-virtual';
 
 export type { SandboxCredentials } from './credentials';
 export type { SandboxControl } from './control';
 export type { FaultSettings } from './faults';
 export { RETRY_SCHEDULES } from './notifier';
 export type { SandboxChannel } from './state';
+export type { AppleSandboxCredentials } from './appleiap/credentials';
 
 /** WeChat accepts a refund first and settles it a moment later (scaled by timeFactor). */
 const REFUND_SETTLE_MS = 3000;
@@ -51,6 +62,11 @@ export interface SandboxOptions {
   now?: () => number;
   /** per-delivery answer deadline in ms (default 5000, WeChat's) */
   deliveryTimeoutMs?: number;
+  /**
+   * the mini program's message push URL (virtual payment deliveries), as set in its console; default
+   * `<publicBaseUrl>/http/vk-pay-notify/wxpay-virtual`, the local host's notify route
+   */
+  virtualPushUrl?: string;
 }
 
 export interface Sandbox {
@@ -58,10 +74,13 @@ export interface Sandbox {
   close(): Promise<void>;
   control: SandboxControl;
   credentials: SandboxCredentials;
+  /** the sandbox App Store's keys: its root goes in the config's providers.appleiap.rootCertificates */
+  appleCredentials: AppleSandboxCredentials;
 }
 
 export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const creds = await ensureSandboxCredentials(opts.home);
+  const appleCreds = await ensureAppleCredentials(opts.home);
   const state = await SandboxState.open(opts.persist === false ? undefined : path.join(opts.home, 'sandbox', 'state.json'));
   const now = opts.now ?? Date.now;
   const timeFactor = opts.timeFactor ?? 1;
@@ -106,6 +125,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   }, now);
 
   const build = (n: SandboxNotification): OutgoingNotification | undefined => {
+    if (n.channel === 'appleiap') {
+      const rec = apple.books.notifications[n.order_key.slice('appleiap:'.length)];
+      return rec && buildAppleNotification(appleCreds, apple.books, rec, n.faults, now());
+    }
     if (n.kind === 'transfer') {
       const t = state.data.transfers[n.order_key];
       return t ? buildV3TransferNotification(creds, n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
@@ -116,10 +139,15 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const tamper = n.faults.tamper;
     if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
+    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, tamper, now());
     return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');
   };
 
   const notifier = new Notifier({ state, timeFactor, now, build, deliveryTimeoutMs: opts.deliveryTimeoutMs });
+  // Apple sends every notification to the one URL set in App Store Connect: here, the local host's notify route
+  const apple = new AppleStore(state, appleCreds, now, (rec) => {
+    notifier.raise({ channel: 'appleiap', kind: kindOf(rec.notificationType), order_key: `appleiap:${rec.notificationUUID}`, url: `${publicBaseUrl}/http/vk-pay-notify/appleiap`, faults: state.data.faults.appleiap ?? {} });
+  });
   notifier.resume();
   for (const refund of Object.values(state.data.refunds)) if (refund.status === 'PROCESSING') scheduleSettle(refund);
 
@@ -140,8 +168,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
-  const control = createControl({ ledger, payouts, codes, state, cancelAll, settled });
-  const ctx: GatewayContext = { creds, ledger, payouts, codes, state, publicBaseUrl, now };
+  const logins = new LoginCodes(creds, now);
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, payouts, codes };
+  const virtual = new VirtualPayment(ctx, opts.virtualPushUrl ?? `${publicBaseUrl}/http/vk-pay-notify/wxpay-virtual`);
+  const control = createControl({ ledger, state, cancelAll, settled, logins, apple, payouts, codes, virtual });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';
@@ -154,7 +184,12 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const r = (prefix: string): GatewayRequest => ({ req, res, method, rawUrl, subPath: pathname.slice(prefix.length), query: url.searchParams, rawBody });
       if (pathname.startsWith('/sandbox/wxpay/v3/')) await handleV3(ctx, r('/sandbox/wxpay'));
       else if (pathname.startsWith('/sandbox/wxpay/') && isV2Path(pathname.slice('/sandbox/wxpay'.length))) await handleV2(ctx, r('/sandbox/wxpay'));
+      else if (pathname.startsWith('/sandbox/wxapi/xpay/') || pathname === '/sandbox/wxapi/cgi-bin/stable_token') virtual.handle(r('/sandbox/wxapi'));
+      else if (pathname.startsWith('/sandbox/wxapi/')) handleWxapi(ctx, r('/sandbox/wxapi'));
+      else if (pathname.startsWith('/sandbox/wxopen/')) handleWxopen(ctx, r('/sandbox/wxopen'));
       else if (pathname === '/sandbox/alipay/gateway.do') await handleAlipay(ctx, r('/sandbox/alipay'));
+      else if (pathname === '/sandbox/alipay/bill/download') handleAlipayBillDownload(ctx, r('/sandbox/alipay'));
+      else if (pathname.startsWith('/sandbox/appleiap/')) await handleApple({ creds: appleCreds, books: () => apple.books, now }, r('/sandbox/appleiap'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));
       else if ((pathname === '/sandbox' || pathname === '/sandbox/') && method === 'GET') handleIndex(ctx, r('/sandbox'));
@@ -175,6 +210,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     handle,
     control,
     credentials: creds,
+    appleCredentials: appleCreds,
     async close() {
       closed = true;
       cancelAll();

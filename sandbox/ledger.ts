@@ -45,6 +45,7 @@ export interface NewOrder {
   payer_id?: string;
   sign_type?: string;
   expires_at?: number;
+  virtual?: SandboxOrder['virtual'];
 }
 
 function fingerprint(o: NewOrder): string {
@@ -176,6 +177,8 @@ export class Ledger {
   refund(input: {
     channel: SandboxChannel; out_trade_no: string; out_refund_no: string; amount: number; total?: number;
     reason?: string; notify_url?: string; initial: 'PROCESSING' | 'SUCCESS'; settle_as?: SandboxRefund['settle_as'];
+    /** a refund a person made in the merchant platform: settled at once, no notification to the merchant's server */
+    silent?: boolean;
   }): RefundOutcome {
     const order = this.get(input.channel, input.out_trade_no);
     if (!order) return { ok: false, reason: 'order_not_found' };
@@ -208,7 +211,7 @@ export class Ledger {
     order.refunded += input.amount;
     this.state.data.refunds[refundKey(input.channel, input.out_trade_no, input.out_refund_no)] = refund;
     void this.state.save();
-    this.hooks.refundCreated(refund, order);
+    if (!input.silent) this.hooks.refundCreated(refund, order);
     return { ok: true, refund, repeated: false, order };
   }
 

@@ -6,27 +6,42 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FaultSettings } from './faults';
-import type { SandboxChannel, SandboxNotification, SandboxState } from './state';
+import type { NotifyChannel, SandboxNotification, SandboxState } from './state';
 
 const S = 1000;
 const M = 60 * S;
 const H = 60 * M;
 
 /** Intervals between attempts (docs/PROTOCOLS.md sections 2 and 4): 15 retries over 24h4m; 7 retries for Alipay. */
-export const RETRY_SCHEDULES: Record<SandboxChannel, readonly number[]> = {
+export const RETRY_SCHEDULES: Record<NotifyChannel, readonly number[]> = {
   wxpay: [15 * S, 15 * S, 30 * S, 3 * M, 10 * M, 20 * M, 30 * M, 30 * M, 30 * M, 60 * M, 3 * H, 3 * H, 3 * H, 6 * H, 6 * H],
   'wxpay-v2': [15 * S, 15 * S, 30 * S, 3 * M, 10 * M, 20 * M, 30 * M, 30 * M, 30 * M, 60 * M, 3 * H, 3 * H, 3 * H, 6 * H, 6 * H],
   alipay: [4 * M, 10 * M, 10 * M, 1 * H, 2 * H, 6 * H, 15 * H],
+  // App Store Server Notifications V2: retried 1, 12, 24, 48 and 72 hours after the first attempt
+  appleiap: [1 * H, 11 * H, 12 * H, 24 * H, 24 * H],
+  // virtual payment delivery pushes: the same 15 retries (docs/PROTOCOLS.md section 12)
+  'wxpay-virtual': [15 * S, 15 * S, 30 * S, 3 * M, 10 * M, 20 * M, 30 * M, 30 * M, 30 * M, 60 * M, 3 * H, 3 * H, 3 * H, 6 * H, 6 * H],
 };
 
 export interface OutgoingNotification {
   headers: Record<string, string>;
   body: string;
+  /** the URL of this attempt when it differs from the notification's (WeChat message pushes sign in the query) */
+  url?: string;
 }
 
 /** The channel's definition of "the merchant took it" (docs/PROTOCOLS.md sections 2-4). */
-export function isAccepted(channel: SandboxChannel, status: number, body: string): boolean {
+export function isAccepted(channel: NotifyChannel, status: number, body: string): boolean {
   if (channel === 'wxpay') return status === 200 || status === 204;
+  if (channel === 'appleiap') return status === 200;
+  if (channel === 'wxpay-virtual') {
+    if (status !== 200) return false;
+    try {
+      return (JSON.parse(body) as { ErrCode?: unknown }).ErrCode === 0;
+    } catch {
+      return false;
+    }
+  }
   if (status !== 200) return false;
   if (channel === 'alipay') return body === 'success';
   return /<return_code>\s*(<!\[CDATA\[)?SUCCESS(\]\]>)?\s*<\/return_code>/.test(body);
@@ -50,7 +65,7 @@ export class Notifier {
 
   constructor(private readonly opts: NotifierOptions) {}
 
-  raise(input: { channel: SandboxChannel; kind: SandboxNotification['kind']; order_key: string; refund_key?: string; url: string; faults: FaultSettings }): SandboxNotification {
+  raise(input: { channel: NotifyChannel; kind: SandboxNotification['kind']; order_key: string; refund_key?: string; url: string; faults: FaultSettings }): SandboxNotification {
     const now = this.opts.now();
     const n: SandboxNotification = {
       id: randomUUID(),
@@ -165,7 +180,7 @@ export class Notifier {
     for (let i = 0; i < copies; i++) {
       try {
         const signal = AbortSignal.any([this.aborter.signal, AbortSignal.timeout(this.opts.deliveryTimeoutMs ?? 5000)]);
-        const res = await fetch(n.url, { method: 'POST', headers: out.headers, body: out.body, signal, redirect: 'manual' });
+        const res = await fetch(out.url ?? n.url, { method: 'POST', headers: out.headers, body: out.body, signal, redirect: 'manual' });
         const text = await res.text();
         const accepted = isAccepted(n.channel, res.status, text);
         anyAccepted ||= accepted;

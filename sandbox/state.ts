@@ -6,14 +6,23 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { AppleBooks } from './appleiap/books';
 import type { SandboxAuthCode } from './auth-codes';
 import type { FaultSettings } from './faults';
 
-export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay';
-export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay'];
+/** The gateways that keep merchant orders (the ledger): the merchant creates an order there before anyone pays. */
+export type SandboxChannel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'wxpay-virtual';
+export const SANDBOX_CHANNELS: readonly SandboxChannel[] = ['wxpay', 'wxpay-v2', 'alipay', 'wxpay-virtual'];
+/** Every channel that sends notifications: the ledger's, and the App Store (which keeps transactions, not orders). */
+export type NotifyChannel = SandboxChannel | 'appleiap';
+export const NOTIFY_CHANNELS: readonly NotifyChannel[] = [...SANDBOX_CHANNELS, 'appleiap'];
 
 export function isSandboxChannel(v: unknown): v is SandboxChannel {
   return typeof v === 'string' && (SANDBOX_CHANNELS as readonly string[]).includes(v);
+}
+
+export function isNotifyChannel(v: unknown): v is NotifyChannel {
+  return typeof v === 'string' && (NOTIFY_CHANNELS as readonly string[]).includes(v);
 }
 
 /** One status vocabulary for the three gateways; each maps it onto its own words when answering. */
@@ -55,6 +64,8 @@ export interface SandboxOrder {
    * (trade_state PAYERROR) with this as its trade_state_desc; a person must pay again with a new order.
    */
   failed_reason?: string;
+  /** WeChat virtual payment: what the device's requestVirtualPayment bought, in which environment */
+  virtual?: { mode: 'short_series_goods' | 'short_series_coin'; env: 0 | 1; quantity: number; product_id?: string; unit_price: number };
 }
 
 /** WeChat's refund states; Alipay refunds are SUCCESS at once. */
@@ -118,7 +129,7 @@ export interface DeliveryAttempt {
 
 export interface SandboxNotification {
   id: string;
-  channel: SandboxChannel;
+  channel: NotifyChannel;
   /** close: Alipay's TRADE_CLOSED for app and wap trades closed unpaid; transfer: a payout reached a final state */
   kind: 'payment' | 'refund' | 'close' | 'transfer';
   /** the order's key, or for a transfer the transfer's key */
@@ -140,7 +151,9 @@ export interface SandboxStateData {
   orders: Record<string, SandboxOrder>;
   refunds: Record<string, SandboxRefund>;
   notifications: Record<string, SandboxNotification>;
-  faults: Partial<Record<SandboxChannel, FaultSettings>>;
+  faults: Partial<Record<NotifyChannel, FaultSettings>>;
+  /** the App Store's books (appleiap/books.ts): it keeps transactions, not merchant orders */
+  appleiap?: AppleBooks;
   /** payouts by `${channel}:${out_bill_no}` */
   transfers: Record<string, SandboxTransfer>;
   /** payment codes shown to payers (auth-codes.ts) */

@@ -63,10 +63,24 @@ export function loadIndexSpecs(dirs: string | readonly string[]): Map<string, In
   return out;
 }
 
+/** The parts of a dotted path, split once per distinct path (index fields are a handful of fixed strings). */
+const splitPaths = new Map<string, string[]>();
+function partsOf(path: string): string[] {
+  let parts = splitPaths.get(path);
+  if (!parts) {
+    parts = path.split('.');
+    if (splitPaths.size > 10_000) splitPaths.clear();
+    splitPaths.set(path, parts);
+  }
+  return parts;
+}
+
 /** A dotted path's value; through an array of subdocuments it yields the array of their values (as MongoDB does). */
 export function getPath(doc: unknown, path: string): unknown {
+  // A top-level field of a document (every index field but dotted ones): one property read.
+  if (!path.includes('.') && doc !== null && typeof doc === 'object' && !Array.isArray(doc)) return (doc as Record<string, unknown>)[path];
   let cur: unknown = doc;
-  const parts = path.split('.');
+  const parts = partsOf(path);
   for (let i = 0; i < parts.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
     if (Array.isArray(cur) && !/^\d+$/.test(parts[i])) {
@@ -97,6 +111,8 @@ export function encodeKeyPart(v: unknown): KeyPart {
 export function indexKeysOf(spec: IndexSpec, doc: Record<string, unknown>): KeyPart[][] {
   const values = spec.fields.map((f) => getPath(doc, f));
   if (spec.sparse && values.every((v) => v === undefined)) return [];
+  // The common case, no array among the values: exactly one tuple (what the general loop below yields for it).
+  if (!values.some(Array.isArray)) return [values.map(encodeKeyPart)];
   const arrays = values.filter(Array.isArray);
   if (arrays.length > 1) throw new ParamError(`index ${spec.name}: cannot index two array fields in one document`);
   let tuples: KeyPart[][] = [[]];

@@ -8,18 +8,25 @@
  * pooled. From the pool, a field's candidate values come from an equality (`a: 1`, `a: {$eq: 1}`) or an `$in` of
  * scalars; `_id` gives direct reads, an index gives a key-range read per value tuple of its leading fields, and
  * an `$or` whose every branch plans without a scan gives the union of its branches. The cheapest one wins.
+ * After an index's given leading fields, numeric bounds on its next field (`$gt`/`$gte`/`$lt`/`$lte`, e.g. the
+ * orders paid in one day: `channel` given, `paid_at` between two times) narrow the key-range read to those
+ * values. The bounds of every ANDed condition are intersected: right for scalar fields (the only ones vk-pay
+ * ranges over); a document whose ranged field is an ARRAY with elements on both sides of a two-sided range
+ * would be missed.
  */
 import { isPlainObject } from './command';
 import { isIndexableScalar, type IndexSpec, type KeyPart } from './index-spec';
 
 export type Plan =
   | { kind: 'id'; ids: unknown[] }
-  | { kind: 'index'; spec: IndexSpec; values: KeyPart[] }
+  /** `range`: the index field after the given `values` lies within these numbers (either bound may be open) */
+  | { kind: 'index'; spec: IndexSpec; values: KeyPart[]; range?: NumberRange }
   /** the candidates of every branch: an `$or`, or an `$in` over an indexed field */
   | { kind: 'union'; branches: Plan[] }
   | { kind: 'scan' };
 
 type Filter = Record<string, unknown>;
+export interface NumberRange { low?: number; high?: number }
 
 /** An index lookup may expand an `$in` (or several) into at most this many key ranges before a scan is cheaper. */
 const MAX_TUPLES = 256;
@@ -33,14 +40,27 @@ function allowedValues(field: string, cond: unknown): unknown[] | undefined {
   return undefined;
 }
 
-/** Pools the ANDed conditions of `filter` (top level and nested `$and`): pinned values by field, and the `$or`s. */
-function pool(filter: Filter, values: Map<string, unknown[]>, ors: Filter[][]): void {
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Narrows `ranges[field]` by a condition's numeric bounds. */
+function bound(ranges: Map<string, NumberRange>, field: string, cond: unknown): void {
+  if (!isPlainObject(cond)) return;
+  const r = { ...ranges.get(field) };
+  let narrowed = false;
+  for (const op of ['$gt', '$gte'] as const) if (finite(cond[op])) { r.low = Math.max(r.low ?? -Infinity, cond[op] as number); narrowed = true; }
+  for (const op of ['$lt', '$lte'] as const) if (finite(cond[op])) { r.high = Math.min(r.high ?? Infinity, cond[op] as number); narrowed = true; }
+  if (narrowed) ranges.set(field, r);
+}
+
+/** Pools the ANDed conditions of `filter` (top level and nested `$and`): pinned values and numeric bounds by field, and the `$or`s. */
+function pool(filter: Filter, values: Map<string, unknown[]>, ors: Filter[][], ranges: Map<string, NumberRange> = new Map()): void {
   for (const [key, cond] of Object.entries(filter)) {
     if (key === '$and' && Array.isArray(cond)) {
-      for (const sub of cond) if (isPlainObject(sub)) pool(sub, values, ors);
+      for (const sub of cond) if (isPlainObject(sub)) pool(sub, values, ors, ranges);
     } else if (key === '$or' && Array.isArray(cond)) {
       ors.push(cond as Filter[]);
     } else if (!key.startsWith('$')) {
+      bound(ranges, key, cond);
       const allowed = allowedValues(key, cond);
       if (!allowed) continue;
       const prev = values.get(key);
@@ -55,21 +75,25 @@ function pool(filter: Filter, values: Map<string, unknown[]>, ors: Filter[][]): 
 export function planCost(plan: Plan): number {
   switch (plan.kind) {
     case 'id': return plan.ids.length;
-    case 'index': return plan.spec.unique && plan.values.length === plan.spec.fields.length ? 1.5 : 50 / plan.values.length;
+    case 'index': return plan.spec.unique && plan.values.length === plan.spec.fields.length ? 1.5 : 50 / (plan.values.length + (plan.range ? 0.5 : 0));
     case 'union': return plan.branches.reduce((n, b) => n + planCost(b), 0);
     default: return Infinity;
   }
 }
 
-function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>): Plan | undefined {
+function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>, ranges: Map<string, NumberRange>): Plan | undefined {
+  // most indexes of a collection: the filter misses their lead field
+  if (!values.has(spec.fields[0]) && !ranges.has(spec.fields[0])) return undefined;
   let tuples: KeyPart[][] = [[]];
   for (const f of spec.fields) {
     const allowed = values.get(f);
     if (!allowed || tuples.length * allowed.length > MAX_TUPLES) break;
     tuples = tuples.flatMap((t) => allowed.map((v) => [...t, v as KeyPart]));
   }
-  if (tuples[0].length === 0) return undefined;
-  const plans: Plan[] = tuples.map((values) => ({ kind: 'index', spec, values }));
+  const next = spec.fields[tuples[0].length];
+  const range = next === undefined ? undefined : ranges.get(next);
+  if (tuples[0].length === 0 && !range) return undefined;
+  const plans: Plan[] = tuples.map((values) => (range ? { kind: 'index', spec, values, range } : { kind: 'index', spec, values }));
   return plans.length === 1 ? plans[0] : { kind: 'union', branches: plans };
 }
 
@@ -77,14 +101,15 @@ function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>): Plan | unde
 export function planQuery(filter: Filter, specs: IndexSpec[]): Plan {
   const values = new Map<string, unknown[]>();
   const ors: Filter[][] = [];
-  pool(filter, values, ors);
+  const ranges = new Map<string, NumberRange>();
+  pool(filter, values, ors, ranges);
   // `$in: []` matches nothing at all: no candidates.
   for (const allowed of values.values()) if (allowed.length === 0) return { kind: 'union', branches: [] };
   const options: Plan[] = [];
   const ids = values.get('_id');
   if (ids) options.push({ kind: 'id', ids });
   for (const spec of specs) {
-    const p = indexPlan(spec, values);
+    const p = indexPlan(spec, values, ranges);
     if (p) options.push(p);
   }
   for (const branches of ors) {

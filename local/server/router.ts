@@ -4,6 +4,7 @@
  * callable, bodies over 256 KB -> 413 (40001). A body that is not JSON reaches the cloud object, whose `_before`
  * answers 40001 exactly as it would on uniCloud.
  */
+import { isUtf8 } from 'node:buffer';
 import type http from 'node:http';
 import { routeByPath, type LoadedFunction } from '../runtime/functions';
 import { FunctionTimeoutError, invokeCloudObject, invokeFunction, isCallableMethod, newRequestId, type IntegratedRequest, type InvokeClientInfo } from '../runtime/invoke';
@@ -32,7 +33,8 @@ export interface RouterDeps {
 }
 
 function isText(buf: Buffer): boolean {
-  return Buffer.from(buf.toString('utf8'), 'utf8').equals(buf);
+  // Valid UTF-8 is exactly what survives a decode and re-encode unchanged; node checks it without the copies.
+  return isUtf8(buf);
 }
 
 function integratedRequest(req: http.IncomingMessage, url: URL, rest: string, body: Buffer): IntegratedRequest {

@@ -4,6 +4,8 @@
  * them except `sign`, empty values dropped. Server methods answer signed JSON; the page methods (wap, page,
  * and an app order string opened in a browser) create the order and send the person to the cashier.
  */
+import { randomBytes } from 'node:crypto';
+import { alipayBillUrl } from '../statements/routes';
 import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context';
 import { dateTimeChina, holdUnanswered, parseDateTimeChina, redirect, send } from '../http-io';
 import { alipaySignContent, rsaVerify } from '../protocol/crypto';
@@ -12,7 +14,7 @@ import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects
 import { FUND_METHODS, fundMethod } from './transfers';
 import { tradeCancel, tradePay } from './codepay';
 
-const SERVER_METHODS = new Set(['alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.trade.pay', 'alipay.trade.cancel']);
+const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query', 'alipay.trade.pay', 'alipay.trade.cancel']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
 
 type Biz = Record<string, any>;
@@ -90,6 +92,10 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
     return redirect(r.res, cashierUrl(ctx, 'alipay', String(biz.out_trade_no)));
   }
   if (commonError) return sendJson(key, commonError);
+  if (method === 'alipay.system.oauth.token') {
+    const out = oauthToken(ctx, p);
+    return 'error' in out ? sendJson('error_response', out.error) : sendJson(key, out.ok);
+  }
   if (!biz) return sendJson(key, bizFail('ACQ.INVALID_PARAMETER', 'biz_content格式错误'));
   if (FUND_METHODS.has(method)) {
     const reply = fundMethod(ctx, method, p.app_id, biz);
@@ -98,8 +104,27 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
   sendJson(key, serverMethod(ctx, method, p, biz));
 }
 
+/**
+ * alipay.system.oauth.token: grant_type and code are plain request parameters. A success carries no `code`
+ * (open_id, access_token and their lifetimes); a bad code is an `error_response` with isv.code-invalid.
+ */
+function oauthToken(ctx: GatewayContext, p: Record<string, string>): { ok: Reply } | { error: Reply } {
+  if (!p.grant_type) return { error: missing('grant-type', '缺少grant_type参数') };
+  if (p.grant_type !== 'authorization_code') return { error: invalid('grant-type', '无效的grant_type参数') };
+  if (!p.code) return { error: missing('code', '缺少code参数') };
+  const out = ctx.logins.redeem('alipay', p.app_id, p.code);
+  if (!out.ok) return { error: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.code-invalid', sub_msg: '授权码code无效' } };
+  const token = () => `authusrB${randomBytes(16).toString('hex')}`;
+  return { ok: { access_token: token(), auth_start: dateTimeChina(ctx.now()), expires_in: 1296000, re_expires_in: 2592000, refresh_token: token(), open_id: out.openid } };
+}
+
 function serverMethod(ctx: GatewayContext, method: string, p: Record<string, string>, biz: Biz): Reply {
   const { ledger } = ctx;
+  if (method === 'alipay.data.dataservice.bill.downloadurl.query') {
+    if (biz.bill_type !== 'trade' && biz.bill_type !== 'signcustomer') return bizFail('isv.invalid-arguments', '参数无效: bill_type');
+    const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''));
+    return 'url' in out ? ok({ bill_download_url: out.url }) : bizFail(out.sub_code, out.sub_msg);
+  }
   if (method === 'alipay.trade.pay') return tradePay(ctx, p.app_id, biz);
   if (method === 'alipay.trade.create' || method === 'alipay.trade.precreate') {
     const reply = createOrder(ctx, method, method === 'alipay.trade.create' ? 'create' : 'precreate', p, biz);

@@ -1,5 +1,5 @@
 /**
- * Alipay single transfers to an account (docs/PROTOCOLS.md section 7.2): alipay.fund.trans.uni.transfer answers
+ * Alipay single transfers to an account (docs/PROTOCOLS.md section 10.2): alipay.fund.trans.uni.transfer answers
  * synchronously (SUCCESS at once in the sandbox), alipay.fund.trans.common.query finds it by out_biz_no (with the
  * same product_code and biz_scene) or by order_id. The same out_biz_no with other content is refused.
  */

@@ -47,7 +47,7 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
   const signType = (p.sign_type || 'MD5') as V2SignType;
   if (signType !== 'MD5' && signType !== 'HMAC-SHA256') return fail(r, 'sign_type参数格式错误');
   if (!v2SignMatches(p, creds.wxpay.apiV2Key, signType)) return fail(r, '签名错误');
-  if (p.appid !== creds.wxpay.appId) return fail(r, 'appid和mch_id不匹配');
+  if (!ctx.logins.app('wxpay', p.appid)) return fail(r, 'appid和mch_id不匹配');
   for (const f of REQUIRED[r.subPath]) if (!p[f]) return fail(r, `缺少参数${f}`);
 
   // A signed answer: the common part plus either the result fields or the business error.
@@ -68,6 +68,7 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
       if (!/^[1-9]\d{0,11}$/.test(p.total_fee)) return bizError('PARAM_ERROR', 'total_fee参数格式错误');
       if (!['JSAPI', 'NATIVE', 'APP', 'MWEB'].includes(p.trade_type)) return bizError('PARAM_ERROR', 'trade_type参数格式错误');
       if (p.trade_type === 'JSAPI' && !p.openid) return bizError('PARAM_ERROR', 'trade_type=JSAPI时，openid为必填参数');
+      if (p.trade_type === 'JSAPI' && (ctx.logins.appOf(p.openid) ?? p.appid) !== p.appid) return bizError('PARAM_ERROR', 'appid和openid不匹配');
       if (p.trade_type === 'NATIVE' && !p.product_id) return bizError('PARAM_ERROR', 'trade_type=NATIVE时，product_id为必填参数');
       if (!/^[0-9A-Za-z_\-|*@]{1,32}$/.test(p.out_trade_no)) return bizError('PARAM_ERROR', 'out_trade_no参数格式错误');
       let expiresAt: number | undefined;

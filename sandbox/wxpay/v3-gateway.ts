@@ -8,6 +8,7 @@ import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context
 import { compactChina, parseRfc3339 } from '../http-io';
 import { sendV3, sendV3Error, verifyV3Request, type V3Failure } from './v3-auth';
 import { v3Refund, v3Transaction } from './v3-objects';
+import { handleWxpayBill } from '../statements/routes';
 import { handleV3Transfers } from './v3-transfers';
 
 const TRADE_TYPES: Record<string, string> = { jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
@@ -33,7 +34,7 @@ export async function handleV3(ctx: GatewayContext, r: GatewayRequest): Promise<
   if (authFailure) return fail(authFailure);
 
   let body: any = {};
-  // a transfer bill's cancel is a POST without a body (docs/PROTOCOLS.md section 7.1)
+  // a transfer bill's cancel is a POST without a body (docs/PROTOCOLS.md section 10.1)
   const bodiless = r.method === 'POST' && r.rawBody === '' && /^\/v3\/fund-app\/mch-transfer\/transfer-bills\/out-bill-no\/[^/]+\/cancel$/.test(r.subPath);
   if (r.method === 'POST' && !bodiless) {
     try {
@@ -71,6 +72,9 @@ export async function handleV3(ctx: GatewayContext, r: GatewayRequest): Promise<
     if (!refund || !order) return fail({ status: 404, code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' });
     return sendV3(r.res, creds, now, 200, v3Refund(refund, order));
   }
+  if (r.method === 'GET' && (path === '/v3/bill/tradebill' || path === '/v3/billdownload/file')) {
+    return handleWxpayBill(ctx, r, (status, value) => sendV3(r.res, creds, now, status, value), fail);
+  }
   return fail(NO_ROUTE);
 }
 
@@ -81,11 +85,13 @@ function createOrder(ctx: GatewayContext, r: GatewayRequest, kind: string, b: an
   if (!Number.isSafeInteger(b.amount.total) || b.amount.total < 1) return fail(invalid('amount/total', '必须为大于0的整数'));
   if (b.amount.currency !== undefined && b.amount.currency !== 'CNY') return fail(invalid('amount/currency', '取值无效'));
   if (b.mchid !== creds.wxpay.mchId) return fail({ status: 400, code: 'MCH_NOT_EXISTS', message: '商户号不存在' });
-  if (b.appid !== creds.wxpay.appId) return fail({ status: 400, code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配，请检查后再试' });
+  if (!ctx.logins.app('wxpay', b.appid)) return fail({ status: 400, code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配，请检查后再试' });
   if (!OUT_TRADE_NO.test(b.out_trade_no)) return fail(invalid('out_trade_no', '格式不正确，只能是6-32位数字、大小写字母_-|*'));
   if ([...b.description].length > 127) return fail(invalid('description', '长度超过127'));
   if (!/^https?:\/\//.test(b.notify_url)) return fail(invalid('notify_url', '格式不正确，应为http(s)://开头的完整URL'));
   if (kind === 'jsapi' && (typeof b.payer?.openid !== 'string' || b.payer.openid === '')) return fail(required('payer/openid'));
+  // an openid this sandbox issued under another appid is refused as WeChat refuses it
+  if (kind === 'jsapi' && (ctx.logins.appOf(b.payer.openid) ?? b.appid) !== b.appid) return fail({ status: 500, code: 'OPENID_MISMATCH', message: 'openid和appid不匹配' });
   if (kind === 'h5') {
     if (typeof b.scene_info?.payer_client_ip !== 'string') return fail(required('scene_info/payer_client_ip'));
     if (typeof b.scene_info?.h5_info?.type !== 'string') return fail(required('scene_info/h5_info/type'));

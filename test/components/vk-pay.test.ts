@@ -20,7 +20,7 @@ type Envelope = Record<string, unknown>;
 interface Call { method: string; at: number; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }
 
 /** What the fake cloud object answers next; queries consume `queries` in order and repeat the last one. */
-const script: { create: Envelope; queries: Envelope[] } = { create: {}, queries: [] };
+const script: { create: Envelope; queries: Envelope[]; options: Envelope } = { create: {}, queries: [], options: { code: 0, msg: 'ok', data: null } };
 const calls: Call[] = [];
 let server: http.Server;
 let base = '';
@@ -40,6 +40,11 @@ beforeAll(async () => {
         return res.end();
       }
       const method = (req.url ?? '').replace('/http/vk-pay-co/', '');
+      if (method === 'getPayOptions') {
+        // asked once by the component when it mounts; these tests play no options (vk-pay-login.test.ts does)
+        res.writeHead(200, { 'content-type': 'application/json', ...cors });
+        return res.end(JSON.stringify(script.options));
+      }
       calls.push({ method, at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString() || '{}'), headers: req.headers });
       let reply: Envelope;
       if (method === 'createPayment') reply = script.create;
@@ -71,6 +76,10 @@ class TestBridge implements PlatformBridge {
   redirect(url: string) { this.redirected.push(url); }
   openWindow(url: string) { this.opened.push(url); }
   onVisibilityChange(listener: (visible: boolean) => void) { return documentVisibility(listener); }
+  async loginCode(): Promise<string> { throw new Error('no login in these tests'); }
+  inWeixinBrowser() { return false; }
+  currentUrl() { return 'http://app.example/'; }
+  replaceUrl() {}
 }
 
 let bridge: TestBridge;

@@ -228,7 +228,8 @@ describe('a fresh uni-app project with the package in its uni_modules', () => {
       await expect.poll(async () => (await order()).status, { timeout: 15_000 }).toBe('paid');
       expect(await order()).toMatchObject({ user_id: 'fresh-user', status: 'paid' });
       expect((await order()).history.filter((h: any) => h.event === 'pay')).toEqual([expect.objectContaining({ source: 'notify' })]);
-      expect((await host.db.collection('payment_notifications').where({ out_trade_no: no }).get()).data.length).toBeGreaterThan(0);
+      // the raw notification is written beside the order's move, not before it: the ack waits for both, this read may not
+      await expect.poll(async () => (await host.db.collection('payment_notifications').where({ out_trade_no: no }).get()).data.length, { timeout: 15_000 }).toBeGreaterThan(0);
       const query = await post('/http/vk-pay-co/queryPayment', { out_trade_no: no }, auth);
       expect(query.json).toMatchObject({ errCode: 0, code: 0, data: { out_trade_no: no, status: 'paid', amount: 100 } });
       // the package's own recharge hook (uni_modules/vk-pay/.../vk-pay-hooks/recharge.js of the project) credited once

@@ -56,6 +56,8 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
 }
 
 export interface Received {
+  /** path + query as received (WeChat message pushes sign in the query) */
+  url: string;
   headers: Record<string, string>;
   body: string;
   at: number;
@@ -70,7 +72,7 @@ export async function startReceiver(reply: (r: Received, index: number) => { sta
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const r = { headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const r = { url: req.url ?? '', headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(r);
       const out = reply(r, received.length - 1);
       res.writeHead(out.status, { 'content-type': 'text/plain' });

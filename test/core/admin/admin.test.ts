@@ -31,7 +31,7 @@ async function server(handler: http.RequestListener): Promise<string> {
 describe('admin methods: access', () => {
   it('every method refuses a signed-in person without the admin role (40009) and a wrong token', async () => {
     h = await startSyncHarness();
-    for (const m of ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts']) {
+    for (const m of ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts', 'reconcile', 'listReconciliations']) {
       await expect(adminCall(m, { out_trade_no: 'NO0000001' }, { uid: 'mallory' })).rejects.toMatchObject({ code: 40009 });
     }
     // a uni-id user with the admin role is an admin too (adminRoles, default ['admin'])

@@ -47,6 +47,19 @@ describe('withRetry', () => {
     expect(err.message).toBe(`attempt ${calls}`);
   });
 
+  it('gives each attempt a whole number of milliseconds, even on a fractional clock (AbortSignal.timeout refuses 951.57)', async () => {
+    let t = 0.25;
+    const timeouts: number[] = [];
+    await withRetry(async ({ timeoutMs }) => {
+      timeouts.push(timeoutMs);
+      t += 100.3; // an attempt that takes a fraction of a millisecond more than 100
+      throw new Retryable('busy');
+    }, { budgetMs: 1_000, timeoutMs: 950, maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1, minAttemptMs: 10, isRetryable: () => true, clock: () => t, sleep: async () => {}, random: () => 0 }).catch(() => undefined);
+    expect(timeouts.length).toBeGreaterThan(1);
+    expect(timeouts.some((ms) => ms < 950)).toBe(true); // the budget, not the cap, bounded a later attempt
+    for (const ms of timeouts) expect(Number.isInteger(ms)).toBe(true);
+  });
+
   it('respects maxAttempts', async () => {
     const v = virtualTime();
     let calls = 0;

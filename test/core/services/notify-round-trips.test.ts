@@ -10,11 +10,13 @@
  * plus ONE write of vk-pay's (marking it done) - counted in the last test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SandboxOrder, SandboxRefund } from '../../../sandbox/state';
+import type { SandboxChannel, SandboxOrder, SandboxRefund } from '../../../sandbox/state';
 import { buildAlipayNotification } from '../../../sandbox/alipay/objects';
 import { buildV2Notification } from '../../../sandbox/wxpay/v2-notify';
 import { buildV3Notification } from '../../../sandbox/wxpay/v3-objects';
-import type { Channel, IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+import type { IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
+// the channels these round trips exercise are the sandbox's gateway channels
+import type { SandboxChannel as Channel } from '../../../sandbox/state';
 import { handleNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/notify';
 import { reserveRefund } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/refund-ledger';
 import { all } from '../support/db';
@@ -47,7 +49,7 @@ async function measure(channel: Channel, notice: IncomingNotification) {
   return { r, depth: c.depth(), trace: c.trace().map((t) => `${t.depth}:${t.call}`) };
 }
 
-const CHANNELS: Array<[Channel, 'wxpay' | 'alipay', string]> = [['wxpay', 'wxpay', 'native'], ['wxpay-v2', 'wxpay', 'native'], ['alipay', 'alipay', 'qr']];
+const CHANNELS: Array<[SandboxChannel, 'wxpay' | 'alipay', string]> = [['wxpay', 'wxpay', 'native'], ['wxpay-v2', 'wxpay', 'native'], ['alipay', 'alipay', 'qr']];
 
 describe.each(CHANNELS)('%s', (channel, provider, pay_type) => {
   async function start() {

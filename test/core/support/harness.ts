@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, type Sandbox } from '../../../sandbox/index';
+import { appleiapSandboxSection } from '../../../sandbox/appleiap/config-section';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
 import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
 import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
@@ -61,8 +62,8 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
     env: 'sandbox',
     notifyUrl: `${base}/http/vk-pay-notify`,
     providers: {
-      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/` },
-      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: `${base}/sandbox/wxpay/` },
+      wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, oauthAuthorizeUrl: `${base}/sandbox/wxopen/connect/oauth2/authorize` },
+      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
       alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
     },
     orderTypes: {
@@ -79,7 +80,14 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
   };
 }
 
-export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
+/** Config overrides; a function gets the gateway origin and the sandbox's credentials (to name its apps and keys). */
+export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials) => Partial<VkPayConfigInput>);
+
+/**
+ * `appleiap`: also configure the App Store against the sandbox's (its root, Server API key and shared secret),
+ * beside the other providers; an object is merged over that section.
+ * `now`: one clock for the sandbox and the core (a test that moves time moves both, as real time would). */
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; now?: () => number; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -106,10 +114,16 @@ export async function startHarness(opts: { config?: Partial<VkPayConfigInput>; d
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, ...(opts.now ? { now: opts.now } : {}) });
   const t = await openTestDb();
-  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...opts.config }));
-  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
+  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials) : opts.config;
+  const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over });
+  if (opts.appleiap) {
+    const apple = typeof opts.appleiap === 'object' ? opts.appleiap : {};
+    input.providers = { ...input.providers, appleiap: { ...appleiapSandboxSection(base, sandbox.appleCredentials), ...apple } };
+  }
+  const config = parseConfig(input);
+  core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...(opts.now ? { now: opts.now } : {}), ...opts.deps });
   const sb = sandbox;
   const c = core;
 

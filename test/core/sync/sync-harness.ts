@@ -5,6 +5,7 @@
 import { startHarness, type Harness } from '../support/harness';
 import type { CoreDeps } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
 import { providersFromConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/provider-source';
+import type { SandboxChannel } from '../../../sandbox/state';
 import type { Channel, PaymentProvider } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 import type { OrderDoc } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/order';
 import { COLLECTIONS } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/state/collections';
@@ -62,7 +63,7 @@ export async function createOrder(h: Harness, p: { channel?: 'wxpay' | 'alipay';
 }
 
 /** The person pays at the sandbox while the sandbox cannot reach our notify URL: the order stays pending here. */
-export async function payWithLostNotification(h: Harness, no: string, channel: Channel = 'wxpay'): Promise<void> {
+export async function payWithLostNotification(h: Harness, no: string, channel: SandboxChannel = 'wxpay'): Promise<void> {
   h.sandbox.control.setFaults(channel, { unreachable: true });
   const r = h.sandbox.control.pay(channel, no, 'success');
   if (!r.ok) throw new Error(`sandbox refused to pay ${no}: ${r.code}`);

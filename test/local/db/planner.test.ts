@@ -84,6 +84,18 @@ describe('planner: conditions inside $and and $or', () => {
     expect(got).toEqual(scanned(f));
   });
 
+  it('numeric bounds on the field after an index\'s given fields narrow its key-range read (one day of one channel)', () => {
+    const f = compileWhere({ user_id: 'u1', biz_no: _.gte(10).and(_.lt(40)) });
+    expect(plan({ user_id: 'u1', biz_no: _.gte(10).and(_.lt(40)) })).toMatchObject({ kind: 'index', spec: { name: 'user_id_biz' }, values: ['u1'], range: { low: 10, high: 40 } });
+    const got = store.find('orders', f).map((d) => d._id);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got).toEqual(scanned(f));
+    // bounds at the edges: 13 and 37 are u1's (i % 6 === 1), inclusive and exclusive as asked
+    const edge = compileWhere({ user_id: 'u1', biz_no: _.gte(13).and(_.lte(37)) });
+    expect(store.find('orders', edge).map((d) => d.biz_no)).toEqual(scanned(edge).map((id) => Number(String(id).slice(1))));
+    expect(store.find('orders', compileWhere({ user_id: 'u1', biz_no: _.gt(13).and(_.lt(37)) })).map((d) => d.biz_no)).not.toContain(13);
+  });
+
   it('any mix of $and, $or, equalities and $in returns exactly what a scan returns (property)', () => {
     const leaf = fc.oneof(
       fc.record({ out_trade_no: fc.integer({ min: 0, max: 70 }).map((i) => `T${i}`) }),
@@ -93,6 +105,9 @@ describe('planner: conditions inside $and and $or', () => {
       fc.record({ user_id: fc.integer({ min: 0, max: 6 }).map((i) => `u${i}`), biz_no: fc.integer({ min: 0, max: 60 }) }),
       fc.record({ user_id: fc.record({ $in: fc.array(fc.integer({ min: 0, max: 6 }).map((i) => `u${i}`), { maxLength: 3 }) }) }),
       fc.record({ n: fc.record({ $gte: fc.integer({ min: 0, max: 60 }) }) }),
+      // an index's given field then numeric bounds on its next one (a key-range read narrowed by the bounds)
+      fc.record({ user_id: fc.integer({ min: 0, max: 6 }).map((i) => `u${i}`), biz_no: fc.record({ $gte: fc.integer({ min: 0, max: 60 }), $lt: fc.integer({ min: 0, max: 60 }) }) }),
+      fc.record({ user_id: fc.integer({ min: 0, max: 6 }).map((i) => `u${i}`), biz_no: fc.record({ $lte: fc.integer({ min: -5, max: 65 }) }, { requiredKeys: [] }) }),
     );
     const filter = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('and'), tie('or')),

@@ -22,7 +22,14 @@ export type ClientPayment =
   | { kind: 'code_url'; code_url: string }
   | { kind: 'page_url'; page_url: string }
   /**
+   * App Store in-app purchase: the orderInfo of `uni.requestPayment({provider: 'appleiap', orderInfo})`;
+   * `username` is the order's token (a UUID), returned by Apple as appAccountToken.
+   */
+  | { kind: 'appleiap'; orderInfo: { productid: string; quantity: number; username: string; manualFinishTransaction: boolean } }
+  /**
    * A payment code scanned at a counter (pay_type `codepay`): nothing for the payer's device to open; `paid`
    * once the provider took the money, `paying` while the payer still confirms (e.g. enters a password).
    */
-  | { kind: 'codepay'; state: 'paid' | 'paying' };
+  | { kind: 'codepay'; state: 'paid' | 'paying' }
+  /** WeChat mini-program virtual payment: the arguments of `uni.requestVirtualPayment`, all decided and signed by the server */
+  | { kind: 'virtualPayment'; mode: 'short_series_goods' | 'short_series_coin'; signData: string; paySig: string; signature: string };

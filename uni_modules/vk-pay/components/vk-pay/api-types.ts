@@ -91,6 +91,12 @@ export type PayOptionType =
   | { type: string; amount: 'catalog'; catalog: Array<{ goods_id: string; amount: number; subject: string }> }
   | { type: string; amount: 'custom' };
 
+/** Where a pay type's login code comes from: the app, and for a browser page the OAuth authorize URL. */
+export interface PayerLoginHint { app_id: string; authorize_url?: string }
+
+/** getOpenid: a login code for a pay type -> the payer's openid, kept on the server. */
+export interface GetOpenidParams { provider: ProviderName; pay_type: PayType; code: string }
+
 /** getPayOptions: the providers with their pay types, the order types with their limits. */
 export interface PayOptions {
   env: string;
@@ -98,7 +104,11 @@ export interface PayOptions {
    * The configured providers: `pay_types` in the server's order, and `platforms`: for each pay type, the uni-app
    * platforms it opens on (web, mp-weixin, mp-alipay, app, app-ios, app-android).
    */
-  providers: Array<{ provider: ProviderName; channel: string; pay_types: PayType[]; platforms?: Record<PayType, string[]> }>;
+  providers: Array<{
+    provider: ProviderName; channel: string; pay_types: PayType[]; platforms?: Record<PayType, string[]>;
+    /** pay types that pay as a known payer: the app whose login code getOpenid takes, and a browser's OAuth page */
+    login?: Partial<Record<PayType, PayerLoginHint>>;
+  }>;
   types: PayOptionType[];
   /** integer fen */
   maxAmount: number;

@@ -24,6 +24,15 @@ export interface PlatformBridge {
    * again; returns the unsubscribe.
    */
   onVisibilityChange(listener: (visible: boolean) => void): () => void;
+  /** The platform's login code for the provider's mini program (`uni.login`: wx.login / my.getAuthCode). */
+  loginCode(provider: ProviderName): Promise<string>;
+  /** App: the system (`ios`, `android`), which narrows some pay types */
+  osName?(): string;
+  /** True inside WeChat's built-in browser (where JSAPI payment and the official account's OAuth work). */
+  inWeixinBrowser(): boolean;
+  /** H5: the page's address now (the OAuth redirect returns to it), and replacing it without a reload. */
+  currentUrl(): string;
+  replaceUrl(url: string): void;
 }
 
 export const PLATFORM_KEY: InjectionKey<PlatformBridge> = Symbol('vk-pay-platform');
@@ -60,6 +69,26 @@ export function documentVisibility(listener: (visible: boolean) => void): () => 
   return () => document.removeEventListener('visibilitychange', handler);
 }
 
+/** uni.login's provider name for a payment provider's mini program. */
+const LOGIN_PROVIDERS: Record<string, 'weixin' | 'alipay'> = { wxpay: 'weixin', alipay: 'alipay' };
+
+/** The code of uni.login (mp-weixin: wx.login; mp-alipay: my.getAuthCode with the silent auth_base scope). */
+export function uniLoginCode(provider: ProviderName): Promise<string> {
+  const name = LOGIN_PROVIDERS[provider];
+  if (!name) return Promise.reject(new VkPayError(40001, `no mini-program login for ${provider}`));
+  return new Promise((resolve, reject) => {
+    uni.login({
+      provider: name,
+      success: (res: { code?: string; authCode?: string }) => {
+        const code = res.code || res.authCode;
+        if (code) resolve(code);
+        else reject(new VkPayError(50000, 'uni.login gave no code'));
+      },
+      fail: (err: { errMsg?: string }) => reject(new VkPayError(50000, err.errMsg ?? 'uni.login failed')),
+    } as unknown as UniApp.LoginOptions);
+  });
+}
+
 export const uniPlatform: PlatformBridge = {
   platform() {
     return uni.getSystemInfoSync().uniPlatform;
@@ -94,6 +123,19 @@ export const uniPlatform: PlatformBridge = {
       return;
     }
     uni.setClipboardData({ data: url });
+  },
+  loginCode: uniLoginCode,
+  osName() {
+    return uni.getSystemInfoSync().osName;
+  },
+  inWeixinBrowser() {
+    return typeof navigator !== 'undefined' && /MicroMessenger/i.test(navigator.userAgent ?? '');
+  },
+  currentUrl() {
+    return typeof window !== 'undefined' ? window.location.href : '';
+  },
+  replaceUrl(url) {
+    if (typeof window !== 'undefined' && window.history?.replaceState) window.history.replaceState(window.history.state, '', url);
   },
   onVisibilityChange(listener) {
     // Page hooks: uni-app hands a component's onShow/onHide to its page, and fires them when the app goes to the

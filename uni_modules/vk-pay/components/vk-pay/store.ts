@@ -6,7 +6,7 @@
  */
 import { reactive } from 'vue';
 import { createTransport, type Requester, type Transport, type UniCloudClient } from './transport';
-import type { CreatePaymentParams, CreatePaymentResult, PayFailure, PayOptions, PaymentResult, QueryPaymentResult } from './api-types';
+import type { CreatePaymentParams, CreatePaymentResult, GetOpenidParams, PayFailure, PayOptions, PaymentResult, QueryPaymentResult } from './api-types';
 
 const STORAGE_ADMIN_TOKEN = 'vkpay:adminToken';
 /** the order last created here, for a result page reached from a payment page's return URL */
@@ -68,6 +68,8 @@ export interface PaymentStore {
   queryPayment(out_trade_no: string): Promise<QueryPaymentResult>;
   /** the payer backed out: the server closes the order at the provider first (answers paid if it was paid) */
   cancelPayment(out_trade_no: string): Promise<QueryPaymentResult>;
+  /** a login code for a pay type that pays as a known payer: the server keeps the openid */
+  getOpenid(params: GetOpenidParams): Promise<void>;
   /** the result page's view: state, what was bought, why it closed, what it did */
   getPaymentResult(out_trade_no: string): Promise<PaymentResult>;
   /** providers, order types and their limits (asked once per store, again with `fresh`) */
@@ -134,6 +136,10 @@ export function createPaymentStore(): PaymentStore {
       const result = await store.transport().call<QueryPaymentResult>('cancelPayment', { out_trade_no });
       store.lastResult = result;
       return result;
+    },
+    /** A login code -> the server keeps the payer's openid for this user and app; the openid itself is not needed here. */
+    async getOpenid(params: GetOpenidParams): Promise<void> {
+      await store.transport().call<{ openid: string }>('getOpenid', params);
     },
     getPaymentResult(out_trade_no: string): Promise<PaymentResult> {
       return store.transport().call<PaymentResult>('getPaymentResult', { out_trade_no });

@@ -1,5 +1,5 @@
 /**
- * The payee's side of a WeChat payout (docs/PROTOCOLS.md section 7.1): since 2025 a merchant transfer waits for
+ * The payee's side of a WeChat payout (docs/PROTOCOLS.md section 10.1): since 2025 a merchant transfer waits for
  * the payee to confirm receipt in WeChat. The server's `transfer` answers `status: "waiting_user"` with
  * `confirm: {mchId, appId, package}`; the business hands that to the payee's mini-program (or official-account
  * page), which opens WeChat's confirmation page with this function:

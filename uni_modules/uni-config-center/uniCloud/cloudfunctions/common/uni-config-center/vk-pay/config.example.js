@@ -13,7 +13,7 @@ const key = (file) => fs.readFileSync(path.join(__dirname, 'keys', file), 'utf8'
 
 module.exports = {
   env: 'production',
-  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay) is appended.
+  // The URL-ized path of the vk-pay-notify cloud function; `/<channel>` (wxpay | wxpay-v2 | alipay | appleiap | wxpay-virtual) is appended.
   notifyUrl: 'https://fc-mp-xxxxxxxx.next.bspapp.com/http/vk-pay-notify',
   returnUrl: 'https://www.example.com/#/pages/result/result',
   providers: {
@@ -25,6 +25,15 @@ module.exports = {
       merchant: { serialNo: 'REPLACE_WITH_MERCHANT_CERT_SERIAL', privateKeyPem: key('wxpay_apiclient_key.pem') },
       platform: { publicKeyId: 'PUB_KEY_ID_REPLACE', publicKeyPem: key('wxpay_pub_key.pem') },
       baseUrl: 'https://api.mch.weixin.qq.com/',
+      // Login codes -> openid (getOpenid, for mp and jsapi): the AppSecret of appId, and when the mini program or the
+      // official account has an appid of its own under this mchId, that appid and its secret per pay_type.
+      appSecret: 'REPLACE_WITH_APP_SECRET',
+      appIds: { mp: 'wx1111111111111111', jsapi: 'wx2222222222222222' },
+      appSecrets: { mp: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET', jsapi: 'REPLACE_WITH_OFFICIAL_ACCOUNT_APP_SECRET' },
+      // Further merchants of this channel, written as the fields that differ (this section is the merchant 'default'),
+      // and the rule that picks one per order (order type -> merchant name, or a function of the order).
+      // merchants: { shop2: { mchId: '1900000001', apiV3Key: '...', merchant: { serialNo: '...', privateKeyPem: key('shop2_key.pem') }, platform: { ... } } },
+      // merchantFor: { vip: 'shop2' },
     },
     // WeChat Pay API v2 (only if you set wxpayChannel: 'wxpay-v2')
     // 'wxpay-v2': { appId: 'wx...', mchId: '19...', apiV2Key: 'REPLACE_WITH_32_CHAR_API_V2_KEY_', clientCertPem: '...', clientKeyPem: '...' },
@@ -35,12 +44,41 @@ module.exports = {
       alipay: { publicKeyPem: key('alipay_public_key.pem') },
       gatewayUrl: 'https://openapi.alipay.com/gateway.do',
     },
+    // App Store in-app purchase (iOS App, pay_type 'app'): catalog items name their product as `appleProductId`.
+    appleiap: {
+      bundleId: 'com.example.app',
+      environments: ['Production', 'Sandbox'], // Sandbox too: App Review buys with sandbox accounts
+      // Apple Root CA - G3 from https://www.apple.com/certificateauthority/ (converted to PEM)
+      rootCertificates: [key('AppleRootCA-G3.pem')],
+      // optional: look purchases up by transaction id (App Store Connect > Users and Access > In-App Purchase key)
+      serverApi: { issuerId: '00000000-0000-0000-0000-000000000000', keyId: 'REPLACEKEY', privateKeyPem: key('apple_iap_key.p8') },
+      // optional: legacy app receipts (/verifyReceipt) with the app-specific shared secret
+      receipt: { sharedSecret: 'REPLACE_WITH_APP_SPECIFIC_SHARED_SECRET' },
+    },
+    // WeChat mini-program virtual payment (uni.requestVirtualPayment; provider 'wxpay-virtual', pay_type 'mp').
+    // env 0 signs with appKey (production), env 1 with sandboxAppKey: WeChat issues one AppKey per environment.
+    // token / encodingAESKey: the mini program's message push settings (safe mode, JSON); the push URL is
+    // notifyUrl + '/wxpay-virtual'. Catalog items name wxVirtualProductId (goods) or wxVirtualCoins (coins).
+    'wxpay-virtual': {
+      appId: 'wx1111111111111111',
+      appSecret: 'REPLACE_WITH_MINI_PROGRAM_APP_SECRET',
+      offerId: '1450000000',
+      env: 0,
+      appKey: 'REPLACE_WITH_PRODUCTION_APP_KEY',
+      sandboxAppKey: 'REPLACE_WITH_SANDBOX_APP_KEY',
+      token: 'REPLACEWITHTOKEN',
+      encodingAESKey: 'REPLACEWITH43LETTERSANDDIGITSOFTHEPUSHAESKE',
+      coinPrice: 10,
+    },
   },
   wxpayChannel: 'wxpay',
   orderTypes: {
     recharge: { amount: 'client', min: 100, max: 500000, subject: '账户充值' },
     goods: { amount: 'catalog', catalog: { 'sku-001': { amount: 1990, subject: '商品 A' } } },
     vip: { amount: 'catalog', catalog: { month: { amount: 1500, subject: 'VIP 月卡' } } },
+    // virtual goods and coins sold through wxpay-virtual: the console's product id, or the number of coins
+    episode: { amount: 'catalog', catalog: { 'ep-01': { amount: 990, subject: '第 1 集', wxVirtualProductId: 'ep01' } } },
+    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.app.coins60', wxVirtualCoins: 60 } } },
     // any rule of your own: return the amount (fen) and subject decided on the server
     custom: { amount: 'custom', resolve: async ({ goods_id, user_id }) => ({ amount: 100, subject: '自定义 ' + goods_id }) },
   },

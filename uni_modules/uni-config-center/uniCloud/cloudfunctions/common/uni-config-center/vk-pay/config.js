@@ -18,15 +18,44 @@ function readCredentials() {
 
 const creds = readCredentials();
 
+function wechatApps() {
+  const apps = creds.wxpay.apps || {};
+  const appIds = {};
+  const appSecrets = {};
+  for (const t of ['mp', 'jsapi']) if (apps[t]) { appIds[t] = apps[t].appId; appSecrets[t] = apps[t].appSecret; }
+  return {
+    appSecret: creds.wxpay.appSecret, appIds, appSecrets,
+    wxapiBaseUrl: base + '/sandbox/wxapi/', oauthAuthorizeUrl: base + '/sandbox/wxopen/connect/oauth2/authorize',
+  };
+}
+// The sandbox App Store's keys (its root CA stands in for Apple Root CA - G3), made on the sandbox's first start.
+function readAppleCredentials() {
+  const file = path.join(home, 'sandbox', 'appleiap.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+}
+const apple = readAppleCredentials();
+const appleBase = base + '/sandbox/appleiap';
+
 module.exports = {
   env: 'sandbox',
   notifyUrl: base + '/http/vk-pay-notify',
   returnUrl: base + '/#/pages/result/result',
-  providers: {
-    wxpay: Object.assign({}, creds.wxpay, { baseUrl: base + '/sandbox/wxpay/' }),
-    'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' },
+  providers: Object.assign({
+    // the mini program and the official account have appids of their own under the one mchId; their login codes
+    // are exchanged at the sandbox's copy of api.weixin.qq.com
+    wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
+    'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps()),
     alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
-  },
+  }, apple ? {
+    // the sandbox plays both App Store hosts: production answers as Apple's does for a sandbox purchase
+    appleiap: {
+      bundleId: apple.bundleId,
+      environments: ['Production', 'Sandbox'],
+      rootCertificates: [apple.pki.rootPem],
+      serverApi: { issuerId: apple.serverApi.issuerId, keyId: apple.serverApi.keyId, privateKeyPem: apple.serverApi.privateKeyPem, baseUrl: appleBase + '/', sandboxBaseUrl: appleBase + '/sandbox/' },
+      receipt: { sharedSecret: apple.sharedSecret, url: appleBase + '/verifyReceipt', sandboxUrl: appleBase + '/sandbox/verifyReceipt' },
+    },
+  } : {}),
   wxpayChannel: 'wxpay',
   orderTypes: {
     // client-chosen amount within limits; the demo hook credits points exactly once
@@ -41,6 +70,10 @@ module.exports = {
       year: { amount: 12800, subject: 'VIP 年卡' },
     } },
     custom: { amount: 'client', min: 1, max: 100000, subject: '自定义付款' },
+    // App Store products (iOS App): the sandbox device buys them with POST /sandbox/control/pay
+    coins: { amount: 'catalog', catalog: {
+      c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.vkpay.coins60' },
+    } },
   },
   // payouts (admin transfer): the sandbox grants scene 1000 (cash marketing) with its two report infos
   transfers: {

@@ -23,6 +23,7 @@ import type { HttpClient } from './platform/http';
 import { createTransferApi, type TransferApi } from './services/transfer/api';
 import { handleTransferNotification } from './services/transfer/notify';
 import { isChannel } from './providers/registry';
+import { DEFAULT_MERCHANT, merchantSection } from './config/merchants';
 
 export { loadConfig, parseConfig } from './config/load';
 export { uniIdAuth, vkRouterAuth } from './auth/adapters';
@@ -57,7 +58,7 @@ export interface VkPayCore extends CoreServices {
 }
 
 export function createCoreContext(deps: CoreDeps): CoreContext {
-  const cache = new Map<Channel, PaymentProvider>();
+  const cache = new Map<string, PaymentProvider>();
   const source = deps.providers ?? providersFromConfig({ http: deps.http, now: deps.now });
   const hooks: HookRegistry =
     deps.hooks && 'get' in deps.hooks ? deps.hooks
@@ -70,14 +71,17 @@ export function createCoreContext(deps: CoreDeps): CoreContext {
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     hooks,
-    provider(channel) {
-      const hit = cache.get(channel);
+    provider(channel, merchant = DEFAULT_MERCHANT) {
+      const key = `${channel}\u0000${merchant}`;
+      const hit = cache.get(key);
       if (hit) return hit;
-      const section = deps.config.providers[channel];
-      if (!section) throw new ParamError(`channel ${channel} is not configured`);
-      const made = typeof source === 'function' ? source(channel, section) : source[channel];
-      if (!made) throw new ParamError(`no provider for channel ${channel}`);
-      cache.set(channel, made);
+      if (!deps.config.providers[channel]) throw new ParamError(`channel ${channel} is not configured`);
+      const section = merchantSection(deps.config, channel, merchant);
+      if (!section) throw new ParamError(`merchant ${merchant.slice(0, 32)} of channel ${channel} is not configured`);
+      // ready instances serve the default merchant only; a factory builds each merchant from its own section
+      const made = typeof source === 'function' ? source(channel, section) : merchant === DEFAULT_MERCHANT ? source[channel] : undefined;
+      if (!made) throw new ParamError(`no provider for channel ${channel}${merchant === DEFAULT_MERCHANT ? '' : ` merchant ${merchant}`}`);
+      cache.set(key, made);
       return made;
     },
   };

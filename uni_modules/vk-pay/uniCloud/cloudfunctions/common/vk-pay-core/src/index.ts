@@ -28,7 +28,7 @@ export { uniIdAuth, vkRouterAuth };
  * the services exist (they are created on the first call, see entry/lazy.ts); test/cloud/wiring.test.ts checks
  * that this list is exactly what createCoreServices provides.
  */
-export const CLIENT_METHOD_NAMES = ['createPayment', 'queryPayment', 'closeOrder', 'cancelPayment', 'getPaymentResult', 'refund', 'queryRefund', 'getPayOptions'] as const;
+export const CLIENT_METHOD_NAMES = ['createPayment', 'queryPayment', 'closeOrder', 'cancelPayment', 'getPaymentResult', 'refund', 'queryRefund', 'getPayOptions', 'getOpenid', 'verifyApplePurchase'] as const;
 export const CLOUD_METHOD_NAMES: readonly string[] = [...CLIENT_METHOD_NAMES, ...ADMIN_METHOD_NAMES];
 
 declare const uniCloud: { database(): Database };

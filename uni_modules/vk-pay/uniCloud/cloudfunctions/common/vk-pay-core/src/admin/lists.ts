@@ -24,7 +24,7 @@ const common = {
  * VK's paging names the page `pageIndex` (vk.baseDao, VK admin tables); ours says `page`. Either is accepted;
  * both at once must agree.
  */
-function withPageIndex<S extends z.ZodTypeAny>(schema: S) {
+export function withPageIndex<S extends z.ZodTypeAny>(schema: S) {
   return z.preprocess((raw) => {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('pageIndex' in raw)) return raw;
     const { pageIndex, ...rest } = raw as Record<string, unknown>;

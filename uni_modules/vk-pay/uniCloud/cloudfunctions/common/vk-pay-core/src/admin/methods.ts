@@ -22,6 +22,7 @@ import { getTimeSeries } from '../monitor/series';
 import { probeNotifyUrl } from './notify-probe';
 import { syncOneOrder } from './sync-one';
 import { syncRange } from './sync-range';
+import { listReconciliations, runReconcile } from './reconciliations';
 import { cancelTransfer, queryTransfer, requestTransfer } from '../services/transfer/service';
 
 const syncOrderParams = z.object({ out_trade_no: outTradeNo });
@@ -30,7 +31,7 @@ const seriesParams = statsParams.extend({ bucket: z.enum(['hour', 'day']).defaul
 const checkNotifyParams = z.object({ url: z.string().min(1).max(2048).optional(), timeoutMs: z.number().int().positive().max(30_000).optional() });
 
 /** The names, for `lazyServices(methodNames, ...)`, which must know every method before the core is built. */
-export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts', 'transfer', 'queryTransfer', 'cancelTransfer', 'listTransfers'] as const;
+export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts', 'reconcile', 'listReconciliations', 'transfer', 'queryTransfer', 'cancelTransfer', 'listTransfers'] as const;
 
 export interface AdminMethodOptions {
   /** per-call time budget of syncRange (default 20 s) */
@@ -69,6 +70,8 @@ export function createAdminMethods(ctx: CoreContext, opts: AdminMethodOptions = 
     listOrders: admin('listOrders', (params) => listOrders(ctx, params)),
     getOrder: admin('getOrder', (params) => getOrder(ctx, params)),
     listAlerts: admin('listAlerts', (params) => listAlerts(ctx, params)),
+    reconcile: admin('reconcile', (params) => runReconcile(ctx, params)),
+    listReconciliations: admin('listReconciliations', (params) => listReconciliations(ctx, params)),
     // payouts (services/transfer/): the admin's identity is required before anything is parsed, recorded or sent
     transfer: admin('transfer', (params) => requestTransfer(ctx, params, 'admin')),
     queryTransfer: admin('queryTransfer', (params) => queryTransfer(ctx, params)),

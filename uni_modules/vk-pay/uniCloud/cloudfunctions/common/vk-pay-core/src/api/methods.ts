@@ -16,6 +16,8 @@ import { closeOrder } from '../services/close-order';
 import { queryPayment } from '../services/query-payment';
 import { getPaymentResult } from '../services/payment-result';
 import { queryRefund, refund } from '../services/refund';
+import { getOpenid } from '../services/payer-id';
+import { verifyPurchase } from '../services/verify-purchase';
 
 export type RunHooksNow = (keys: string[]) => Promise<void>;
 
@@ -83,6 +85,14 @@ export function createApiMethods(ctx: CoreContext, runHooksNow: RunHooksNow): Re
       return r.view;
     }),
     getPayOptions: wrap('getPayOptions', async () => payOptions(ctx)),
+    // a login code from uni.login / the official account's OAuth redirect -> the payer's openid, kept per user and app
+    getOpenid: wrap('getOpenid', (who, params) => getOpenid(ctx, requireUser(who), params)),
+    // a purchase the device made and proves (App Store): verified, then applied like any payment
+    verifyApplePurchase: wrap('verifyApplePurchase', async (who, params, meta) => {
+      const r = await verifyPurchase(ctx, who, params, meta);
+      await runHooksNow(r.hookKeys);
+      return r.view;
+    }),
   };
 }
 
@@ -96,8 +106,17 @@ export function payOptions(ctx: CoreContext) {
     .map((provider) => ({ provider, channel: channelOf(ctx.config, provider) }))
     .filter((p) => isChannelConfigured(ctx.config, p.channel))
     .map((p) => {
-      const specs = findDefinition(p.channel)?.payTypes ?? [];
-      return { ...p, pay_types: specs.map((t) => t.name), platforms: Object.fromEntries(specs.map((t) => [t.name, [...t.platforms]])) };
+      const def = findDefinition(p.channel);
+      const specs = def?.payTypes ?? [];
+      const section = ctx.config.providers[p.channel];
+      // pay types that pay as a known payer: the app the login code must come from (and the OAuth page for a browser)
+      const login: Record<string, { app_id: string; authorize_url?: string }> = {};
+      for (const t of specs) {
+        if (!t.needsPayerId || !def?.payerAppId) continue;
+        const authorize_url = def.loginAuthorizeUrl?.(section, t.name);
+        login[t.name] = { app_id: def.payerAppId(section, t.name), ...(authorize_url ? { authorize_url } : {}) };
+      }
+      return { ...p, pay_types: specs.map((t) => t.name), platforms: Object.fromEntries(specs.map((t) => [t.name, [...t.platforms]])), login };
     })
     // a channel that only receives notifications of its own (no pay type) is nothing to offer a payer
     .filter((p) => p.pay_types.length > 0);

@@ -35,7 +35,8 @@ export function parseConfig(raw: unknown): VkPayConfig {
     for (const [channel, section] of Object.entries(config.providers)) {
       const def = findDefinition(channel);
       if (!def || !section) continue;
-      for (const url of def.gatewayUrls(section)) {
+      const merchants = Object.values((section as { merchants?: Record<string, Record<string, unknown>> }).merchants ?? {});
+      for (const url of [section, ...merchants].flatMap((m) => def.gatewayUrls(m))) {
         if (typeof url === 'string' && !url.startsWith('https://')) throw new ParamError(`vk-pay config: providers.${channel} gateway URL must use https outside the sandbox`);
       }
     }

@@ -5,13 +5,15 @@
  */
 import { z } from 'zod';
 import { CHANNELS, choosableProviders, PROVIDER_DEFINITIONS } from '../providers/registry';
+import { withMerchants } from './merchants';
 
 /** Config sections by channel: what `config.providers` holds after validation. */
 export type ProviderSections = Partial<Record<string, Record<string, unknown>>>;
 
 export function providersSchema() {
   const shape: Record<string, z.ZodTypeAny> = {};
-  for (const def of PROVIDER_DEFINITIONS) shape[def.channel] = def.configSchema.optional();
+  // each section may carry several merchants, each validated with the section's own schema (config/merchants.ts)
+  for (const def of PROVIDER_DEFINITIONS) shape[def.channel] = withMerchants(def).optional();
   return z.object(shape)
     .refine((p) => CHANNELS.some((c) => Boolean(p[c])), `at least one of ${CHANNELS.join(', ')} is required`)
     .transform((p) => p as ProviderSections);

@@ -19,8 +19,12 @@ export type OrderResolver = (input: OrderResolverInput) => { amount: number; sub
 export interface AuthIdentity { uid: string; role?: string[]; /** profile data stored on orders (encrypted when userInfoKey is set) */ userInfo?: unknown }
 export type AuthHook = (req: { method: string; uniIdToken?: string; httpInfo?: { headers?: Record<string, string> }; userInfo?: unknown; clientInfo?: unknown }) => AuthIdentity | null | undefined | Promise<AuthIdentity | null | undefined>;
 
-/** A catalog item: its price and subject, plus the optional fields providers add (e.g. `appleProductId`). */
-const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2), ...catalogFieldsShape() });
+/**
+ * A catalog item: its price and subject, plus the optional fields providers add (e.g. `appleProductId`), checked
+ * by each provider's schema. Passthrough, so a config written in TypeScript may name those fields: their names
+ * come from the registry at run time and the static type cannot list them.
+ */
+const catalogItem = z.object({ amount: z.number().int().positive(), subject: z.string().min(2), ...catalogFieldsShape() }).passthrough();
 
 /**
  * How an order type decides its amount. `client`: the client's amount within [min, max] (recharge);

@@ -51,7 +51,9 @@ export function toIncomingNotification(event: IntegratedRequestEvent): IncomingN
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
   const body = event.body ?? '';
   const rawBody = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : String(body);
-  return { headers, rawBody };
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (typeof v === 'string') query[k] = v;
+  return { headers, rawBody, query };
 }
 
 export function createNotifyFunction(services: CoreServices) {

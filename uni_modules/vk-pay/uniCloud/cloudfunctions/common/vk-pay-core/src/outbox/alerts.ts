@@ -17,6 +17,8 @@ export const ALERT_KINDS = [
   'transfer_failed', 'transfer_mismatch',
   // raised by the timer
   'status_mismatch', 'provider_outage',
+  // raised by daily reconciliation (services/daily-reconcile.ts)
+  'statement_mismatch', 'statement_unreadable',
   // raised by the thresholds (monitor/thresholds.ts)
   'error_rate', 'success_rate', 'notify_late', 'refund_success_rate',
 ] as const;

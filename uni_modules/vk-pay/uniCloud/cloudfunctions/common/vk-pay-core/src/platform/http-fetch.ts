@@ -9,16 +9,18 @@ import type { HttpClient, HttpRequest, HttpResponse } from './http';
 export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClient {
   return async (req: HttpRequest): Promise<HttpResponse> => {
     let res: Response;
-    let body: string;
+    let body = '';
+    let bytes: Uint8Array | undefined;
     try {
       res = await fetchImpl(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(req.timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(req.timeoutMs))), // an integer, or it throws RangeError
       });
-      body = await res.text();
+      if (req.responseType === 'bytes') bytes = new Uint8Array(await res.arrayBuffer());
+      else body = await res.text();
     } catch (err) {
       const e = err as { name?: string; message?: string; cause?: { code?: string } };
       const what = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timeout after ${req.timeoutMs} ms` : e.cause?.code ?? e.message ?? String(err);
@@ -26,6 +28,6 @@ export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClie
     }
     const headers: Record<string, string> = {};
     res.headers.forEach((value, name) => { headers[name.toLowerCase()] = value; });
-    return { status: res.status, headers, body };
+    return bytes ? { status: res.status, headers, body, bytes } : { status: res.status, headers, body };
   };
 }

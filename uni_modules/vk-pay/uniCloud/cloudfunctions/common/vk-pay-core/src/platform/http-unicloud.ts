@@ -12,7 +12,8 @@ export interface UniCloudHttpClientLike {
     method: string;
     headers: Record<string, string>;
     content?: string;
-    dataType: 'text';
+    /** 'text' keeps the raw body as a string; left out, urllib hands back a Buffer (binary statements) */
+    dataType?: 'text';
     timeout: number;
     followRedirect: boolean;
   }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; data: unknown }>;
@@ -30,7 +31,7 @@ export function createUniCloudHttpClient(httpclient?: UniCloudHttpClientLike): H
         method: req.method,
         headers: req.headers,
         content: req.body,
-        dataType: 'text',
+        ...(req.responseType === 'bytes' ? {} : { dataType: 'text' as const }),
         timeout: req.timeoutMs,
         followRedirect: false,
       });
@@ -43,6 +44,10 @@ export function createUniCloudHttpClient(httpclient?: UniCloudHttpClientLike): H
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
     }
     const data = res.data;
+    if (req.responseType === 'bytes') {
+      const bytes = Buffer.isBuffer(data) ? new Uint8Array(data) : typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'latin1')) : new Uint8Array(0);
+      return { status: res.status, headers, body: '', bytes };
+    }
     const body = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : data == null ? '' : JSON.stringify(data);
     return { status: res.status, headers, body };
   };

@@ -6,6 +6,8 @@ export interface HttpRequest {
   /** The exact bytes to send (signatures are computed over them). */
   body?: string;
   timeoutMs: number;
+  /** 'bytes': the answer's body is binary (a gzip or zip statement) and comes back in `bytes` */
+  responseType?: 'text' | 'bytes';
 }
 export interface HttpResponse {
   status: number;
@@ -13,5 +15,7 @@ export interface HttpResponse {
   headers: Record<string, string>;
   /** The raw body text (signatures are verified over it). */
   body: string;
+  /** the raw body, when the request asked for responseType 'bytes' (then `body` is '') */
+  bytes?: Uint8Array;
 }
 export type HttpClient = (req: HttpRequest) => Promise<HttpResponse>;

@@ -55,7 +55,7 @@ export async function withRetry<T>(run: (info: AttemptInfo) => Promise<T>, opts:
   for (let attempt = 1; ; attempt++) {
     const left = deadline - clock();
     try {
-      return await run({ attempt, timeoutMs: Math.max(1, Math.min(opts.timeoutMs, left)) });
+      return await run({ attempt, timeoutMs: Math.max(1, Math.floor(Math.min(opts.timeoutMs, left))) });
     } catch (err) {
       if (!opts.isRetryable(err) || attempt >= maxAttempts) throw err;
       const delayMs = backoffDelay(attempt, base, cap, random);

@@ -16,7 +16,8 @@ export interface PayTypeSpec {
   readonly name: string;
   /**
    * uni-app platforms (`uni.getSystemInfoSync().uniPlatform`: web, mp-weixin, mp-alipay, app) where this pay
-   * type can be opened; `app-ios` / `app-android` narrow `app` to one system. Sent to the client by getPayOptions.
+   * type can be opened; `app-ios` / `app-android` narrow `app` to one system, `web-weixin` narrows `web` to
+   * WeChat's built-in browser. Sent to the client by getPayOptions.
    */
   readonly platforms: readonly string[];
   /** the payer's id on the provider (openid, buyer_id) must accompany createPayment */
@@ -27,6 +28,8 @@ export interface PayTypeSpec {
    * reverses it (`reverseOrder`) when it is not paid in time.
    */
   readonly scanned?: boolean;
+  /** the provider signs the payment with the payer's session key stored by getOpenid (createOrder gets `session_key`) */
+  readonly signsWithSessionKey?: boolean;
 }
 
 /** What createPayment knows when it asks a definition whether the request can be served. */
@@ -84,11 +87,21 @@ export interface ProviderDefinition<Section = any> {
   /** Refunds: `merchant` - asked through `refund()`; `provider` - only reported by the provider (no refund call). */
   readonly refunds: 'merchant' | 'provider';
   /**
-   * Payouts (docs/PROTOCOLS.md section 7), absent for a channel without them: the payee identity types it takes,
+   * The app a pay type that needs a payer id pays through (WeChat appid per pay_type, Alipay app_id): the openid
+   * getOpenid stores and createPayment looks up is the payer's id under this app.
+   */
+  payerAppId?(section: Section, pay_type: string): string;
+  /**
+   * Payouts (docs/PROTOCOLS.md section 10), absent for a channel without them: the payee identity types it takes,
    * each with the pattern a well-formed account has, the smallest amount it pays (fen), and whether the gateway
    * sends transfer notifications (to `/http/vk-pay-notify/<channel>-transfer`).
    */
   readonly transfers?: { readonly payees: Readonly<Record<string, RegExp>>; readonly minAmount: number; readonly notifications: boolean };
+  /**
+   * Where a browser page gets a login code for a pay type (the official account's OAuth authorize URL), sent to
+   * clients by getPayOptions beside the app id; undefined where the platform's own login gives the code.
+   */
+  loginAuthorizeUrl?(section: Section, pay_type: string): string | undefined;
   /** Checks beyond the pay type before an order is stored; throws ParamError naming what is missing. */
   checkCreate?(input: CreateCheckInput): void;
   /** The client for a validated config section (bad keys throw KeyConfigError, 40003, naming the field). */

@@ -57,6 +57,8 @@ const ALIPAY_SUB_CODES: Record<string, Code> = {
   'ACQ.INVALID_PARAMETER': 40001, 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL': 40001, 'ACQ.REASON_TRADE_REFUND_FEE_ERR': 40001,
   'ACQ.TRADE_HAS_CLOSE': 40001, 'ACQ.TRADE_STATUS_ERROR': 40001, 'ACQ.CONTEXT_INCONSISTENT': 40001,
   'ACQ.TOTAL_FEE_EXCEED': 40001, 'ACQ.EXIST_FORBIDDEN_WORD': 40001, 'ACQ.TRADE_HAS_FINISHED': 40001,
+  // alipay.system.oauth.token: an unknown, expired, reused or foreign auth code
+  'isv.code-invalid': 40001, 'isv.invalid-auth-code': 40001,
   'isv.invalid-signature': 40002, 'isv.invalid-signature-type': 40002,
   'isv.invalid-app-id': 40003, 'isv.app-unbind-partner': 40003, 'isv.invalid-cert': 40003,
   'ACQ.TRADE_NOT_EXIST': 40005,
@@ -65,13 +67,30 @@ const ALIPAY_SUB_CODES: Record<string, Code> = {
   'ACQ.ACCESS_FORBIDDEN': 40009, 'isv.insufficient-isv-permissions': 40009,
   'aop.invalid-auth-token': 40009, 'aop.invalid-app-auth-token': 40009,
   'ACQ.SYSTEM_ERROR': 40010, 'isp.unknow-error': 40010, 'aop.unknow-error': 40010, 'isp.unknown-error': 40010,
-  // fund transfers (alipay.fund.trans.*, docs/PROTOCOLS.md section 7.2): refusals are definite, SYSTEM_ERROR is not
+  // fund transfers (alipay.fund.trans.*, docs/PROTOCOLS.md section 10.2): refusals are definite, SYSTEM_ERROR is not
   // payment codes (alipay.trade.pay): the payer's code is not usable; the sub_msg says so in the payer's words
   'ACQ.PAYMENT_AUTH_CODE_INVALID': 40001, 'ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR': 40001, 'ACQ.PAYMENT_FAIL': 40001,
   PAYEE_NOT_EXIST: 40001, PAYEE_USER_INFO_ERROR: 40001, PAYEE_ACC_OCUPIED: 40001, EXCEED_LIMIT_SM_AMOUNT: 40001,
   EXCEED_LIMIT_DM_AMOUNT: 40001, INVALID_PARAMETER: 40001, PARAM_ILLEGAL: 40001, PAYER_BALANCE_NOT_ENOUGH: 40007,
   BALANCE_IS_NOT_ENOUGH: 40007, PERMIT_CHECK_PERM_LIMITED: 40009, ORDER_NOT_EXIST: 40005, SYSTEM_ERROR: 40010,
 };
+
+/**
+ * WeChat's open-platform errcodes of the login-code exchanges (jscode2session, sns/oauth2/access_token;
+ * docs/PROTOCOLS.md section 7). A bad, expired, reused or foreign code is the caller's input (40001); a wrong
+ * appid or secret is our configuration (40003); a blocked user is refused (40009).
+ */
+const WECHAT_LOGIN_CODES: Record<string, Code> = {
+  '40029': 40001, '40163': 40001, '41008': 40001, '40002': 40001,
+  '40013': 40003, '40125': 40003, '41002': 40003, '41004': 40003, '40164': 40003,
+  '40226': 40009, '45011': 40008, '-1': 40010,
+};
+
+/** A WeChat login exchange answered `{errcode, errmsg}`. */
+export function mapWechatLoginError(channel: Channel, errcode: string, errmsg: string, httpStatus?: number): ProviderError {
+  const code = WECHAT_LOGIN_CODES[errcode] ?? (httpStatus && httpStatus >= 500 ? 40010 : 40001);
+  return new ProviderError(code, channel, errcode, errmsg.slice(0, 200), httpStatus);
+}
 
 /** Gateway `code` classes when the sub_code is unknown. */
 const ALIPAY_CODES: Record<string, Code> = {

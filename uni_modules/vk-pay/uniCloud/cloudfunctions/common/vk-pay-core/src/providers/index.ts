@@ -14,8 +14,14 @@ import type { WxpayConfig } from './wxpay/config';
 import { createWxpayV2Provider } from './wxpay-v2/provider';
 import type { WxpayV2Config } from './wxpay-v2/config';
 import type { V2SignType } from './wxpay-v2/signing';
+import { createAppleiapProvider } from './appleiap/provider';
+import type { AppleiapSection } from './appleiap/config';
+import { createWxpayVirtualProvider } from './wxpay-virtual/provider';
+import type { WxpayVirtualConfig } from './wxpay-virtual/config';
 
-export { createWxpayProvider, createWxpayV2Provider, createAlipayProvider };
+export { createWxpayProvider, createWxpayV2Provider, createAlipayProvider, createAppleiapProvider, createWxpayVirtualProvider };
+export type { AppleiapSection };
+export type { WxpayVirtualConfig } from './wxpay-virtual/config';
 export { fetchWxpayPlatformCertificates } from './wxpay/certificates';
 export type { WxpayConfig, WxpayVerifyKeyConfig } from './wxpay/config';
 export type { WxpayV2Config } from './wxpay-v2/config';
@@ -31,6 +37,8 @@ export interface ProviderConfigs {
   wxpay: WxpayConfig;
   'wxpay-v2': WxpayV2Config;
   alipay: AlipayConfig;
+  appleiap: AppleiapSection;
+  'wxpay-virtual': WxpayVirtualConfig;
 }
 
 /**
@@ -40,7 +48,7 @@ export interface ProviderConfigs {
  */
 export function createProvider<C extends keyof ProviderConfigs>(channel: C, config: ProviderConfigs[C], ctx: ProviderContext): PaymentProvider {
   const factories: { [K in keyof ProviderConfigs]: (c: ProviderConfigs[K], x: ProviderContext) => PaymentProvider } = {
-    wxpay: createWxpayProvider, 'wxpay-v2': createWxpayV2Provider, alipay: createAlipayProvider,
+    wxpay: createWxpayProvider, 'wxpay-v2': createWxpayV2Provider, alipay: createAlipayProvider, appleiap: createAppleiapProvider, 'wxpay-virtual': createWxpayVirtualProvider,
   };
   const make = Object.prototype.hasOwnProperty.call(factories, channel) ? factories[channel] : undefined;
   if (!make) throw new ParamError(`unknown channel ${String(channel)}`);

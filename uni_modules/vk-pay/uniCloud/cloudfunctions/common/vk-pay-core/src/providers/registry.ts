@@ -7,12 +7,14 @@
  */
 import { ParamError } from '../../../../../../common/errors';
 import { alipayDefinition } from './alipay/definition';
+import { appleiapDefinition } from './appleiap/definition';
 import type { PayTypeSpec, ProviderDefinition } from './definition';
 import type { Channel } from './types';
 import { wxpayDefinition } from './wxpay/definition';
 import { wxpayV2Definition } from './wxpay-v2/definition';
+import { wxpayVirtualDefinition } from './wxpay-virtual/definition';
 
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [wxpayDefinition, wxpayV2Definition, alipayDefinition];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [wxpayDefinition, wxpayV2Definition, alipayDefinition, appleiapDefinition, wxpayVirtualDefinition];
 
 const BY_CHANNEL = new Map<string, ProviderDefinition>();
 for (const def of PROVIDER_DEFINITIONS) {

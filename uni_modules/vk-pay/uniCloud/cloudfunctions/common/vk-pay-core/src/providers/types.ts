@@ -5,6 +5,7 @@
  * never cross it.
  */
 import type { HttpClient } from '../platform/http';
+import type { StatementAnswer } from '../statements/types';
 import type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType } from '../../../../../../common/payment-types';
 
 export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType };
@@ -12,7 +13,7 @@ export type { AlipayPayType, ClientPayment, PayType, ProviderName, WxpayPayType 
  * The channel names of the provider registry (registry.ts; each is a folder here with a definition.ts). A new
  * provider adds its name here too, so code and tests that switch over channels stay checked by the compiler.
  */
-export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay';
+export type Channel = 'wxpay' | 'wxpay-v2' | 'alipay' | 'appleiap' | 'wxpay-virtual';
 
 export interface CreateOrderInput {
   out_trade_no: string;
@@ -32,6 +33,18 @@ export interface CreateOrderInput {
   product_id?: string;
   /** the payer's payment code, scanned at a counter (scanned pay types, e.g. `codepay`) */
   auth_code?: string;
+  /** the catalog item the order was priced from, with the fields providers added (channels that sell catalog items) */
+  catalog_item?: Record<string, unknown>;
+  /**
+   * the payer's mini-program session key, for pay types that sign with it (WeChat virtual payment); read from the
+   * server's own store, never from the client, and never logged or returned
+   */
+  session_key?: string;
+}
+
+/** What the core knows about an order beyond its number, for channels whose queries name more (the payer's openid). */
+export interface QueryHint {
+  openid?: string;
 }
 
 export interface CreateOrderResult {
@@ -97,7 +110,18 @@ export interface MerchantBinding {
 
 /** A verified notification, mapped onto the fixed set of outcomes. */
 export type NotificationOutcome =
-  | ({ kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; amount: number; paid_at: number } & Common)
+  | ({
+    kind: 'paid'; event_id: string; out_trade_no: string; transaction_id: string; paid_at: number;
+    /** integer fen; absent only for channels bound by product (definition.orderBinding), which state no amount in fen */
+    amount?: number;
+    /** the provider's product id, for channels bound by product */
+    product_id?: string;
+  } & Common)
+  /**
+   * A subscription the provider renewed by itself (App Store DID_RENEW): a new paid period, recorded as a new
+   * order of the subscription's first order (out_trade_no), paid by this transaction, with its own onPaid.
+   */
+  | ({ kind: 'renewed'; event_id: string; out_trade_no: string; transaction_id: string; paid_at: number; product_id?: string; expires_at?: number } & Common)
   | ({ kind: 'refund_succeeded' | 'refund_failed' | 'refund_held'; event_id: string; out_trade_no: string; out_refund_no: string; refund_id?: string; success_at?: number } & RefundAmounts & Common)
   | ({ kind: 'closed'; event_id: string; out_trade_no: string } & Common)
   /** verified, but nothing to do (e.g. Alipay WAIT_BUYER_PAY): acknowledged without a transition */
@@ -111,12 +135,20 @@ export type NotificationOutcome =
 interface RefundAmounts {
   /** integer fen: THIS refund's amount, when the channel says it */
   amount?: number;
+  /** the provider refunded the whole payment and states no amount in fen (App Store): the order's paid amount */
+  whole_payment?: boolean;
   /** integer fen: the order's cumulative refunded amount including this refund, when the channel says it */
   refunded_total?: number;
 }
 
 interface Common {
   channel: Channel;
+  /**
+   * For providers that do not know our order number (the App Store): `out_trade_no` is '' and the order is found
+   * by what the provider does know - its payment id (an order it paid) or the id the order got at creation
+   * (`provider_order_id`, e.g. the App Store purchase token).
+   */
+  order_ref?: { transaction_id?: string; provider_order_id?: string };
   merchant: MerchantBinding;
   /** the decrypted/parsed notification, for the raw inbox (the core sanitises it before storing) */
   raw: Record<string, unknown>;
@@ -127,6 +159,8 @@ export interface IncomingNotification {
   headers: Record<string, string>;
   /** the raw body exactly as received */
   rawBody: string;
+  /** the URL's query parameters (WeChat message pushes sign with them) */
+  query?: Record<string, string>;
 }
 
 export interface NotifyReply {
@@ -145,7 +179,53 @@ export interface ProviderContext {
   timeoutMs?: number;
 }
 
-/** Who receives a payout: WeChat's openid under an app, or an Alipay account (docs/PROTOCOLS.md section 7). */
+/** A login code from the payer's device (uni.login / the official account's OAuth redirect) for one pay type. */
+export interface LoginCodeInput {
+  pay_type: PayType;
+  code: string;
+}
+
+/** Who the code says the payer is, for the app the pay type pays through. */
+export interface PayerLogin {
+  /** WeChat openid; Alipay open_id (or user_id 2088... for apps in user-id mode) */
+  openid: string;
+  /** the app the code was issued for (the openid is only meaningful under it) */
+  app_id: string;
+  /** WeChat mini-program session key: kept on the server only (virtual payment signs with it) */
+  session_key?: string;
+  unionid?: string;
+}
+
+/** What a client brings to prove a purchase it made on the device (App Store): one of the three proofs. */
+export interface PurchaseProof {
+  out_trade_no: string;
+  /** the provider's product id the order took from its catalog item */
+  product_id: string;
+  /** the JWS the device got (StoreKit 2 `jwsRepresentation`) */
+  signed_transaction?: string;
+  /** the provider's transaction id, looked up with the provider */
+  transaction_id?: string;
+  /** the legacy app receipt (base64) */
+  receipt?: string;
+}
+
+/** A verified purchase that pays the order it was proven for. */
+export interface VerifiedPurchase {
+  transaction_id: string;
+  /** the first purchase of a subscription or non-consumable (equal to transaction_id for a first purchase) */
+  original_transaction_id: string;
+  product_id: string;
+  /** e.g. Consumable, Non-Consumable, Auto-Renewable Subscription */
+  product_type: string;
+  /** ms epoch */
+  paid_at: number;
+  /** ms epoch: the end of the period a subscription purchase pays for */
+  expires_at?: number;
+  environment: string;
+  merchant: MerchantBinding;
+}
+
+/** Who receives a payout: WeChat's openid under an app, or an Alipay account (docs/PROTOCOLS.md section 10). */
 export interface TransferPayee {
   /** `openid` (WeChat), or Alipay's `ALIPAY_USER_ID` | `ALIPAY_OPEN_ID` | `ALIPAY_LOGON_ID` */
   identity_type: string;
@@ -199,9 +279,9 @@ export interface PaymentProvider {
   readonly channel: Channel;
   readonly provider: ProviderName;
   createOrder(input: CreateOrderInput): Promise<CreateOrderResult>;
-  queryOrder(out_trade_no: string): Promise<TradeQueryResult>;
+  queryOrder(out_trade_no: string, hint?: QueryHint): Promise<TradeQueryResult>;
   /** Closing an order that is already closed succeeds; closing a paid one throws 40006. */
-  closeOrder(out_trade_no: string): Promise<void>;
+  closeOrder(out_trade_no: string, hint?: QueryHint): Promise<void>;
   refund(input: RefundInput): Promise<RefundResult>;
   queryRefund(out_refund_no: string, out_trade_no: string): Promise<RefundResult>;
   /**
@@ -212,15 +292,31 @@ export interface PaymentProvider {
   /** The reply the gateway expects: success, or a reply that makes it retry. */
   notifyReply(ok: boolean): NotifyReply;
   /**
-   * Payouts (optional: a channel without them leaves these out). `transfer` with an out_bill_no the gateway
-   * already knows answers about that same payout, never a second one; `queryTransfer` answers `not_found` for a
-   * number the gateway never received (only from a verified answer); `cancelTransfer` works until the payee confirmed.
+   * Exchanges a single-use login code for the payer's id under the pay type's app (channels whose pay types
+   * need a payer id). One attempt only: a code is spent by the first call that reaches the provider.
    */
+  exchangeLoginCode?(input: LoginCodeInput): Promise<PayerLogin>;
+  /**
+   * The day's trade statement (date `YYYY-MM-DD`, the provider's day, UTC+8): downloaded, verified (hash where
+   * the provider gives one) and parsed (statements/). Channels without daily statements leave it out.
+   */
+  downloadStatement?(date: string): Promise<StatementAnswer>;
+  /**
+   * Providers whose payments the client proves (App Store): verifies the proof for the order (signature, app,
+   * product, the order's token) before anything is written; 40002 for what does not verify, 40001 for a genuine
+   * purchase of something else.
+   */
+  verifyPurchase?(proof: PurchaseProof): Promise<VerifiedPurchase>;
   /**
    * Reverses a scanned-code payment that was not completed in time (Alipay alipay.trade.cancel, WeChat reverse):
    * an unpaid one is closed, one paid in the meantime is refunded, so money is never left taken without an order.
    */
   reverseOrder?(out_trade_no: string): Promise<void>;
+  /**
+   * Payouts (optional: a channel without them leaves these out). `transfer` with an out_bill_no the gateway
+   * already knows answers about that same payout, never a second one; `queryTransfer` answers `not_found` for a
+   * number the gateway never received (only from a verified answer); `cancelTransfer` works until the payee confirmed.
+   */
   transfer?(input: TransferInput): Promise<TransferResult>;
   queryTransfer?(out_bill_no: string): Promise<TransferResult>;
   cancelTransfer?(out_bill_no: string): Promise<TransferResult>;

@@ -18,7 +18,8 @@ import { PAID_STATUSES, type OrderDoc } from '../state/order';
 import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
 import { definitionOf } from '../providers/registry';
-import { checkMerchant, checkOrderBinding } from './bind';
+import { checkMerchant, checkOrderBinding, checkOrderMerchant } from './bind';
+import { merchantOf } from '../config/merchants';
 import type { CoreContext } from './context';
 import type { WriteBatch } from './write-batch';
 
@@ -26,9 +27,12 @@ export interface PaidFact {
   channel: Channel;
   out_trade_no: string;
   transaction_id: string;
-  amount: number;
+  /** integer fen; absent only for channels bound by product (checkOrderBinding refuses it for the others) */
+  amount?: number;
   paid_at: number;
   merchant: MerchantBinding;
+  /** the configured merchant whose keys verified the message (notifications); queries ask the order's own */
+  verified_by?: string;
   /** the provider's product id, for channels that bind a payment by product (definition.orderBinding) */
   product_id?: string;
   /** present for notifications: recorded once in payment_notifications */
@@ -100,7 +104,8 @@ export async function applyPaid(ctx: CoreContext, fact: PaidFact, source: string
   }
   let order = known === undefined ? await findOrder(ctx, fact.out_trade_no) : known;
   if (!order) throw new OrderNotFoundError(fact.out_trade_no);
-  checkMerchant(ctx.config, fact.channel, fact.merchant);
+  checkOrderMerchant(order, fact.verified_by);
+  checkMerchant(ctx.config, fact.channel, fact.merchant, merchantOf(order));
   checkOrderBinding(order, { channel: fact.channel, amount: fact.amount, product_id: fact.product_id });
 
   // At most a few rounds: a lost race re-reads the order once and decides again from what won.

@@ -35,6 +35,8 @@ export interface RefundRecord extends CarriedHook {
   refund_id?: string;
   provider: string;
   channel: string;
+  /** the order's merchant (config/merchants.ts); absent for the section's own */
+  merchant?: string;
   user_id: string;
   type: string;
   source: string;

@@ -9,21 +9,42 @@ import type { VkPayConfig } from '../config/schema';
 import type { Channel, MerchantBinding } from '../providers/types';
 import { definitionOf } from '../providers/registry';
 import type { OrderDoc } from '../state/order';
+import { DEFAULT_MERCHANT, merchantOf, merchantSection } from '../config/merchants';
 
-/** The merchant ids this config accepts on the channel (several when a merchant has several appids). */
-export function expectedMerchants(config: VkPayConfig, channel: Channel): MerchantBinding[] {
-  const section = config.providers[channel];
-  return section ? definitionOf(channel).merchant.expected(section) : [];
+/**
+ * A message verified with one merchant's keys is only about that merchant's orders: an order (or refund) of another
+ * merchant of the channel is not touched by it.
+ */
+export function checkOrderMerchant(doc: { merchant?: string; out_trade_no: string }, verifiedBy: string | undefined): void {
+  if (verifiedBy !== undefined && merchantOf(doc) !== verifiedBy) throw new SignatureError(`order ${doc.out_trade_no} belongs to merchant ${merchantOf(doc)}, not ${verifiedBy}`);
 }
 
 /**
- * Throws unless the message names our merchant: for one of the expected bindings, at least one identifier is
+ * The expected bindings per config section: a validated config is never changed in place (a new config is a new
+ * object), so they are worked out once per section object rather than on every notification.
+ */
+const merchantsBySection = new WeakMap<object, Map<Channel, readonly MerchantBinding[]>>();
+
+/** The merchant ids this config accepts on the channel (several when a merchant has several appids). */
+export function expectedMerchants(config: VkPayConfig, channel: Channel, merchant: string = DEFAULT_MERCHANT): readonly MerchantBinding[] {
+  const section = merchantSection(config, channel, merchant);
+  if (!section) return [];
+  // worked out once per merchant section, not per notification
+  let byChannel = merchantsBySection.get(section);
+  if (!byChannel) merchantsBySection.set(section, (byChannel = new Map()));
+  let expected = byChannel.get(channel);
+  if (!expected) byChannel.set(channel, (expected = Object.freeze(definitionOf(channel).merchant.expected(section))));
+  return expected;
+}
+
+/**
+ * Throws unless the message names our merchant (the given one of the channel's merchants): for one of the expected bindings, at least one identifier is
  * present and all present match.
  */
-export function checkMerchant(config: VkPayConfig, channel: Channel, got: MerchantBinding | undefined): void {
+export function checkMerchant(config: VkPayConfig, channel: Channel, got: MerchantBinding | undefined, merchant: string = DEFAULT_MERCHANT): void {
   const labels = definitionOf(channel).merchant.labels;
   let mismatch: string | undefined;
-  for (const want of expectedMerchants(config, channel)) {
+  for (const want of expectedMerchants(config, channel, merchant)) {
     const pairs: Array<[string, string | undefined, string | undefined]> = [
       [labels.app_id, want.app_id, got?.app_id],
       [labels.merchant_id, want.merchant_id, got?.merchant_id],

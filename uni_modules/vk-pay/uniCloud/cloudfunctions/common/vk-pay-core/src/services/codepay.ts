@@ -1,5 +1,5 @@
 /**
- * A scanned payment code (pay_type `codepay`, docs/PROTOCOLS.md section 8). The provider answers the pay call at
+ * A scanned payment code (pay_type `codepay`, docs/PROTOCOLS.md section 11). The provider answers the pay call at
  * once (paid) or keeps the payer confirming (a password: WeChat USERPAYING, Alipay WAIT_BUYER_PAY). No
  * notification ever comes, so the order is settled by the one "ask the provider and apply the answer" path
  * (reconcile.ts) - every `codepay.pollMs` until it is paid or closed; past `codepay.timeoutMs` it is reversed at

@@ -11,8 +11,11 @@ import type { StoreContext } from '../state/transition';
 
 export interface CoreContext extends StoreContext {
   config: VkPayConfig;
-  /** the provider of a configured channel; throws ParamError for a channel not in the config */
-  provider(channel: Channel): PaymentProvider;
+  /**
+   * The provider of a configured channel, for one of its merchants (config/merchants.ts; default: the section's
+   * own); throws ParamError for a channel or merchant not in the config.
+   */
+  provider(channel: Channel, merchant?: string): PaymentProvider;
   hooks: HookRegistry;
   /** injectable for tests that must not wait real seconds */
   sleep(ms: number): Promise<void>;

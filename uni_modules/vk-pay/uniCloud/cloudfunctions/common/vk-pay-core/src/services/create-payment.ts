@@ -24,6 +24,8 @@ import { transitionOrder } from '../state/transition';
 import type { Identity } from '../auth/identity';
 import { channelForPayType, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
+import { resolvePayerId, sessionKeyOf } from './payer-id';
+import { chooseMerchant, DEFAULT_MERCHANT } from '../config/merchants';
 import { createPaymentParams, parseParams } from './validate';
 
 export interface CreatePaymentResult {
@@ -67,13 +69,23 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   if (!scanned && p.auth_code) throw new ParamError(`auth_code goes with a scanned pay type only, not ${p.pay_type}`);
   const resolved = await resolveAmount(ctx.config, { type: p.type, amount: p.amount, goods_id: p.goods_id, subject: p.subject, user_id: who.uid });
   const goods = resolved.goods_id && resolved.item ? { goods_id: resolved.goods_id, item: resolved.item } : undefined;
-  definition.checkCreate?.({ pay_type: p.pay_type, auth_code: p.auth_code, type: p.type, openid: p.openid, goods, section: ctx.config.providers[channel] });
+  // mp/jsapi pay as the user's own openid for the pay type's app (services/payer-id.ts), never a stranger's
+  const openid = await resolvePayerId(ctx, who, p.provider, p.pay_type, p.openid);
+  definition.checkCreate?.({ pay_type: p.pay_type, auth_code: p.auth_code, type: p.type, openid, goods, section: ctx.config.providers[channel] });
   const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
+  // pay types signed with the payer's session key (WeChat virtual payment) need one stored by getOpenid for this app
+  const session_key = definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && definition.payerAppId
+    ? await sessionKeyOf(ctx, who.uid, definition.payerAppId(ctx.config.providers[channel], p.pay_type))
+    : undefined;
+  if (definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && !session_key) {
+    throw new ParamError(`no ${p.provider} session for this user: call getOpenid with a fresh login code first`);
+  }
   if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
+  const merchant = chooseMerchant(ctx.config, channel, { type: p.type, goods_id: resolved.goods_id, user_id: who.uid, amount: resolved.amount });
   const now = ctx.now();
   const _ = ctx.db.command;
-  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid: p.openid, auth_code: p.auth_code });
+  const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid, auth_code: p.auth_code });
   if (!p.out_trade_no) {
     const existing = await ctx.dao.findByWhereJson<OrderDoc>({
       dbName: COLLECTIONS.orders,
@@ -96,7 +108,8 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   };
   if (resolved.goods_id) base.goods_id = resolved.goods_id;
   if (productId) base.provider_product_id = productId;
-  if (p.openid) base.openid = p.openid;
+  if (openid) base.openid = openid;
+  if (merchant !== DEFAULT_MERCHANT) base.merchant = merchant;
   if (meta.platform) base.platform = meta.platform;
   if (meta.ip) base.client_ip = meta.ip;
   const userInfo = protectUserInfo(who.userInfo, ctx.config.userInfoKey);
@@ -105,13 +118,13 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   const out_trade_no = await insertOrder(ctx, base, p.out_trade_no, who, meta);
   if (typeof out_trade_no !== 'string') return out_trade_no;
 
-  const provider = ctx.provider(channel);
+  const provider = ctx.provider(channel, merchant);
   const started = ctx.now();
   try {
     const created = await provider.createOrder({
       out_trade_no, amount: resolved.amount, subject: resolved.subject, pay_type: p.pay_type as PayType,
-      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid: p.openid, client_ip: meta.ip,
-      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId, auth_code: p.auth_code,
+      notify_url: notifyUrlFor(ctx.config, channel), expires_at, openid, client_ip: meta.ip,
+      return_url: p.return_url ?? ctx.config.returnUrl, product_id: productId, auth_code: p.auth_code, catalog_item: goods?.item, session_key,
     });
     const set: Record<string, unknown> = { payment: created.payment, update_date: ctx.now() };
     if (created.provider_order_id) set.provider_order_id = created.provider_order_id;

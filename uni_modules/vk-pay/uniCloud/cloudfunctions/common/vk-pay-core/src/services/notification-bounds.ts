@@ -4,6 +4,7 @@
  * with control characters) can never be applied, whatever we do - retrying it would only repeat the refusal for
  * a day - so it is refused permanently: acknowledged, recorded once, alerted (services/notify.ts).
  */
+import { findDefinition } from '../providers/registry';
 import type { NotificationOutcome } from '../providers/types';
 
 /** Bodies above this are refused before verification (a real notification is far smaller). */
@@ -30,13 +31,17 @@ export function outOfBounds(outcome: NotificationOutcome, bodyChars: number): st
   switch (outcome.kind) {
     case 'paid':
       ids.push(['out_trade_no', outcome.out_trade_no], ['transaction_id', outcome.transaction_id]);
-      if (!fen(outcome.amount)) return 'amount out of bounds';
+      // a channel bound by product states no amount in fen; every other channel must
+      if (findDefinition(outcome.channel)?.orderBinding === 'product' ? outcome.amount !== undefined && !fen(outcome.amount) : !fen(outcome.amount)) return 'amount out of bounds';
       break;
     case 'refund_succeeded': case 'refund_failed': case 'refund_held':
       ids.push(['out_trade_no', outcome.out_trade_no], ['out_refund_no', outcome.out_refund_no]);
       optional.push(['refund_id', outcome.refund_id]);
       if (outcome.amount !== undefined && !fen(outcome.amount)) return 'refund amount out of bounds';
       if (outcome.refunded_total !== undefined && !fen(outcome.refunded_total)) return 'refunded total out of bounds';
+      break;
+    case 'renewed':
+      ids.push(['out_trade_no', outcome.out_trade_no], ['transaction_id', outcome.transaction_id]);
       break;
     case 'closed':
       ids.push(['out_trade_no', outcome.out_trade_no]);

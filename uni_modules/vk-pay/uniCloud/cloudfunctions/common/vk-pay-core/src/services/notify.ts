@@ -20,15 +20,19 @@ import { writePaymentError, writePaymentLog } from '../logging/logs';
 import { countRejection } from '../logging/rejections';
 import { hookKey, raiseAlert, type HookRef } from '../outbox';
 import { findOrder } from '../state/refund-ledger';
+import type { OrderDoc } from '../state/order';
 import { transitionOrder } from '../state/transition';
 import { closeFieldsFromAnswer } from './close-reason';
 import { applyPaid, providerOf, recordNotification, recordUnappliedTransaction } from './apply-payment';
 import { adoptProviderRefund, applyRefundFact, findRefund, type RefundRecord } from './apply-refund';
 import { findDefinition } from '../providers/registry';
-import { checkMerchant } from './bind';
+import { checkMerchant, checkOrderMerchant } from './bind';
+import { merchantNames } from '../config/merchants';
 import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
 import { MAX_NOTIFY_BODY_CHARS, outOfBounds } from './notification-bounds';
+import { resolveOrderRef } from './order-ref';
+import { applyRenewal } from './apply-renewal';
 import { createWriteBatch, type WriteBatch } from './write-batch';
 
 export interface NotifyHandling {
@@ -53,7 +57,7 @@ const done = (reply: NotifyReply, ok: boolean, result: string, outcome?: Notific
 export async function handleNotification(ctx: CoreContext, channel: Channel, req: IncomingNotification, meta: CallerMeta = {}): Promise<NotifyHandling> {
   const started = ctx.now();
   const body = typeof req?.rawBody === 'string' ? req.rawBody : '';
-  const request: IncomingNotification = { headers: req?.headers ?? {}, rawBody: body };
+  const request: IncomingNotification = { headers: req?.headers ?? {}, rawBody: body, query: req?.query ?? {} };
   const definition = findDefinition(channel);
   if (!definition?.notifications || !isChannelConfigured(ctx.config, channel)) {
     const source = definition ? channel : 'unknown';
@@ -68,8 +72,9 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
 
   // 1. Verify on the raw body. Nothing has touched the database yet; an unverifiable request only counts.
   let outcome: NotificationOutcome;
+  let verifiedBy: string;
   try {
-    outcome = await provider.verifyNotification(request);
+    ({ outcome, merchant: verifiedBy } = await verifyForMerchant(ctx, channel, request));
   } catch (err) {
     if (toVkPayError(err).code === 40002) {
       await countRejection(ctx, { source: channel, reason: 'signature', error: err, req: request, ip: meta.ip });
@@ -78,6 +83,8 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
     // Proven to come from the provider, yet unreadable: no delivery will ever read better.
     return refusePermanently(ctx, provider, channel, err, request, meta, started);
   }
+  // A provider that cannot name our order number names the order by its ids: find it (reads only, verified ids).
+  if (outcome.order_ref && !outcome.out_trade_no) outcome = await resolveOrderRef(ctx, outcome);
   const bad = outcome.kind !== 'ignored' && !definition.notifications.kinds.includes(outcome.kind)
     ? `${channel} notifications do not say ${String(outcome.kind).slice(0, 32)}`
     : outOfBounds(outcome, body.length);
@@ -85,7 +92,7 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
 
   const batch = createWriteBatch();
   try {
-    const handled = await applyOutcome(ctx, outcome, batch);
+    const handled = await applyOutcome(ctx, outcome, batch, verifiedBy);
     batch.keep(() => writePaymentLog(ctx, {
       type: 'notify', status: handled.result, out_trade_no: outcome.out_trade_no, provider: provider.provider,
       amount: 'amount' in outcome ? outcome.amount : undefined, ip: meta.ip, user_agent: meta.user_agent,
@@ -123,10 +130,39 @@ async function refusePermanently(
 
 interface Applied { result: string; hooks: HookRef[] }
 
-async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batch: WriteBatch): Promise<Applied> {
+/**
+ * Verifies with each configured merchant's keys in turn (config/merchants.ts) and answers the first merchant whose
+ * keys verify the message AND whose ids it names: Alipay signs every app's notifications with its one key, so the
+ * signature alone does not say whose they are. Verified but naming none of them -> the first merchant that
+ * verified it (the bind check then refuses it with an error row, as for a single merchant); nothing verifies ->
+ * the first refusal (40002).
+ */
+async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: IncomingNotification): Promise<{ outcome: NotificationOutcome; merchant: string }> {
+  let firstError: unknown;
+  let firstVerified: { outcome: NotificationOutcome; merchant: string } | undefined;
+  for (const merchant of merchantNames(ctx.config, channel)) {
+    let outcome: NotificationOutcome;
+    try {
+      outcome = await ctx.provider(channel, merchant).verifyNotification(request);
+    } catch (err) {
+      if (toVkPayError(err).code !== 40002) throw err;
+      firstError ??= err;
+      continue;
+    }
+    firstVerified ??= { outcome, merchant };
+    try {
+      checkMerchant(ctx.config, channel, outcome.merchant, merchant);
+      return { outcome, merchant };
+    } catch { /* verified, but not this merchant's: try the next */ }
+  }
+  if (firstVerified) return firstVerified;
+  throw firstError;
+}
+
+async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batch: WriteBatch, verifiedBy: string): Promise<Applied> {
   switch (outcome.kind) {
     case 'paid': {
-      checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+      checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
       const order = await findOrder(ctx, outcome.out_trade_no);
       if (!order) {
         keepOrphan(ctx, batch, { channel: outcome.channel, action: 'pay', transaction_id: outcome.transaction_id, out_trade_no: outcome.out_trade_no, amount: outcome.amount, event_id: outcome.event_id });
@@ -134,7 +170,7 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
       }
       const r = await applyPaid(ctx, {
         channel: outcome.channel, out_trade_no: outcome.out_trade_no, transaction_id: outcome.transaction_id,
-        amount: outcome.amount, paid_at: outcome.paid_at, merchant: outcome.merchant,
+        amount: outcome.amount, paid_at: outcome.paid_at, merchant: outcome.merchant, product_id: outcome.product_id, verified_by: verifiedBy,
         notification: { event_id: outcome.event_id, kind: outcome.kind, raw: outcome.raw },
       }, 'notify', batch, order);
       return { result: r.transition ?? (r.second_payment ? 'second_payment' : 'duplicate'), hooks: r.hook ? [r.hook] : [] };
@@ -142,11 +178,17 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
     case 'refund_succeeded':
     case 'refund_failed':
     case 'refund_held':
-      return applyRefundNotification(ctx, outcome, batch);
+      return applyRefundNotification(ctx, outcome, batch, verifiedBy);
+    case 'renewed': {
+      checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
+      const r = await applyRenewal(ctx, outcome, batch);
+      return { result: r.transition ? 'renew' : r.second_payment ? 'second_payment' : 'duplicate', hooks: r.hook ? [r.hook] : [] };
+    }
     case 'closed': {
-      checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+      checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
       const order = await findOrder(ctx, outcome.out_trade_no);
       if (!order || order.status !== 'pending') return { result: 'ignored', hooks: [] };
+      checkOrderMerchant(order, verifiedBy);
       // the provider closed it (Alipay TRADE_CLOSED of an unpaid trade): expired, or closed there before expiry
       const fields = closeFieldsFromAnswer({ state: 'closed' }, order, ctx.now());
       const closed = await transitionOrder(ctx, { out_trade_no: order.out_trade_no, event: 'close', source: 'notify', set: { ...fields } });
@@ -172,12 +214,14 @@ type RefundOutcome = Extract<NotificationOutcome, { kind: 'refund_succeeded' | '
 
 const REFUND_STATE_OF = { refund_succeeded: 'success', refund_failed: 'failed', refund_held: 'held' } as const;
 
-async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome, batch: WriteBatch): Promise<Applied> {
-  checkMerchant(ctx.config, outcome.channel, outcome.merchant);
+async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome, batch: WriteBatch, verifiedBy: string): Promise<Applied> {
+  checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
   const wanted = REFUND_STATE_OF[outcome.kind];
   // One round trip: the record and the order are independent reads.
   const [record, order] = await Promise.all([findRefund(ctx, outcome.out_refund_no), findOrder(ctx, outcome.out_trade_no)]);
   if (record && record.out_trade_no !== outcome.out_trade_no) throw new OrderNotFoundError(`refund ${outcome.out_refund_no} of ${outcome.out_trade_no}`);
+  const owner = record ?? order;
+  if (owner) checkOrderMerchant(owner, verifiedBy);
   // A repeat needs neither the provider nor another write.
   if (record && (wanted === 'success' ? record.status === 'success' : record.status !== 'processing')) return { result: 'duplicate', hooks: [] };
   if (!record && wanted !== 'success') return { result: 'ignored', hooks: [] }; // nothing of ours to undo or hold
@@ -185,7 +229,7 @@ async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome,
     keepOrphan(ctx, batch, { channel: outcome.channel, action: 'refund', transaction_id: outcome.refund_id ?? outcome.out_refund_no, out_trade_no: outcome.out_trade_no, out_refund_no: outcome.out_refund_no, amount: outcome.amount ?? outcome.refunded_total, event_id: outcome.event_id });
     return { result: 'orphan', hooks: [] };
   }
-  const amount = await ownRefundAmount(ctx, outcome, record);
+  const amount = await ownRefundAmount(ctx, outcome, record, order, verifiedBy);
   const fact = { state: wanted, amount, refund_id: outcome.refund_id, success_at: outcome.success_at, provider_state: refundStateOf(outcome.raw) };
   const r = record
     ? await applyRefundFact(ctx, { record, fact, source: 'notify', batch, order })
@@ -202,10 +246,12 @@ async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome,
  * Alipay delivers it again - never applied or adopted with the cumulative figure. A failed or held refund
  * (WeChat only) without an amount concerns our own record's amount.
  */
-async function ownRefundAmount(ctx: CoreContext, outcome: RefundOutcome, record: RefundRecord | null): Promise<number> {
+async function ownRefundAmount(ctx: CoreContext, outcome: RefundOutcome, record: RefundRecord | null, order: OrderDoc | null, merchant: string): Promise<number> {
   if (outcome.amount !== undefined) return outcome.amount;
+  // the whole payment came back (the App Store refunds a purchase, never part of it)
+  if (outcome.whole_payment && order) return order.amount;
   if (outcome.kind !== 'refund_succeeded' && record) return record.amount;
-  const answer = await ctx.provider(outcome.channel).queryRefund(outcome.out_refund_no, outcome.out_trade_no);
+  const answer = await ctx.provider(outcome.channel, merchant).queryRefund(outcome.out_refund_no, outcome.out_trade_no);
   if (answer.state !== 'success' || !Number.isSafeInteger(answer.amount) || answer.amount <= 0) {
     throw new VkPayError(40010, `refund ${outcome.out_refund_no}: the provider's refund query does not confirm it yet (${answer.provider_state ?? answer.state})`);
   }

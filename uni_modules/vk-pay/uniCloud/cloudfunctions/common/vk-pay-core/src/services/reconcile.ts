@@ -11,6 +11,7 @@
  *                      applied as a payment without asking again.
  */
 import { toVkPayError } from '../../../../../../common/errors';
+import { merchantOf } from '../config/merchants';
 import { ProviderError } from '../providers/error-map';
 import { payTypeSpec } from '../providers/registry';
 import type { TradeQueryResult, TradeState } from '../providers/types';
@@ -54,10 +55,10 @@ export interface ReconcileResult {
 
 /** Asks the provider about one order and applies the answer. */
 export async function reconcileOrder(ctx: CoreContext, order: OrderDoc, opts: ReconcileOptions): Promise<ReconcileResult> {
-  const provider = ctx.provider(order.channel);
+  const provider = ctx.provider(order.channel, merchantOf(order));
   await opts.beforeCall?.();
   const started = performance.now();
-  const answer = await provider.queryOrder(order.out_trade_no);
+  const answer = await provider.queryOrder(order.out_trade_no, { openid: order.openid });
   const response_time = Math.round(performance.now() - started);
   const batch = createWriteBatch();
   let r: ReconcileResult = { outcome: 'unchanged', transition: null, provider_state: answer.state, order, hooks: [] };
@@ -105,13 +106,13 @@ async function closeHere(ctx: CoreContext, order: OrderDoc, source: string, fiel
  * order stays pending and the error goes to the caller.
  */
 export async function closeAtProvider(ctx: CoreContext, order: OrderDoc, opts: ReconcileOptions, batch: WriteBatch): Promise<ReconcileResult> {
-  const provider = ctx.provider(order.channel);
+  const provider = ctx.provider(order.channel, merchantOf(order));
   // a scanned payment code is reversed, not merely closed: money taken meanwhile goes back to the payer
   const reverse = payTypeSpec(order.channel, order.pay_type)?.scanned && provider.reverseOrder ? provider.reverseOrder.bind(provider) : undefined;
   try {
     await opts.beforeCall?.();
     if (reverse) await reverse(order.out_trade_no);
-    else await provider.closeOrder(order.out_trade_no);
+    else await provider.closeOrder(order.out_trade_no, { openid: order.openid });
   } catch (err) {
     const code = toVkPayError(err).code;
     if (code === 40006) {
@@ -129,7 +130,7 @@ export async function closeAtProvider(ctx: CoreContext, order: OrderDoc, opts: R
 
 async function queryAgain(ctx: CoreContext, order: OrderDoc, opts: ReconcileOptions): Promise<TradeQueryResult> {
   await opts.beforeCall?.();
-  return ctx.provider(order.channel).queryOrder(order.out_trade_no);
+  return ctx.provider(order.channel, merchantOf(order)).queryOrder(order.out_trade_no, { openid: order.openid });
 }
 
 export interface RefundReconcileResult { record: RefundRecord; status: RefundRecord['status']; provider_state?: string; hooks: HookRef[] }
@@ -139,7 +140,7 @@ export async function reconcileRefund(ctx: CoreContext, record: RefundRecord, op
   if (record.status !== 'processing' && record.status !== 'held') return { record, status: record.status, hooks: [] };
   await opts.beforeCall?.();
   const started = performance.now();
-  const answer = await ctx.provider(record.channel as OrderDoc['channel']).queryRefund(record.out_refund_no, record.out_trade_no);
+  const answer = await ctx.provider(record.channel as OrderDoc['channel'], merchantOf(record)).queryRefund(record.out_refund_no, record.out_trade_no);
   const response_time = Math.round(performance.now() - started);
   const batch = createWriteBatch();
   const applied = await applyRefundFact(ctx, { record, fact: answer, source: opts.source, batch });

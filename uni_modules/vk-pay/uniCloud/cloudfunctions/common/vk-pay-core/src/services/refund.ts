@@ -8,6 +8,7 @@
  *     until a notification, queryRefund or the timer learns the result.
  */
 import { randomBytes } from 'node:crypto';
+import { merchantOf } from '../config/merchants';
 import { OrderNotFoundError, ParamError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
 import { definitionOf } from '../providers/registry';
@@ -46,7 +47,7 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   const out_refund_no = p.out_refund_no ?? newOutRefundNo(order.out_trade_no, now);
   let record: RefundRecord = {
     out_refund_no, out_trade_no: order.out_trade_no, amount: p.amount, reason: p.reason ?? '', status: 'processing',
-    provider: order.provider, channel: order.channel, user_id: order.user_id, type: order.type, source: 'admin',
+    provider: order.provider, channel: order.channel, ...(order.merchant ? { merchant: order.merchant } : {}), user_id: order.user_id, type: order.type, source: 'admin',
     create_date: now, update_date: now, history: [],
   };
   try {
@@ -68,7 +69,7 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
     throw new ParamError(`amount ${p.amount} fen exceeds what is left to refund on ${order.out_trade_no}`);
   }
 
-  const provider = ctx.provider(order.channel);
+  const provider = ctx.provider(order.channel, merchantOf(order));
   const started = ctx.now();
   let hookKeys: string[] = [];
   try {

@@ -16,6 +16,10 @@ export const COLLECTIONS = {
   rateLimits: 'vk_pay_rate_limits',
   /** alerts raised by the core (dead letters, paid-after-close); issue 5's alerting reads and delivers them */
   alerts: 'vk_pay_alerts',
+  /** the payer's id per user and app (WeChat openid, Alipay open_id), from a login code; unique per user_id + app_id */
+  payerIds: 'vk_pay_openids',
+  /** daily reconciliation reports, one per channel and date (services/daily-reconcile.ts) */
+  reconciliations: 'payment_reconciliations',
   /** the demo recharge hook's points ledger, one document per user */
   points: 'vk_pay_points',
 } as const;

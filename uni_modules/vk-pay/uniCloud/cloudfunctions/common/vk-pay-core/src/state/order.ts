@@ -26,6 +26,8 @@ export interface OrderDoc extends CarriedHook {
   /** the provider's product id from the catalog item, for channels that bind a payment by product (App Store) */
   provider_product_id?: string;
   openid?: string;
+  /** the channel's merchant the order was made with (config/merchants.ts); absent for the section's own */
+  merchant?: string;
   status: OrderStatus;
   create_date: number;
   update_date: number;
@@ -39,6 +41,10 @@ export interface OrderDoc extends CarriedHook {
   /** what the client needs to pay (returned again on a deduplicated create) */
   payment?: ClientPayment;
   provider_order_id?: string;
+  /** a subscription period the provider renewed by itself: the out_trade_no of the subscription's first order */
+  renewal_of?: string;
+  /** ms epoch: the end of the period a subscription payment paid for */
+  period_ends_at?: number;
   /** the provider's payment id; unique across orders (sparse index), written by the pay transition itself */
   transaction_id?: string;
   paid_at?: number;

@@ -1,5 +1,5 @@
 /**
- * A payout's statuses as data (docs/PROTOCOLS.md section 7.3), checked once when the core loads like the order
+ * A payout's statuses as data (docs/PROTOCOLS.md section 10.3), checked once when the core loads like the order
  * table. A transfer is recorded `created` BEFORE the provider is called, so a crash leaves a row that says
  * "we may have asked": whoever touches it next asks the provider with the same out_bill_no before anything else.
  *

@@ -35,6 +35,8 @@ export interface SyncSummary {
   outage: Channel[];
   alerts_raised: number;
   alerts_delivered: number;
+  /** channels whose statement of yesterday this run reconciled (sync/daily-reconcile.ts) */
+  statements_reconciled?: number;
   /** true when the run stopped because its time budget was spent (the next run resumes) */
   budget_exhausted: boolean;
   elapsed_ms: number;

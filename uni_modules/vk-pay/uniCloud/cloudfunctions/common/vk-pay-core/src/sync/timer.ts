@@ -6,7 +6,8 @@
  *   2b. open payouts (recorded, accepted, waiting for the payee) asked by their out_bill_no  <= 50 % of the budget
  *   3. pending orders older than 2 minutes: queried, repaired, or closed when expired   rest of the budget
  *   4. orders closed recently: paid after close?                                        rest of the budget
- *   5. alerts: thresholds evaluated, undelivered alerts delivered                        (a small reserve)
+ *   5. after 10:00 UTC+8: yesterday's statements reconciled, once per channel             rest of the budget
+ *   6. alerts: thresholds evaluated, undelivered alerts delivered                        (a small reserve)
  *
  * A run never starts new work past its budget; everything it did not reach is still due, oldest first, for the
  * next run. Failing documents are pushed back by a growing backoff, so no run spins on them.
@@ -17,6 +18,7 @@ import { refundViaCore } from './auto-refund';
 import { createRateGate } from './limiter';
 import { sweepOrders } from './order-sweep';
 import { sweepRefunds } from './refund-sweep';
+import { reconcileYesterday } from './daily-reconcile';
 import { sweepTransfers } from './transfer-sweep';
 import { emptySummary, OutageBreaker, type RunState, type SyncDeps, type SyncProgress, type SyncSummary } from './run-context';
 import { resolveSyncSettings, type SyncSettings } from './settings';
@@ -74,6 +76,7 @@ export function createSyncTimer(deps: SyncDeps, overrides: Partial<SyncSettings>
       await step('transfers', 0.5, () => sweepTransfers(run));
       await step('orders', 1, () => sweepOrders(run, 'pending'));
       await step('closed', 1, () => sweepOrders(run, 'closed'));
+      await step('reconcile', 1, () => reconcileYesterday(run));
       if (deps.deliverAlerts) {
         try {
           const a = await deps.deliverAlerts(ctx.now());

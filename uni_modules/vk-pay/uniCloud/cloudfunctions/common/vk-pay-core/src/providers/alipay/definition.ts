@@ -20,7 +20,7 @@ const ALIPAY_PAY_TYPES = [
   { name: 'page', platforms: ['web'] },
   { name: 'wap', platforms: ['web'] },
   { name: 'qr', platforms: ['web'] },
-  { name: 'mp', platforms: ['mp-alipay'] },
+  { name: 'mp', platforms: ['mp-alipay'], needsPayerId: true },
   { name: 'app', platforms: ['app'] },
   // a shop scans the payer's payment code (alipay.trade.pay, scene bar_code): offered to no payer's device
   { name: 'codepay', platforms: [], scanned: true },
@@ -43,6 +43,8 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   },
   orderBinding: 'amount',
   refunds: 'merchant',
+  // auth codes are exchanged by the app the gateway calls are signed for (providers/alipay/login.ts)
+  payerAppId: (s) => s.appId,
   checkCreate: (i) => {
     if (i.pay_type === 'codepay' && !ALIPAY_AUTH_CODE.test(i.auth_code ?? '')) throw new ParamError('auth_code: not an Alipay payment code (16-24 digits starting 25-30)');
   },

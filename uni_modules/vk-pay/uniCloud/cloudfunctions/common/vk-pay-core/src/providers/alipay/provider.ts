@@ -15,7 +15,9 @@ import { fenFromYuan, optionalFen } from './amounts';
 import { resolveAlipayConfig, type AlipayConfig } from './config';
 import { alipayNotifyReply, verifyAlipayNotification } from './notify';
 import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
+import { createAlipayStatementDownload } from './statement';
 import { createAlipayExec, encodeParams, signedParams } from './transport';
+import { exchangeAlipayAuthCode } from './login';
 import { createAlipayTransfers } from './transfer';
 
 const TRADE_STATES: Record<string, TradeState> = {
@@ -62,7 +64,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
   }
 
   /**
-   * alipay.trade.pay with the scanned code (scene bar_code; docs/PROTOCOLS.md section 8): 10000 = paid, 10003 =
+   * alipay.trade.pay with the scanned code (scene bar_code; docs/PROTOCOLS.md section 11): 10000 = paid, 10003 =
    * the payer is confirming (WAIT_BUYER_PAY), settled by querying. No notify_url: the query pays the order.
    */
   async function payByCode(input: CreateOrderInput, biz: Record<string, unknown>): Promise<CreateOrderResult> {
@@ -191,6 +193,8 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
 
     notifyReply: alipayNotifyReply,
 
+    exchangeLoginCode: (input) => exchangeAlipayAuthCode(exec, config.appId, input),
+    downloadStatement: createAlipayStatementDownload(r, ctx, exec),
     // payouts (transfer.ts)
     ...createAlipayTransfers(exec, now),
   };

@@ -1,5 +1,5 @@
 /**
- * Alipay single transfers to an Alipay account (docs/PROTOCOLS.md section 7.2): alipay.fund.trans.uni.transfer
+ * Alipay single transfers to an Alipay account (docs/PROTOCOLS.md section 10.2): alipay.fund.trans.uni.transfer
  * (TRANS_ACCOUNT_NO_PWD / DIRECT_TRANSFER) answers synchronously; alipay.fund.trans.common.query settles an
  * unknown answer by the same out_biz_no. Alipay's out_biz_no is vk-pay's out_bill_no.
  */

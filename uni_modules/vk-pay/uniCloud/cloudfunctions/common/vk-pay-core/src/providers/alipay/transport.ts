@@ -17,12 +17,19 @@ const URL_PARAMS = new Set(['app_id', 'method', 'format', 'charset', 'sign_type'
 export interface AlipayExtras {
   notify_url?: string;
   return_url?: string;
+  /** request parameters outside biz_content (alipay.system.oauth.token takes grant_type and code so) */
+  params?: Record<string, string>;
+  /** one attempt only: the call spends something single-use (an auth code) */
+  once?: boolean;
+  /** the method's success answer carries no `code` (alipay.system.oauth.token): success = signed and no code */
+  codeless?: boolean;
 }
 
-export type AlipayExec = (method: string, biz: Record<string, unknown>, extras?: AlipayExtras) => Promise<Record<string, any>>;
+/** `biz` null: a method without biz_content. */
+export type AlipayExec = (method: string, biz: Record<string, unknown> | null, extras?: AlipayExtras) => Promise<Record<string, any>>;
 
 /** All params for one request, signed: the common set + extras + biz_content. */
-export function signedParams(r: ResolvedAlipayConfig, method: string, bizContent: string, nowMs: number, extras: AlipayExtras = {}): Record<string, string> {
+export function signedParams(r: ResolvedAlipayConfig, method: string, bizContent: string | undefined, nowMs: number, extras: AlipayExtras = {}): Record<string, string> {
   const params: Record<string, string> = {
     app_id: r.config.appId, method, format: 'JSON', charset: 'utf-8', sign_type: 'RSA2',
     timestamp: formatAlipayTimestamp(nowMs), version: '1.0',
@@ -30,7 +37,8 @@ export function signedParams(r: ResolvedAlipayConfig, method: string, bizContent
   if (extras.notify_url) params.notify_url = extras.notify_url;
   if (extras.return_url) params.return_url = extras.return_url;
   if (r.certSns) Object.assign(params, r.certSns);
-  params.biz_content = bizContent;
+  if (extras.params) for (const [k, v] of Object.entries(extras.params)) if (!(k in params)) params[k] = v;
+  if (bizContent !== undefined) params.biz_content = bizContent;
   params.sign = signAlipayParams(params, r.appKey);
   return params;
 }
@@ -40,7 +48,7 @@ export function encodeParams(params: Record<string, string>): string {
   return Object.keys(params).map((k) => `${k}=${encodeURIComponent(params[k])}`).join('&');
 }
 
-function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse): Record<string, any> {
+function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse, codeless = false): Record<string, any> {
   if (res.status !== 200) throw mapAlipayHttpError(res.status, res.body);
   let doc: Record<string, any>;
   try {
@@ -56,21 +64,22 @@ function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse)
     if (er) throw mapAlipayError(String(er.code ?? ''), String(er.msg ?? ''), er.sub_code, er.sub_msg, false);
     throw new VkPayError(50000, `alipay ${method}: answer has no ${key}`);
   }
+  const success = data.code === '10000' || (codeless && data.code === undefined && data.sub_code === undefined);
   if (!sign) {
     // an unsigned success is never trusted; an unsigned failure may fail the call but proves nothing
-    if (data.code === '10000') throw new SignatureError(`alipay ${method}: success answer without sign`);
+    if (success) throw new SignatureError(`alipay ${method}: success answer without sign`);
     throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg, false);
   }
   if (!verifyAlipayResponse(res.body, key, sign, r.alipayKey)) throw new SignatureError(`alipay ${method}: response sign does not verify`);
-  if (data.code !== '10000') throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg);
+  if (!success) throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg);
   return data;
 }
 
 export function createAlipayExec(r: ResolvedAlipayConfig, ctx: ProviderContext): AlipayExec {
   const now = clockOf(ctx);
   return async (method, biz, extras) => {
-    const bizContent = JSON.stringify(biz);
-    return retrying(ctx, r.config.retry, async ({ timeoutMs }) => {
+    const bizContent = biz === null ? undefined : JSON.stringify(biz);
+    return retrying(ctx, extras?.once ? { ...r.config.retry, maxAttempts: 1 } : r.config.retry, async ({ timeoutMs }) => {
       const params = signedParams(r, method, bizContent, now(), extras);
       const url = new URL(r.gatewayUrl);
       const form = new URLSearchParams();
@@ -87,7 +96,7 @@ export function createAlipayExec(r: ResolvedAlipayConfig, ctx: ProviderContext):
       } catch (err) {
         throw mapNetworkError('alipay', err);
       }
-      return parseAnswer(r, method, res);
+      return parseAnswer(r, method, res, extras?.codeless);
     });
   };
 }

@@ -3,11 +3,12 @@ import { KeyConfigError } from '../../../../../../../common/errors';
 import { requireString } from '../keys';
 import type { RetryTuning } from '../shared';
 import type { WxpayPayType } from '../types';
+import type { WechatAppsConfig } from '../wxpay/login';
 import type { V2SignType } from './signing';
 
 export const WXPAY_V2_DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
 
-export interface WxpayV2Config {
+export interface WxpayV2Config extends WechatAppsConfig {
   appId: string;
   appIds?: Partial<Record<WxpayPayType, string>>;
   mchId: string;

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ParamError } from '../../../../../../../common/errors';
 import { defineProvider } from '../definition';
 import { nonEmpty, pem } from '../config-fields';
-import { requireOpenid, wechatMerchants, WXPAY_PAY_TYPES } from '../wxpay/definition';
+import { requireOpenid, wechatAppsShape, wechatAuthorizeUrl, wechatMerchants, WECHAT_KEY_FIELDS, WXPAY_PAY_TYPES } from '../wxpay/definition';
+import { wechatAppIdFor } from '../wxpay/login';
 import type { WxpayV2Config } from './config';
 import { createWxpayV2Provider } from './provider';
 
@@ -15,6 +16,7 @@ export const wxpayV2Schema = z.object({
   clientCertPem: pem('clientCertPem').optional(),
   clientKeyPem: pem('clientKeyPem').optional(),
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+  ...wechatAppsShape,
 }).passthrough();
 
 export type WxpayV2Section = z.output<typeof wxpayV2Schema>;
@@ -29,11 +31,14 @@ export const wxpayV2Definition = defineProvider<WxpayV2Section>({
   provider: 'wxpay',
   payTypes: WXPAY_V2_PAY_TYPES,
   configSchema: wxpayV2Schema,
-  gatewayUrls: (s) => [s.baseUrl],
+  gatewayUrls: (s) => [s.baseUrl, s.wxapiBaseUrl, s.oauthAuthorizeUrl],
+  keyFields: WECHAT_KEY_FIELDS,
   notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
   merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },
   orderBinding: 'amount',
   refunds: 'merchant',
+  payerAppId: wechatAppIdFor,
+  loginAuthorizeUrl: wechatAuthorizeUrl,
   checkCreate: (input) => {
     if (input.pay_type === 'codepay' && !WECHAT_AUTH_CODE.test(input.auth_code ?? '')) throw new ParamError('auth_code: not a WeChat payment code (18 digits starting 10-15)');
     requireOpenid(WXPAY_PAY_TYPES, input);

@@ -12,6 +12,7 @@ import type {
   TradeQueryResult, TradeState, WxpayPayType,
 } from '../types';
 import { resolveWxpayV2Config, type WxpayV2Config } from './config';
+import { exchangeWechatLoginCode } from '../wxpay/login';
 import { createNonceV2 } from './nonce';
 import { verifyWxpayV2Notification, wxpayV2NotifyReply } from './notify';
 import { signV2 } from './signing';
@@ -54,7 +55,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
     return { kind: 'requestPayment', params: { ...params, paySign: signV2(params, r.key, r.signType) } };
   }
 
-  // micropay is never re-sent blindly: an unknown answer is settled by orderquery (docs/PROTOCOLS.md section 8.2)
+  // micropay is never re-sent blindly: an unknown answer is settled by orderquery (docs/PROTOCOLS.md section 11.2)
   const callOnce = createWxpayV2Transport({ ...r, config: { ...r.config, retry: { ...r.config.retry, maxAttempts: 1 } } }, ctx);
 
   /** /pay/micropay with the scanned code: SUCCESS = paid; USERPAYING = the payer enters a password (query). */
@@ -166,6 +167,7 @@ export function createWxpayV2Provider(config: WxpayV2Config, ctx: ProviderContex
       return verifyWxpayV2Notification(r, req, now());
     },
 
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay-v2', input),
     notifyReply: wxpayV2NotifyReply,
   };
   return provider;

@@ -8,6 +8,7 @@ import { KeyConfigError } from '../../../../../../../common/errors';
 import { loadPrivateKey, loadPublicKey, requireString } from '../keys';
 import type { RetryTuning } from '../shared';
 import type { WxpayPayType } from '../types';
+import type { WechatAppsConfig } from './login';
 import type { VerificationKey } from './signing';
 
 export const WXPAY_DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
@@ -19,7 +20,7 @@ export interface WxpayVerifyKeyConfig {
   publicKeyPem: string;
 }
 
-export interface WxpayConfig {
+export interface WxpayConfig extends WechatAppsConfig {
   appId: string;
   /** when the mini program / official account / mobile app use different appids, per pay_type */
   appIds?: Partial<Record<WxpayPayType, string>>;

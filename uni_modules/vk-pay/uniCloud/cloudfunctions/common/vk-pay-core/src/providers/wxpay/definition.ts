@@ -5,6 +5,30 @@ import { defineProvider } from '../definition';
 import { nonEmpty, pem } from '../config-fields';
 import type { WxpayConfig } from './config';
 import { createWxpayProvider } from './provider';
+import { wechatAppIdFor } from './login';
+
+/**
+ * The apps a WeChat merchant pays through and what exchanging their login codes needs (providers/wxpay/login.ts):
+ * an appid per pay_type under the one mchId, and the AppSecrets (the main one, and one per own appid).
+ */
+const payTypeKeys = z.enum(['jsapi', 'mp', 'app', 'h5', 'native']);
+export const wechatAppsShape = {
+  appIds: z.record(payTypeKeys, nonEmpty).optional(),
+  appSecret: nonEmpty.optional(),
+  appSecrets: z.record(payTypeKeys, nonEmpty).optional(),
+  /** open-platform API base (login codes); the sandbox's is `<base>/sandbox/wxapi/` */
+  wxapiBaseUrl: z.string().url().default('https://api.weixin.qq.com/'),
+  /** the official account's OAuth authorize page (jsapi login codes); the sandbox's is `<base>/sandbox/wxopen/connect/oauth2/authorize` */
+  oauthAuthorizeUrl: z.string().url().default('https://open.weixin.qq.com/connect/oauth2/authorize'),
+};
+
+/** jsapi pages get their code from the official account's OAuth redirect; mini programs from wx.login. */
+export function wechatAuthorizeUrl(section: { oauthAuthorizeUrl?: string }, payType: string): string | undefined {
+  return payType === 'jsapi' ? section.oauthAuthorizeUrl : undefined;
+}
+
+/** Mistakes in AppSecrets are key problems (40003), like the merchant keys. */
+export const WECHAT_KEY_FIELDS = /^appSecrets?$/;
 
 export const wxpayV3Schema = z.object({
   appId: nonEmpty,
@@ -18,6 +42,7 @@ export const wxpayV3Schema = z.object({
   verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
   /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
+  ...wechatAppsShape,
 }).passthrough().refine((c) => Boolean(c.platform || c.verifyKeys?.length), { message: 'platform (WeChat Pay public key) or verifyKeys is required', path: ['platform'] });
 
 export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
@@ -29,7 +54,8 @@ export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
 export const WXPAY_PAY_TYPES = [
   { name: 'native', platforms: ['web'] },
   { name: 'h5', platforms: ['web'] },
-  { name: 'jsapi', platforms: ['web'], needsPayerId: true },
+  // JSAPI is WeChat's in-browser bridge: it exists only in WeChat's built-in browser
+  { name: 'jsapi', platforms: ['web-weixin'], needsPayerId: true },
   { name: 'mp', platforms: ['mp-weixin'], needsPayerId: true },
   { name: 'app', platforms: ['app'] },
 ] as const;
@@ -52,13 +78,16 @@ export const wxpayDefinition = defineProvider<WxpayV3Section>({
   defaultForProvider: true,
   payTypes: WXPAY_PAY_TYPES,
   configSchema: wxpayV3Schema,
-  gatewayUrls: (s) => [s.baseUrl],
+  gatewayUrls: (s) => [s.baseUrl, s.wxapiBaseUrl, s.oauthAuthorizeUrl],
+  keyFields: WECHAT_KEY_FIELDS,
   notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
   merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },
   orderBinding: 'amount',
   refunds: 'merchant',
+  payerAppId: wechatAppIdFor,
   // merchant transfer (transfer-bills): to an openid under one of the merchant's appids; 0.01 yuan and up
   transfers: { payees: { openid: /^[A-Za-z0-9_-]{6,64}$/ }, minAmount: 1, notifications: true },
+  loginAuthorizeUrl: wechatAuthorizeUrl,
   checkCreate: (input) => requireOpenid(WXPAY_PAY_TYPES, input),
   create: (section, ctx) => createWxpayProvider(section as unknown as WxpayConfig, ctx),
 });

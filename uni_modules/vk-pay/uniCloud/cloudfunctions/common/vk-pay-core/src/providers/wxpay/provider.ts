@@ -10,9 +10,11 @@ import type {
   TradeQueryResult, TradeState, WxpayPayType,
 } from '../types';
 import { resolveWxpayConfig, type ResolvedWxpayConfig, type WxpayConfig } from './config';
+import { exchangeWechatLoginCode } from './login';
 import { verifyWxpayNotification, wxpayNotifyReply } from './notify';
 import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa } from './signing';
 import { createWxpayTransport, type WxpayCall } from './transport';
+import { createWxpayStatementDownload } from './statement';
 import { createWxpayTransfers } from './transfer';
 
 const ORDER_PATHS: Record<WxpayPayType, string> = {
@@ -167,7 +169,9 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
       return verifyWxpayNotification(r, req, now());
     },
 
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay', input),
     notifyReply: wxpayNotifyReply,
+    downloadStatement: createWxpayStatementDownload(r, ctx, call),
 
     // payouts (transfer.ts)
     ...createWxpayTransfers(r, call, now),

@@ -1,5 +1,5 @@
 /**
- * WeChat Pay v3 merchant transfers (docs/PROTOCOLS.md section 7.1): start a bill with the payee's confirmation,
+ * WeChat Pay v3 merchant transfers (docs/PROTOCOLS.md section 10.1): start a bill with the payee's confirmation,
  * query and cancel it by out_bill_no, and verify MCHTRANSFER.BILL.FINISHED. The payee's real name is encrypted
  * with the WeChat Pay public key (RSA-OAEP) whose id the transport sends as Wechatpay-Serial.
  */

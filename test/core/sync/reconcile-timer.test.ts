@@ -1,0 +1,67 @@
+/**
+ * The timer's daily reconciliation step (sync/daily-reconcile.ts) against the real sandbox: nothing before
+ * 10:00 UTC+8; after it, yesterday's statement of every channel that publishes one is reconciled once; a
+ * statement not yet published is asked again only when its retry time comes; a disagreement raises an alert.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { all } from '../support/db';
+import { startHarness, type Harness } from '../support/harness';
+import { createSyncTimer } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/timer';
+
+let h: Harness;
+afterEach(async () => { await h?.close(); });
+
+const DAY = 86_400_000;
+let offset = 0;
+const now = () => Date.now() + offset;
+const chinaDate = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+/** moves both clocks to hh:mm (UTC+8) of the day after `date` */
+const nextDayAt = (date: string, hours: number) => { offset = Date.parse(`${date}T00:00:00+08:00`) + DAY + hours * 3600_000 - Date.now(); };
+
+async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
+  throw new Error('timed out');
+}
+
+describe('timer: daily reconciliation', () => {
+  it('reconciles yesterday once per channel after 10:00 UTC+8, retries a pending statement when due, alerts on a mismatch', async () => {
+    offset = 0;
+    h = await startHarness({ now });
+    const timer = createSyncTimer({ ctx: h.core.ctx });
+    const paid = async (provider: string, channel: 'wxpay' | 'alipay', pay_type: string, amount: number) => {
+      const { out_trade_no } = await h.call('createPayment', { provider, pay_type, type: 'recharge', amount }, { uid: `u-${channel}` });
+      expect(h.sandbox.control.pay(channel, out_trade_no).ok).toBe(true);
+      await waitFor(async () => (await all(h.t.db, 'payment_orders')).some((o) => o.out_trade_no === out_trade_no && o.status === 'paid'));
+      return out_trade_no;
+    };
+    await paid('wxpay', 'wxpay', 'native', 100);
+    await paid('alipay', 'alipay', 'qr', 150);
+    const dropped = await paid('alipay', 'alipay', 'qr', 200);
+    await waitFor(async () => (await all(h.t.db, 'vk_pay_points')).reduce((n, p) => n + p.points, 0) === 450);
+    const date = chinaDate(now());
+    h.sandbox.control.setFaults('alipay', { statement: { pending: true } });
+
+    nextDayAt(date, 9.5);
+    await timer.runSync();
+    expect(await all(h.t.db, 'payment_reconciliations')).toHaveLength(0);
+
+    nextDayAt(date, 10.1);
+    const first = await timer.runSync();
+    expect(first.statements_reconciled).toBe(1);
+    const reports = async () => Object.fromEntries((await all(h.t.db, 'payment_reconciliations')).map((r) => [r.channel, r]));
+    expect(await reports()).toMatchObject({ wxpay: { date, status: 'done', matched: 1, attempts: 1 }, alipay: { date, status: 'pending', attempts: 1 } });
+    expect((await reports())['wxpay-v2']).toBeUndefined(); // v2 publishes no statement through vk-pay yet
+
+    await timer.runSync(); // a minute later: nothing is due again
+    expect(await reports()).toMatchObject({ wxpay: { attempts: 1 }, alipay: { attempts: 1 } });
+
+    h.sandbox.control.setFaults('alipay', { statement: { drop: [dropped] } });
+    nextDayAt(date, 10.7); // past the pending report's retry time
+    const third = await timer.runSync();
+    expect(third.statements_reconciled).toBe(1);
+    expect(await reports()).toMatchObject({ wxpay: { attempts: 1 }, alipay: { status: 'done', attempts: 2, matched: 1, discrepancy_count: 1, discrepancies: [{ kind: 'missing_at_provider', out_trade_no: dropped }] } });
+    expect((await all(h.t.db, 'vk_pay_alerts')).filter((a) => a.kind === 'statement_mismatch')).toHaveLength(1);
+    expect(await all(h.t.db, 'payment_errors')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Daily reconciliation end to end: the core (admin method `reconcile`) downloads the day's statement from the
+ * sandbox in the provider's real format (WeChat v3: signed tradebill + signed download, gzip, SHA1; Alipay:
+ * signed downloadurl.query + a zip of GBK files) and compares it with its books. The sandbox's statement
+ * faults make the statement disagree: a row missing, an amount changed, a refund made in the merchant
+ * platform, a statement not yet published, a damaged download. One clock moves both sides past midnight.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { all } from '../core/support/db';
+import { startHarness, type Harness } from '../core/support/harness';
+
+let h: Harness;
+afterEach(async () => { await h?.close(); });
+
+const DAY = 86_400_000;
+let offset = 0;
+const now = () => Date.now() + offset;
+const chinaDate = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+
+async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
+  throw new Error('timed out');
+}
+
+const CASES = [['wxpay', 'wxpay', 'native'], ['alipay', 'alipay', 'qr']] as const;
+
+describe.each(CASES)('%s statements', (provider, channel, pay_type) => {
+  const orderOf = async (no: string) => (await all(h.t.db, 'payment_orders')).find((o) => o.out_trade_no === no)!;
+  async function paid(uid: string, amount: number, notify = true): Promise<string> {
+    const { out_trade_no } = await h.call('createPayment', { provider, pay_type, type: 'recharge', amount }, { uid });
+    h.sandbox.control.setFaults(channel, notify ? {} : { unreachable: true });
+    expect(h.sandbox.control.pay(channel, out_trade_no).ok).toBe(true);
+    if (notify) await waitFor(async () => (await orderOf(out_trade_no)).status === 'paid');
+    return out_trade_no;
+  }
+  const reconcile = (date: string) => h.call('reconcile', { channel, date }, { admin: true });
+
+  it('finds each kind of discrepancy; repairs the lost payment once; a rerun replaces the report', async () => {
+    offset = 0;
+    h = await startHarness({ now });
+    const a = await paid('ua', 1000);
+    const b = await paid('ub', 2000, false);
+    const c = await paid('uc', 3000);
+    const d = await paid('ud', 4000);
+    const e = await paid('ue', 5000);
+    const platform = h.sandbox.control.platformRefund(channel, e, 500);
+    expect(platform.ok).toBe(true);
+    const date = chinaDate(now());
+    h.sandbox.control.setFaults(channel, { statement: { drop: [c], amount: { [d]: 4100 } } });
+    offset = DAY;
+
+    const report = await reconcile(date);
+    expect(report).toMatchObject({ channel, date, status: 'done', provider_count: 4, local_count: 4, matched: 2 });
+    expect(report.repaired).toMatchObject([{ out_trade_no: b, amount: 2000 }]);
+    const kinds = report.discrepancies.map((x: { kind: string; out_trade_no?: string }) => `${x.kind}:${x.out_trade_no}`).sort();
+    expect(kinds).toEqual([`amount_mismatch:${d}`, `missing_at_provider:${c}`, `refund_missing_here:${e}`, `repaired:${b}`].sort());
+    expect(report.discrepancies.find((x: { kind: string }) => x.kind === 'refund_missing_here')).toMatchObject({ out_refund_no: platform.ok && platform.out_refund_no, provider: { amount: 500 } });
+    expect(report.provider_totals).toMatchObject({ count: 4, amount: 1000 + 2000 + 4100 + 5000, refunds: 500 });
+    expect(report.local_totals).toMatchObject({ count: 4, amount: 1000 + 3000 + 4000 + 5000, refunds: 0 });
+    expect(await orderOf(b)).toMatchObject({ status: 'paid' });
+    const points = async () => (await all(h.t.db, 'vk_pay_points')).find((p) => p.user_id === 'ub')?.points;
+    expect(await points()).toBe(2000);
+    expect((await all(h.t.db, 'vk_pay_alerts')).map((x) => x.kind)).toEqual(expect.arrayContaining(['status_mismatch', 'statement_mismatch']));
+
+    const again = await reconcile(date);
+    expect(again).toMatchObject({ status: 'done', local_count: 5, matched: 3, attempts: 2 });
+    expect(again.repaired).toEqual(report.repaired);
+    expect((await orderOf(b)).history.filter((x: { event: string }) => x.event === 'pay')).toHaveLength(1);
+    expect(await points()).toBe(2000);
+    const list = await h.call('listReconciliations', {}, { admin: true });
+    expect(list).toMatchObject({ total: 1, rows: [{ channel, date, status: 'done', discrepancy_count: 3 }] });
+    expect(list.rows[0].discrepancies).toBeUndefined();
+  });
+
+  it('a statement not yet published is pending and retried; a damaged one fails with an alert and repairs nothing', async () => {
+    offset = 0;
+    h = await startHarness({ now });
+    const b = await paid('ub', 2000, false);
+    const date = chinaDate(now());
+    await expect(reconcile(date)).rejects.toMatchObject({ code: 40001 }); // the day is not over yet
+    const dayEnd = Date.parse(`${date}T00:00:00+08:00`) + DAY;
+    offset = dayEnd + 10.5 * 3600_000 - Date.now(); // 10:30 the next morning, UTC+8
+    h.sandbox.control.setFaults(channel, { statement: { pending: true } });
+    expect(await reconcile(date)).toMatchObject({ status: 'pending', attempts: 1 });
+    h.sandbox.control.setFaults(channel, { statement: { corrupt: true } });
+    expect(await reconcile(date)).toMatchObject({ status: 'failed', attempts: 2 });
+    expect((await orderOf(b)).status).toBe('pending');
+    expect((await all(h.t.db, 'vk_pay_alerts')).map((x) => x.kind)).toContain('statement_unreadable');
+    h.sandbox.control.setFaults(channel, {});
+    expect(await reconcile(date)).toMatchObject({ status: 'done', attempts: 3, repaired: [{ out_trade_no: b }] });
+    expect(await all(h.t.db, 'payment_reconciliations')).toHaveLength(1);
+  });
+
+  it('"no statement" long after publication time is a day without trades: our payments are missing at the provider', async () => {
+    offset = 0;
+    h = await startHarness({ now });
+    const a = await paid('ua', 1000);
+    await waitFor(async () => (await all(h.t.db, 'vk_pay_points')).length === 1); // its hook is done before time moves
+    const date = chinaDate(now());
+    h.sandbox.control.setFaults(channel, { statement: { pending: true } });
+    offset = Date.parse(`${date}T00:00:00+08:00`) + DAY + 15 * 3600_000 - Date.now(); // 15:00 the next day
+    const report = await reconcile(date);
+    expect(report).toMatchObject({ status: 'done', provider_count: 0, local_count: 1, discrepancies: [{ kind: 'missing_at_provider', out_trade_no: a }] });
+  });
+});

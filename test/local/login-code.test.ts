@@ -1,0 +1,52 @@
+/**
+ * Login codes through the local host, as a device and the built cloud object meet them: the sandbox hands out the
+ * code `uni.login` (or the official account's OAuth redirect) would give, the built vk-pay-co exchanges it at the
+ * sandbox's api.weixin.qq.com, and createPayment pays the mini program's / official account's own appid with the
+ * stored openid, until the sandbox reports the order paid. The local config gives each its appid (config.js).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type Host } from '../../local/host';
+
+let home: string;
+let host: Host;
+
+async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  return res.json();
+}
+
+beforeAll(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-login-'));
+  host = await startHost({ port: 0, home, quiet: true, timers: false });
+}, 180_000);
+
+afterAll(async () => {
+  await host?.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('getOpenid on the local host', () => {
+  it.each([['mp', 'requestPayment'], ['jsapi', 'requestPayment']])('%s: login code -> openid -> createPayment -> paid at the sandbox', async (payType) => {
+    const creds = JSON.parse(fs.readFileSync(path.join(home, 'sandbox', 'credentials.json'), 'utf8'));
+    const appId = creds.wxpay.apps[payType].appId as string;
+    const token = (await post('/__dev/login', { uid: `dana-${payType}` })).token as string;
+    const auth = { 'uni-id-token': token };
+    const { code, appid } = await post('/sandbox/control/login-code', { provider: 'wxpay', pay_type: payType, user: 'dana' });
+    expect(appid).toBe(appId);
+    const got = await post('/http/vk-pay-co/getOpenid', { provider: 'wxpay', pay_type: payType, code }, auth);
+    expect(got).toMatchObject({ code: 0, data: { openid: expect.stringMatching(/^o[A-Za-z0-9]{27}$/) } });
+    expect(JSON.stringify(got)).not.toContain('session_key');
+    // the code was spent: a second exchange is WeChat's 40163, answered as 40001
+    expect(await post('/http/vk-pay-co/getOpenid', { provider: 'wxpay', pay_type: payType, code }, auth)).toMatchObject({ errCode: 40001 });
+
+    const created = await post('/http/vk-pay-co/createPayment', { provider: 'wxpay', pay_type: payType, type: 'recharge', amount: 123 }, auth);
+    expect(created).toMatchObject({ code: 0, data: { payment: { kind: 'requestPayment', params: { appId } } } });
+    const no = created.data.out_trade_no as string;
+    expect(await post('/sandbox/control/pay', { channel: 'wxpay', out_trade_no: no })).toMatchObject({ ok: true, order: { payer_id: got.data.openid, app_id: appId } });
+    const paid = await post('/http/vk-pay-co/queryPayment', { out_trade_no: no, await_notify: true }, auth);
+    expect(paid).toMatchObject({ code: 0, data: { status: 'paid' } });
+  });
+});
