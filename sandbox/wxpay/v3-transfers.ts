@@ -64,8 +64,10 @@ function startBill(ctx: GatewayContext, r: GatewayRequest, b: any, fail: (f: V3F
   }
   if (!Number.isSafeInteger(b.transfer_amount) || b.transfer_amount < 1) return fail(param('transfer_amount必须为大于0的整数'));
   if (!OUT_BILL_NO.test(b.out_bill_no)) return fail(param('out_bill_no格式不正确，只能由数字、大小写字母组成'));
-  // any app bound to the merchant (the main one, the mini program, the official account), as WeChat checks the binding
+  // an app bound to the merchant (the sandbox's apps: mini-program, official account, App), as for orders
   if (!ctx.logins.app('wxpay', b.appid)) return fail({ status: 400, code: 'INVALID_REQUEST', message: 'appid与商户号不匹配' });
+  // an openid this sandbox issued under another app is refused, as WeChat checks the payee's openid against appid
+  if ((ctx.logins.appOf(b.openid) ?? b.appid) !== b.appid) return fail(param('openid与appid不匹配'));
   if (!/^\d{1,16}$/.test(b.transfer_scene_id)) return fail(param('transfer_scene_id无效'));
   if ([...b.transfer_remark].length > 32) return fail(param('transfer_remark长度超过32'));
   const infos = b.transfer_scene_report_infos;

@@ -43,6 +43,17 @@ describe('WeChat transfer bills through the sandbox', () => {
     expect(h.sandbox.control.transfers('wxpay').filter((x) => x.paid)).toHaveLength(1);
   });
 
+  it('a bill that fails at WeChat (the payee\'s quota): failed by its notification, limit given back, one alert', async () => {
+    await start();
+    await wx('WXPAYOUTFAIL', 600);
+    expect(h.sandbox.control.confirmTransfer('WXPAYOUTFAIL', 'fail').ok).toBe(true);
+    expect(await h.sandbox.control.settled(10_000)).toBe(true);
+    expect(await record('WXPAYOUTFAIL')).toMatchObject({ status: 'failed', fail_reason: 'DAY_RECEIVED_QUOTA_EXCEED' });
+    expect((await all(h.t.db, 'vk_pay_alerts')).filter((a) => a.kind === 'transfer_failed')).toHaveLength(1);
+    expect((await all(h.t.db, 'vk_pay_transfer_quota')).every((q) => q.amount === 0 && q.count === 0)).toBe(true);
+    expect(h.sandbox.control.transfers('wxpay').filter((x) => x.paid)).toHaveLength(0);
+  });
+
   it('a duplicated notification is applied once', async () => {
     await start();
     h.sandbox.control.setFaults('wxpay', { duplicate: 3 });

@@ -137,6 +137,20 @@ describe('transfer', () => {
     expect(ali.payouts).toEqual(['ALIPAYOUT01']);
   });
 
+  it('listTransfers: the admin\'s page of payouts, filtered, without the payee\'s name or internals', async () => {
+    await withGateway();
+    await h.call('transfer', wxTransfer('LISTPAY001', 100, { user_name: '李四' }), { admin: true });
+    await h.call('transfer', wxTransfer('LISTPAY002', 200, { user_id: 'u2' }), { admin: true });
+    const page = await h.call('listTransfers', { user_id: 'u2' }, { admin: true });
+    expect(page).toMatchObject({ total: 1, rows: [{ out_bill_no: 'LISTPAY002', amount: 200, status: 'succeeded', payee: { identity_type: 'openid', identity: OPENID } }] });
+    const all2 = await h.call('listTransfers', { status: 'succeeded' }, { admin: true });
+    expect(all2.total).toBe(2);
+    expect(JSON.stringify(all2.rows)).not.toContain('李四');
+    expect(all2.rows[0]).not.toHaveProperty('send_lease_until');
+    await expect(h.call('listTransfers', { status: 'paid' }, { admin: true })).rejects.toMatchObject({ code: 40001 });
+    await expect(h.call('listTransfers', {}, { uid: 'someone' })).rejects.toMatchObject({ code: 40009 });
+  });
+
   it('the server API pays out without a caller identity, under the same rules', async () => {
     const { wx } = await withGateway();
     expect(await h.core.transfers.transfer(wxTransfer('SERVERPAY01', 100))).toMatchObject({ status: 'succeeded' });
@@ -175,6 +189,16 @@ describe('transfer refusals send nothing and record nothing', () => {
     await expect(h.call('transfer', wxTransfer('SAMENO0001', 500, { openid: 'oOtherPayee0000000000000001' }), { admin: true })).rejects.toMatchObject({ code: 40001 });
     expect(wx.transferCalls).toBe(1);
     expect((await transfers())[0]).toMatchObject({ amount: 500, status: 'succeeded' });
+  });
+
+  it('concurrent requests for one out_bill_no with two amounts: one payout, the limits count it once', async () => {
+    const { wx } = await withGateway({ idempotent: false });
+    const r = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => h.call('transfer', wxTransfer('MIXEDAMT01', i % 2 ? 700 : 500), { admin: true })));
+    expect(wx.transferCalls).toBe(1);
+    const [t] = await transfers();
+    expect(r.filter((x) => x.status === 'rejected').every((x) => (x as PromiseRejectedResult).reason.code === 40001)).toBe(true);
+    const quota = await all(h.t.db, 'vk_pay_transfer_quota');
+    expect(quota.every((q) => q.amount === t.amount && q.count === 1)).toBe(true);
   });
 
   it('daily limits hold under concurrency: per payee count and amount, and the day total', async () => {

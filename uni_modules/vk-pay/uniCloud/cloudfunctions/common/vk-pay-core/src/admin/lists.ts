@@ -1,6 +1,6 @@
 /**
- * listLogs / listErrors / listAlerts: filtered, paginated reads of `payment_logs`, `payment_errors` and
- * `vk_pay_alerts`, newest first, for the admin console. Filters are validated (zod) so a typo is a 40001, not a
+ * listLogs / listErrors / listAlerts / listTransfers: filtered, paginated reads of `payment_logs`, `payment_errors`,
+ * `vk_pay_alerts` and `payment_transfers`, newest first, for the admin console. Filters are validated (zod) so a typo is a 40001, not a
  * silently empty page. Error rows leave without their stack trace: it stays in the stored row (the uniCloud
  * console shows it to whoever may read the collection), never on a page.
  */
@@ -9,6 +9,8 @@ import { ParamError } from '../../../../../../common/errors';
 import type { CoreContext } from '../services/context';
 import { parseParams, providerName } from '../services/validate';
 import { COLLECTIONS } from '../state/collections';
+import { TRANSFER_STATUSES } from '../state/transfer-status';
+import type { TransferDoc } from '../services/transfer/record';
 
 const common = {
   out_trade_no: z.string().trim().min(1).max(64).optional(),
@@ -50,6 +52,14 @@ export const listAlertsParams = withPageIndex(z.object({
   delivered: z.boolean().optional(),
 }).strict());
 
+export const listTransfersParams = withPageIndex(z.object({
+  out_bill_no: z.string().trim().min(1).max(32).optional(),
+  user_id: z.string().trim().min(1).max(64).optional(),
+  status: z.enum(TRANSFER_STATUSES).optional(),
+  provider: providerName.optional(),
+  from: common.from, to: common.to, page: common.page, pageSize: common.pageSize,
+}).strict());
+
 /** One page, numbered both ways (`page` and VK's `pageIndex`). */
 export interface Page<T> { rows: T[]; total: number; page: number; pageIndex: number; pageSize: number; hasMore: boolean }
 
@@ -76,6 +86,16 @@ export function listLogs(ctx: CoreContext, params: unknown) {
 export function listErrors(ctx: CoreContext, params: unknown) {
   const p = parseParams(listErrorsParams, params);
   return list(ctx, COLLECTIONS.errors, p, ['code', 'action', 'out_trade_no'], { stack: false });
+}
+
+/** Payouts for the admin: the payee's account without the real name, and none of the send lease or quota internals. */
+export async function listTransfers(ctx: CoreContext, params: unknown) {
+  const p = parseParams(listTransfersParams, params);
+  const page = await list<TransferDoc>(ctx, COLLECTIONS.transfers, p, ['out_bill_no', 'user_id', 'status', 'provider']);
+  return {
+    ...page,
+    rows: page.rows.map(({ send_lease_until: _lease, quota_keys: _quota, payee, ...row }) => ({ ...row, payee: { identity_type: payee.identity_type, identity: payee.identity } })),
+  };
 }
 
 export function listAlerts(ctx: CoreContext, params: unknown) {

@@ -16,7 +16,7 @@ import { outTradeNo, parseParams, replayHooksParams } from '../services/validate
 import { findOrder } from '../state/refund-ledger';
 import type { Channel } from '../providers/types';
 import { z } from 'zod';
-import { listAlerts, listErrors, listLogs } from './lists';
+import { listAlerts, listErrors, listLogs, listTransfers } from './lists';
 import { getOrder, listOrders } from './orders';
 import { getTimeSeries } from '../monitor/series';
 import { probeNotifyUrl } from './notify-probe';
@@ -31,7 +31,7 @@ const seriesParams = statsParams.extend({ bucket: z.enum(['hour', 'day']).defaul
 const checkNotifyParams = z.object({ url: z.string().min(1).max(2048).optional(), timeoutMs: z.number().int().positive().max(30_000).optional() });
 
 /** The names, for `lazyServices(methodNames, ...)`, which must know every method before the core is built. */
-export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts', 'reconcile', 'listReconciliations', 'transfer', 'queryTransfer', 'cancelTransfer'] as const;
+export const ADMIN_METHOD_NAMES = ['syncOrder', 'replayHooks', 'syncRange', 'listLogs', 'listErrors', 'getStats', 'checkNotifyUrl', 'listOrders', 'getOrder', 'getTimeSeries', 'listAlerts', 'reconcile', 'listReconciliations', 'transfer', 'queryTransfer', 'cancelTransfer', 'listTransfers'] as const;
 
 export interface AdminMethodOptions {
   /** per-call time budget of syncRange (default 20 s) */
@@ -76,6 +76,7 @@ export function createAdminMethods(ctx: CoreContext, opts: AdminMethodOptions = 
     transfer: admin('transfer', (params) => requestTransfer(ctx, params, 'admin')),
     queryTransfer: admin('queryTransfer', (params) => queryTransfer(ctx, params)),
     cancelTransfer: admin('cancelTransfer', (params) => cancelTransfer(ctx, params)),
+    listTransfers: admin('listTransfers', (params) => listTransfers(ctx, params)),
     checkNotifyUrl: admin('checkNotifyUrl', async (params) => {
       const p = parseParams(checkNotifyParams, params);
       const production = ctx.config.env === 'production';

@@ -42,7 +42,7 @@ export function channelOf(config: VkPayConfig, provider: ProviderName): Channel 
 
 /**
  * The channel for a provider name and pay type: the one channelOf picks, unless it lacks the pay type and another
- * configured channel serving the same provider has it (WeChat's payment codes exist in the v2 API only).
+ * configured channel serving the same provider has it (vk-pay builds WeChat's payment codes on the v2 API only).
  */
 export function channelForPayType(config: VkPayConfig, provider: ProviderName, payType: string): Channel {
   const preferred = channelOf(config, provider);

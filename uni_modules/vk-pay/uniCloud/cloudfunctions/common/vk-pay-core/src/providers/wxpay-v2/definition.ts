@@ -21,7 +21,7 @@ export const wxpayV2Schema = z.object({
 
 export type WxpayV2Section = z.output<typeof wxpayV2Schema>;
 
-/** v2 alone has the payment-code API (micropay): a shop scans the payer's code, offered to no payer's device. */
+/** Payment codes through v2 micropay (v3's codepay is not built): a shop scans the payer's code, offered to no payer's device. */
 const WXPAY_V2_PAY_TYPES = [...WXPAY_PAY_TYPES, { name: 'codepay', platforms: [], scanned: true }] as const;
 /** WeChat payment codes: 18 digits starting 10-15 */
 const WECHAT_AUTH_CODE = /^1[0-5]\d{16}$/;

@@ -33,18 +33,23 @@ export function limitsFor(cfg: TransfersConfig, p: { channel: string; user_id?: 
 type Take = 'taken' | 'already' | 'refused';
 
 /**
- * Reservations are keyed by out_bill_no (`bills`, like the refunds reserved on an order): a payout asked twice,
- * concurrently or after a crash, is counted once, and giving it back (`released`) happens at most once.
+ * Reservations are keyed by out_bill_no and amount (`bills`, like the refunds reserved on an order): a payout asked
+ * twice, concurrently or after a crash, is counted once, and giving it back (`released`) happens at most once. The
+ * amount is in the tag so that a conflicting request (same number, other amount) racing the first one holds a
+ * reservation of its own, which it gives back when it loses.
  */
+const tagOf = (out_bill_no: string, amount: number) => `${out_bill_no}:${amount}`;
+
 async function takeOne(ctx: StoreContext, l: QuotaLimit, out_bill_no: string, amount: number): Promise<Take> {
   const _ = ctx.db.command;
-  const where: Record<string, unknown> = { _id: l.key, amount: _.lte(l.maxAmount - amount), bills: _.nin([out_bill_no]) };
+  const tag = tagOf(out_bill_no, amount);
+  const where: Record<string, unknown> = { _id: l.key, amount: _.lte(l.maxAmount - amount), bills: _.nin([tag]) };
   if (l.maxCount !== undefined) where.count = _.lte(l.maxCount - 1);
   for (let round = 0; round < 2; round++) {
-    const moved = await ctx.dao.update({ dbName: COLLECTIONS.transferQuota, whereJson: where, dataJson: { amount: _.inc(amount), count: _.inc(1), bills: _.push(out_bill_no) } });
+    const moved = await ctx.dao.update({ dbName: COLLECTIONS.transferQuota, whereJson: where, dataJson: { amount: _.inc(amount), count: _.inc(1), bills: _.push(tag) } });
     if (moved === 1) return 'taken';
     const doc = await ctx.dao.findById<{ bills?: string[] }>({ dbName: COLLECTIONS.transferQuota, id: l.key });
-    if (doc) return doc.bills?.includes(out_bill_no) ? 'already' : 'refused';
+    if (doc) return doc.bills?.includes(tag) ? 'already' : 'refused';
     try {
       await ctx.dao.add({ dbName: COLLECTIONS.transferQuota, dataJson: { _id: l.key, amount: 0, count: 0, bills: [], released: [] }, cancelAddTime: true });
     } catch (err) {
@@ -54,18 +59,21 @@ async function takeOne(ctx: StoreContext, l: QuotaLimit, out_bill_no: string, am
   return 'refused';
 }
 
-/** Reserves the payout on every limit, or on none: the key of the first limit that refused, else null. */
-export async function reserveQuota(ctx: StoreContext, limits: QuotaLimit[], out_bill_no: string, amount: number): Promise<string | null> {
+/**
+ * Reserves the payout on every limit, or on none: `refused` is the key of the first limit that refused (null when
+ * all hold), `taken` the keys this call reserved itself (not those a request for the same payout reserved before).
+ */
+export async function reserveQuota(ctx: StoreContext, limits: QuotaLimit[], out_bill_no: string, amount: number): Promise<{ refused: string | null; taken: string[] }> {
   const taken: string[] = [];
   for (const l of limits) {
     const r = amount > l.maxAmount ? 'refused' : await takeOne(ctx, l, out_bill_no, amount);
     if (r === 'refused') {
       await releaseQuota(ctx, taken, out_bill_no, amount);
-      return l.key;
+      return { refused: l.key, taken: [] };
     }
     if (r === 'taken') taken.push(l.key);
   }
-  return null;
+  return { refused: null, taken };
 }
 
 /** Gives a payout's reservation back (failed or cancelled, or refused by another limit); at most once per key. */
@@ -74,8 +82,8 @@ export async function releaseQuota(ctx: StoreContext, keys: string[], out_bill_n
   for (const key of keys) {
     await ctx.dao.update({
       dbName: COLLECTIONS.transferQuota,
-      whereJson: { _id: key, bills: out_bill_no, released: _.nin([out_bill_no]) },
-      dataJson: { amount: _.inc(-amount), count: _.inc(-1), released: _.push(out_bill_no) },
+      whereJson: { _id: key, bills: tagOf(out_bill_no, amount), released: _.nin([tagOf(out_bill_no, amount)]) },
+      dataJson: { amount: _.inc(-amount), count: _.inc(-1), released: _.push(tagOf(out_bill_no, amount)) },
     });
   }
 }

@@ -62,7 +62,7 @@ export async function requestTransfer(ctx: CoreContext, raw: unknown, by: Reques
 
   const now = ctx.now();
   const limits = limitsFor(cfg, { channel, user_id: p.user_id, identity: payee.identity }, now);
-  const refused = await reserveQuota(ctx, limits, p.out_bill_no, p.amount);
+  const { refused, taken } = await reserveQuota(ctx, limits, p.out_bill_no, p.amount);
   if (refused) throw new VkPayError(40008, `payout of ${p.amount} fen is over the ${refused.startsWith('day:') ? 'daily' : "payee's daily"} limit`);
 
   const record: TransferDoc = {
@@ -85,8 +85,10 @@ export async function requestTransfer(ctx: CoreContext, raw: unknown, by: Reques
       await releaseQuota(ctx, record.quota_keys, p.out_bill_no, p.amount);
       throw err;
     }
-    // a concurrent request for the same out_bill_no recorded it first (the reservation is that payout's): it sends
+    // a concurrent request for the same out_bill_no recorded it first: it sends. The same payout shares its
+    // reservation; a conflicting one (other amount or payee) gives back what it reserved for itself.
     const first = await findTransfer(ctx, p.out_bill_no);
+    if (!first || !sameRequest(first, p, channel, payee.identity)) await releaseQuota(ctx, taken, p.out_bill_no, p.amount);
     if (!first) throw new VkPayError(40010, `payout ${p.out_bill_no} is being recorded`);
     return retryOf(ctx, first, p, channel, payee.identity);
   }
