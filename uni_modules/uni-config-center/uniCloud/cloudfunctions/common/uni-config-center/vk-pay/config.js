@@ -26,6 +26,18 @@ function wechatApps() {
   return { appSecret: creds.wxpay.appSecret, appIds, appSecrets, wxapiBaseUrl: base + '/sandbox/wxapi/' };
 }
 
+// WeChat virtual payment of the sandbox's mini program, in WeChat's sandbox environment (env 1, its own AppKey);
+// the sandbox pushes deliveries to notifyUrl + '/wxpay-virtual', the mini program's message push URL
+function virtualPayment() {
+  const v = creds.wxpayVirtual;
+  if (!v || !creds.wxpay.apps || !creds.wxpay.apps.mp) return {};
+  return { 'wxpay-virtual': {
+    appId: creds.wxpay.apps.mp.appId, appSecret: creds.wxpay.apps.mp.appSecret, offerId: v.offerId, env: 1,
+    appKey: v.appKey, sandboxAppKey: v.sandboxAppKey, token: v.token, encodingAESKey: v.encodingAESKey, coinPrice: v.coinPrice,
+    wxapiBaseUrl: base + '/sandbox/wxapi/',
+  } };
+}
+
 module.exports = {
   env: 'sandbox',
   notifyUrl: base + '/http/vk-pay-notify',
@@ -36,6 +48,7 @@ module.exports = {
     wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
     'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps()),
     alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
+    ...virtualPayment(),
   },
   wxpayChannel: 'wxpay',
   orderTypes: {
@@ -51,6 +64,9 @@ module.exports = {
       year: { amount: 12800, subject: 'VIP 年卡' },
     } },
     custom: { amount: 'client', min: 1, max: 100000, subject: '自定义付款' },
+    // virtual goods and coins of the mini program (wxpay-virtual): the console's product id, or a number of coins
+    episode: { amount: 'catalog', catalog: { 'ep-01': { amount: 990, subject: '第 1 集', wxVirtualProductId: 'ep01' } } },
+    coins: { amount: 'catalog', catalog: { c60: { amount: 600, subject: '60 金币', wxVirtualCoins: 60 } } },
   },
   maxAmount: 1000000,
   ttlMs: 2 * 60 * 60 * 1000,
