@@ -311,6 +311,20 @@ describe('<vk-pay> errors and events', () => {
     expect(queriesOf()).toHaveLength(0);
   });
 
+  it('a WeChat virtual payment goes to the platform as the server signed it; backing out is a cancel', async () => {
+    const payment: ClientPayment = { kind: 'virtualPayment', mode: 'short_series_coin', signData: '{"offerId":"1","buyQuantity":60,"env":1,"currencyType":"CNY","outTradeNo":"T-VCANCEL1","attach":""}', paySig: 'p', signature: 's' };
+    script.create = created('T-VCANCEL1', payment);
+    script.queries = [pending('T-VCANCEL1')];
+    bridge.outcome = 'cancel';
+    const w = mountPay({ provider: 'wxpay-virtual', payType: 'mp' });
+    await clickPay(w);
+    expect(bridge.paid).toEqual([{ provider: 'wxpay-virtual', payment }]);
+    expect(w.emitted('cancel')![0][0]).toEqual({ out_trade_no: 'T-VCANCEL1' });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await settle();
+    expect(queriesOf()).toHaveLength(0);
+  });
+
   it('after the sheet says ok it still asks the server, and emits created then success', async () => {
     script.create = created('T-OK', { kind: 'order_string', order_string: 'app_id=1&biz_content=x' });
     script.queries = [final('T-OK', 'paid')];

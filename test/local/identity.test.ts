@@ -121,7 +121,7 @@ describe('a host whose config says production', () => {
       .replaceAll("base + '/sandbox/wxpay/'", "'https://api.mch.weixin.qq.com/'")
       .replace("base + '/sandbox/alipay/gateway.do'", "'https://openapi.alipay.com/gateway.do'")
       .replace("const appleBase = base + '/sandbox/appleiap';", "const appleBase = 'https://api.storekit.itunes.apple.com';")
-      .replace("wxapiBaseUrl: base + '/sandbox/wxapi/'", "wxapiBaseUrl: 'https://api.weixin.qq.com/'")
+      .replaceAll("wxapiBaseUrl: base + '/sandbox/wxapi/'", "wxapiBaseUrl: 'https://api.weixin.qq.com/'")
       .replace("oauthAuthorizeUrl: base + '/sandbox/wxopen/connect/oauth2/authorize'", "oauthAuthorizeUrl: 'https://open.weixin.qq.com/connect/oauth2/authorize'"));
     host = await startHost({ port: 0, home, quiet: true, timers: false, projectDir: project });
   }, 120_000);

@@ -99,13 +99,15 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   const server = http.createServer((req, res) => {
     void (async () => {
       if (sandbox && (await sandbox.handle(req, res))) return;
-      const m = /^\/http\/vk-pay-notify\/([a-z0-9-]+)$/.exec(req.url ?? '');
+      const url = new URL(req.url ?? '/', 'http://harness.local');
+      const m = /^\/http\/vk-pay-notify\/([a-z0-9-]+)$/.exec(url.pathname);
       if (!m || !core) { res.writeHead(404); res.end(); return; }
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-      const incoming = { headers, rawBody: Buffer.concat(chunks).toString('utf8') };
+      // the query too: WeChat message pushes (virtual payment) are signed in it
+      const incoming = { headers, rawBody: Buffer.concat(chunks).toString('utf8'), query: Object.fromEntries(url.searchParams) };
       const reply = await core.notify(m[1] as Channel, incoming);
       received.push({ channel: m[1] as Channel, req: incoming, status: reply.statusCode });
       res.writeHead(reply.statusCode, reply.headers);

@@ -1,5 +1,6 @@
 /**
  * The platform side of paying: opening WeChat Pay / Alipay on mini-programs and App through `uni.requestPayment`,
+ * WeChat's virtual payment in mini programs through `uni.requestVirtualPayment`,
  * the WeChat in-browser JSAPI bridge, redirects on H5, and page visibility. The component receives it through
  * `inject(PLATFORM_KEY)` so tests in a DOM without the uni runtime can give it their own.
  */
@@ -45,6 +46,29 @@ export const PLATFORM_KEY: InjectionKey<PlatformBridge> = Symbol('vk-pay-platfor
 
 function isCancel(errMsg: string | undefined): boolean {
   return /cancel/i.test(errMsg ?? '');
+}
+
+/** WeChat virtual payment's fail callback says errCode -2 when the payer backs out (wx.requestVirtualPayment). */
+export const VIRTUAL_PAY_CANCEL_CODE = -2;
+
+export function isVirtualPayCancel(err: { errCode?: number; errMsg?: string } | undefined): boolean {
+  return err?.errCode === VIRTUAL_PAY_CANCEL_CODE || isCancel(err?.errMsg);
+}
+
+/** Opens a virtual payment exactly as the server signed it: mode, signData (unchanged text), paySig, signature. */
+export function requestVirtualPayment(payment: Extract<ClientPayment, { kind: 'virtualPayment' }>, platform: string): Promise<PaymentOutcome> {
+  if (platform !== 'mp-weixin') return Promise.reject(new VkPayError(40001, 'WeChat virtual payment opens in WeChat mini programs only'));
+  const open = (uni as unknown as { requestVirtualPayment?: (o: Record<string, unknown>) => void }).requestVirtualPayment;
+  if (typeof open !== 'function') return Promise.reject(new VkPayError(40001, 'uni.requestVirtualPayment is not available (WeChat base library 2.19.2+)'));
+  return new Promise((resolve, reject) => {
+    open({
+      mode: payment.mode, signData: payment.signData, paySig: payment.paySig, signature: payment.signature,
+      success: () => resolve('ok'),
+      fail: (err: { errCode?: number; errMsg?: string }) => (isVirtualPayCancel(err)
+        ? resolve('cancel')
+        : reject(new VkPayError(50000, `${err?.errMsg ?? 'requestVirtualPayment failed'}${err?.errCode !== undefined ? ` (errCode ${err.errCode})` : ''}`))),
+    });
+  });
 }
 
 interface WeixinJSBridgeLike {
@@ -104,6 +128,7 @@ export const uniPlatform: PlatformBridge = {
     return uni.getSystemInfoSync().uniPlatform;
   },
   requestPayment(provider, payment) {
+    if (payment.kind === 'virtualPayment') return requestVirtualPayment(payment, this.platform());
     const bridge = (globalThis as { WeixinJSBridge?: WeixinJSBridgeLike }).WeixinJSBridge;
     if (payment.kind === 'requestPayment' && this.platform() === 'web') {
       // JSAPI inside WeChat's browser: uni.requestPayment does not exist on H5.

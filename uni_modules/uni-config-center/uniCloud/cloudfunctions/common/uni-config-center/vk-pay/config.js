@@ -36,6 +36,18 @@ function readAppleCredentials() {
 const apple = readAppleCredentials();
 const appleBase = base + '/sandbox/appleiap';
 
+// WeChat virtual payment of the sandbox's mini program, in WeChat's sandbox environment (env 1, its own AppKey);
+// the sandbox pushes deliveries to notifyUrl + '/wxpay-virtual', the mini program's message push URL
+function virtualPayment() {
+  const v = creds.wxpayVirtual;
+  if (!v || !creds.wxpay.apps || !creds.wxpay.apps.mp) return {};
+  return { 'wxpay-virtual': {
+    appId: creds.wxpay.apps.mp.appId, appSecret: creds.wxpay.apps.mp.appSecret, offerId: v.offerId, env: 1,
+    appKey: v.appKey, sandboxAppKey: v.sandboxAppKey, token: v.token, encodingAESKey: v.encodingAESKey, coinPrice: v.coinPrice,
+    wxapiBaseUrl: base + '/sandbox/wxapi/',
+  } };
+}
+
 module.exports = {
   env: 'sandbox',
   notifyUrl: base + '/http/vk-pay-notify',
@@ -46,6 +58,7 @@ module.exports = {
     wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
     'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps()),
     alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
+    ...virtualPayment(),
   }, apple ? {
     // the sandbox plays both App Store hosts: production answers as Apple's does for a sandbox purchase
     appleiap: {
@@ -70,9 +83,12 @@ module.exports = {
       year: { amount: 12800, subject: 'VIP 年卡' },
     } },
     custom: { amount: 'client', min: 1, max: 100000, subject: '自定义付款' },
-    // App Store products (iOS App): the sandbox device buys them with POST /sandbox/control/pay
+    // virtual goods of the mini program (wxpay-virtual): the console's product id
+    episode: { amount: 'catalog', catalog: { 'ep-01': { amount: 990, subject: '第 1 集', wxVirtualProductId: 'ep01' } } },
+    // coins: App Store products (iOS App, bought by the sandbox device with POST /sandbox/control/pay) and the
+    // mini program's virtual coins (wxpay-virtual)
     coins: { amount: 'catalog', catalog: {
-      c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.vkpay.coins60' },
+      c60: { amount: 600, subject: '60 金币', appleProductId: 'com.example.vkpay.coins60', wxVirtualCoins: 60 },
     } },
   },
   // payouts (admin transfer): the sandbox grants scene 1000 (cash marketing) with its two report infos

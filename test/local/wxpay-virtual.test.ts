@@ -1,0 +1,51 @@
+/**
+ * WeChat virtual payment through the local host, as a mini program and the built cloud functions meet it: the
+ * sandbox's login code -> getOpenid (the session key stays on the server) -> createPayment signs the episode ->
+ * the device's requestVirtualPayment step -> the payer pays -> the sandbox pushes the encrypted delivery to
+ * /http/vk-pay-notify/wxpay-virtual -> the order is paid. The local config (config.js) sells in WeChat's sandbox env.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type Host } from '../../local/host';
+
+let home: string;
+let host: Host;
+
+async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  return res.json();
+}
+
+beforeAll(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-virtual-'));
+  host = await startHost({ port: 0, home, quiet: true, timers: false });
+}, 180_000);
+
+afterAll(async () => {
+  await host?.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('wxpay-virtual on the local host', () => {
+  it('login code -> getOpenid -> createPayment -> device -> pay -> push -> paid', async () => {
+    const auth = { 'uni-id-token': (await post('/__dev/login', { uid: 'vera' })).token as string };
+    const { code } = await post('/sandbox/control/login-code', { provider: 'wxpay', pay_type: 'mp', user: 'vera' });
+    const got = await post('/http/vk-pay-co/getOpenid', { provider: 'wxpay-virtual', pay_type: 'mp', code }, auth);
+    expect(got).toMatchObject({ code: 0, data: { openid: expect.stringMatching(/^o[A-Za-z0-9]{27}$/) } });
+
+    const created = await post('/http/vk-pay-co/createPayment', { provider: 'wxpay-virtual', pay_type: 'mp', type: 'episode', goods_id: 'ep-01' }, auth);
+    expect(created).toMatchObject({ code: 0, data: { amount: 990, payment: { kind: 'virtualPayment', mode: 'short_series_goods' } } });
+    expect(JSON.stringify(created)).not.toContain('session_key');
+    const no = created.data.out_trade_no as string;
+
+    expect(await post('/sandbox/control/virtual-payment', { openid: got.data.openid, ...created.data.payment })).toMatchObject({ errMsg: 'requestVirtualPayment:ok' });
+    expect(await post('/sandbox/control/pay', { channel: 'wxpay-virtual', out_trade_no: no })).toMatchObject({ ok: true });
+    const paid = await post('/http/vk-pay-co/queryPayment', { out_trade_no: no, await_notify: true }, auth);
+    expect(paid).toMatchObject({ code: 0, data: { status: 'paid', amount: 990 } });
+    const res = await fetch(`${host.url}/sandbox/control/notifications?channel=wxpay-virtual`);
+    const { notifications } = await res.json() as { notifications: Array<{ state: string; attempts: Array<{ status: number }> }> };
+    expect(notifications).toMatchObject([{ state: 'delivered', attempts: [{ status: 200 }] }]);
+  });
+});
