@@ -26,6 +26,7 @@ import { handleV3 } from './wxpay/v3-gateway';
 import { LoginCodes } from './login-codes';
 import { handleWxapi } from './wxapi';
 import { handleWxopen } from './wxopen';
+import { ensureSandboxTls, type SandboxTls } from './tls';
 import { buildV3Notification } from './wxpay/v3-objects';
 
 export type { SandboxCredentials } from './credentials';
@@ -33,6 +34,7 @@ export type { SandboxControl } from './control';
 export type { FaultSettings } from './faults';
 export { RETRY_SCHEDULES } from './notifier';
 export type { SandboxChannel } from './state';
+export { tlsServerOptions, type SandboxTls } from './tls';
 
 /** WeChat accepts a refund first and settles it a moment later (scaled by timeFactor). */
 const REFUND_SETTLE_MS = 3000;
@@ -52,6 +54,11 @@ export interface SandboxOptions {
   now?: () => number;
   /** per-delivery answer deadline in ms (default 5000, WeChat's) */
   deliveryTimeoutMs?: number;
+  /**
+   * v2 /secapi/ calls (refunds) only over mutual TLS with the merchant's client certificate, as WeChat: serve
+   * `tls()`'s options on an https server beside the plain one. Default false: plain-HTTP refunds still pass.
+   */
+  requireClientCert?: boolean;
 }
 
 export interface Sandbox {
@@ -59,6 +66,8 @@ export interface Sandbox {
   close(): Promise<void>;
   control: SandboxControl;
   credentials: SandboxCredentials;
+  /** the TLS material of the v2 /secapi/ endpoint (made on first use; needs the openssl CLI) */
+  tls(): Promise<SandboxTls>;
 }
 
 export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
@@ -131,7 +140,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
   const logins = new LoginCodes(creds, now);
   const control = createControl({ ledger, state, cancelAll, settled, logins });
-  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins };
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, requireClientCert: opts.requireClientCert ?? false };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? '/';
@@ -167,6 +176,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     handle,
     control,
     credentials: creds,
+    tls: () => ensureSandboxTls(opts.home, creds.wxpay.mchId),
     async close() {
       closed = true;
       cancelAll();

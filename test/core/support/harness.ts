@@ -9,7 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createSandbox, type Sandbox } from '../../../sandbox/index';
+import { createSandbox, tlsServerOptions, type Sandbox, type SandboxTls } from '../../../sandbox/index';
+import https from 'node:https';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
 import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
 import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
@@ -49,6 +50,8 @@ export interface Harness {
   creds: SandboxCredentials;
   t: TestDb;
   received: Received[];
+  /** the mutual-TLS listener of the sandbox (requireClientCert) */
+  secure?: SecureSandbox;
   /** calls a cloud-object method as a user (uni-id token) or as the admin (bearer token) */
   call<T = any>(method: string, params: Record<string, unknown>, as?: { uid?: string; roles?: string[]; admin?: boolean }): Promise<T>;
   /** delivers a notification straight to the core (what the notify route does) */
@@ -80,9 +83,12 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
 }
 
 /** Config overrides; a function gets the gateway origin and the sandbox's credentials (to name its apps and keys). */
-export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials) => Partial<VkPayConfigInput>);
+export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials, secure?: SecureSandbox) => Partial<VkPayConfigInput>);
 
-export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2' } = {}): Promise<Harness> {
+/** The sandbox's mutual-TLS listener (v2 /secapi/), when the harness runs one. */
+export interface SecureSandbox { base: string; tls: SandboxTls }
+
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; requireClientCert?: boolean } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -109,16 +115,27 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false });
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert: opts.requireClientCert });
+  let secure: SecureSandbox | undefined;
+  let secureServer: https.Server | undefined;
+  if (opts.requireClientCert) {
+    const tls = await sandbox.tls();
+    const sb0 = sandbox;
+    secureServer = https.createServer(tlsServerOptions(tls), (req, res) => {
+      void sb0.handle(req, res).then((handled) => { if (!handled) { res.writeHead(404); res.end(); } });
+    });
+    await new Promise<void>((resolve) => secureServer!.listen(0, '127.0.0.1', resolve));
+    secure = { base: `https://127.0.0.1:${(secureServer.address() as AddressInfo).port}`, tls };
+  }
   const t = await openTestDb();
-  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials) : opts.config;
+  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials, secure) : opts.config;
   const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }));
   core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
   const sb = sandbox;
   const c = core;
 
   return {
-    base, core: c, sandbox: sb, creds: sb.credentials, t, received,
+    base, core: c, sandbox: sb, creds: sb.credentials, t, received, secure,
     async call(method, params, as = {}) {
       const req = await cloudRequest(method, as, JSON.stringify(params));
       const fn = c.methods[method];
@@ -128,6 +145,10 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
     notify: (channel, req) => c.notify(channel, req),
     async close() {
       await sb.close();
+      if (secureServer) {
+        secureServer.closeAllConnections();
+        await new Promise<void>((resolve) => secureServer!.close(() => resolve()));
+      }
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await t.close();
