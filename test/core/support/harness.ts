@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSandbox, tlsServerOptions, type Sandbox, type SandboxTls } from '../../../sandbox/index';
 import https from 'node:https';
+import { ensureSandboxTls } from '../../../sandbox/tls';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
 import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
 import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
@@ -59,13 +60,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function baseConfig(base: string, creds: SandboxCredentials, over: Partial<VkPayConfigInput> = {}): VkPayConfigInput {
+export function baseConfig(base: string, creds: SandboxCredentials, over: Partial<VkPayConfigInput> = {}, secure?: SecureSandbox): VkPayConfigInput {
+  const v2Cert = secure ? { secapiBaseUrl: `${secure.base}/sandbox/wxpay/`, caPem: secure.tls.caPem, clientKeyPem: secure.tls.clientKeyPem, clientCertPem: secure.tls.clientCertPem } : {};
   return {
     env: 'sandbox',
     notifyUrl: `${base}/http/vk-pay-notify`,
     providers: {
       wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, oauthAuthorizeUrl: `${base}/sandbox/wxopen/connect/oauth2/authorize` },
-      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
+      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, ...v2Cert },
       alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
     },
     orderTypes: {
@@ -88,11 +90,19 @@ export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: S
 /** The sandbox's mutual-TLS listener (v2 /secapi/), when the harness runs one. */
 export interface SecureSandbox { base: string; tls: SandboxTls }
 
+let sharedTls: Promise<SandboxTls> | undefined;
+
 export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; requireClientCert?: boolean } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
   await writeFile(credentialsPath(home), JSON.stringify(await sharedCreds), { mode: 0o600 });
+  // v2 refunds go over mutual TLS as on WeChat: the sandbox's certificates, made once per test file
+  sharedTls ??= (async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-tls-'));
+    try { return await ensureSandboxTls(tmp, (await sharedCreds!).wxpay.mchId); } finally { await rm(tmp, { recursive: true, force: true }); }
+  })();
+  await writeFile(path.join(home, 'sandbox', 'tls.json'), JSON.stringify(await sharedTls), { mode: 0o600 });
 
   const received: Received[] = [];
   let core: VkPayCore | undefined;
@@ -115,10 +125,11 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert: opts.requireClientCert });
+  const requireClientCert = opts.requireClientCert ?? true;
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert });
   let secure: SecureSandbox | undefined;
   let secureServer: https.Server | undefined;
-  if (opts.requireClientCert) {
+  if (requireClientCert) {
     const tls = await sandbox.tls();
     const sb0 = sandbox;
     secureServer = https.createServer(tlsServerOptions(tls), (req, res) => {
@@ -129,7 +140,7 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   }
   const t = await openTestDb();
   const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials, secure) : opts.config;
-  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }));
+  const config = parseConfig(baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }, secure));
   core = createCoreServices({ dao: t.dao, db: t.db, config, hooks: { dir: HOOKS_DIR }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))), ...opts.deps });
   const sb = sandbox;
   const c = core;
