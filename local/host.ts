@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ensureAdminToken, ensureUniIdTokenSecret } from './admin-token';
@@ -75,7 +76,24 @@ function readConfiguredEnv(projectDir: string): string | undefined {
   return typeof env === 'string' ? env : undefined;
 }
 
-function listen(server: http.Server, port: number): Promise<number> {
+/** The sandbox's mutual-TLS listener for v2 /secapi/ calls on a free port; undefined when it cannot be made. */
+async function startSecapiListener(sandbox: SandboxInstance | undefined, log: (...args: unknown[]) => void): Promise<{ server: https.Server; url: string } | undefined> {
+  if (!sandbox?.tls) return undefined;
+  let t: Awaited<ReturnType<NonNullable<SandboxInstance['tls']>>>;
+  try {
+    t = await sandbox.tls();
+  } catch (err) {
+    log('[host] no https listener for WeChat Pay v2 refunds (the openssl CLI makes its certificates):', (err as Error).message);
+    return undefined;
+  }
+  const server = https.createServer({ key: t.serverKeyPem, cert: t.serverCertPem, ca: t.caPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    void sandbox.handle(req, res).then((handled) => { if (!handled) { res.writeHead(404); res.end(); } });
+  });
+  const port = await listen(server, 0);
+  return { server, url: `https://127.0.0.1:${port}` };
+}
+
+function listen(server: http.Server | https.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -146,6 +164,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
     return invokeTimer(ctx as HostContext, fn, trigger);
   };
 
+  let secure: { server: https.Server; url: string } | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -154,6 +173,10 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (secure) {
+        if (process.env.VKPAY_SECAPI_URL === secure.url) delete process.env.VKPAY_SECAPI_URL;
+        await new Promise<void>((resolve) => { secure!.server.close(() => resolve()); secure!.server.closeAllConnections(); });
+      }
       await sandbox?.close();
       detach();
       await db.close();
@@ -164,7 +187,11 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
   try {
     await ensureSandboxCredentialsIfPresent(home);
     functions = loadFunctions(projectDir);
-    sandbox = await createSandboxIfPresent({ home, publicBaseUrl: url });
+    // WeChat Pay v2 refunds need the merchant's client certificate, as on WeChat: /secapi/ is served on an https
+    // listener of its own that the local config points at (VKPAY_SECAPI_URL); without openssl there is none
+    sandbox = await createSandboxIfPresent({ home, publicBaseUrl: url, requireClientCert: true });
+    secure = await startSecapiListener(sandbox, log);
+    if (secure) process.env.VKPAY_SECAPI_URL = secure.url;
     if (opts.timers !== false) {
       stopTimers = scheduleTimers(functions.values(), async (fn, trigger) => {
         try {

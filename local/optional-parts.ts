@@ -11,10 +11,12 @@ import { REPO_ROOT } from './paths';
 export interface SandboxInstance {
   handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean>;
   close(): Promise<void>;
+  /** the mutual-TLS material of the v2 /secapi/ endpoint (sandbox/tls.ts) */
+  tls?(): Promise<{ serverKeyPem: string; serverCertPem: string; caPem: string }>;
 }
 
 interface SandboxModule {
-  createSandbox(opts: { home: string; publicBaseUrl: string; timeFactor?: number }): Promise<SandboxInstance>;
+  createSandbox(opts: { home: string; publicBaseUrl: string; timeFactor?: number; requireClientCert?: boolean }): Promise<SandboxInstance>;
 }
 interface CredentialsModule {
   ensureSandboxCredentials(home: string): Promise<unknown>;
@@ -37,7 +39,7 @@ export async function ensureSandboxCredentialsIfPresent(home: string): Promise<b
   return true;
 }
 
-export async function createSandboxIfPresent(opts: { home: string; publicBaseUrl: string; timeFactor?: number }): Promise<SandboxInstance | undefined> {
+export async function createSandboxIfPresent(opts: { home: string; publicBaseUrl: string; timeFactor?: number; requireClientCert?: boolean }): Promise<SandboxInstance | undefined> {
   const mod = await importIfPresent<SandboxModule>('sandbox/index.ts', 'createSandbox');
   return mod ? mod.createSandbox(opts) : undefined;
 }

@@ -20,6 +20,8 @@ export interface GatewayContext {
   now: () => number;
   /** login codes handed out by /sandbox/control/login-code and redeemed by the login exchanges */
   logins: LoginCodes;
+  /** v2 /secapi/ calls must carry this merchant's client certificate (mutual TLS) */
+  requireClientCert: boolean;
 }
 
 /** One request as a gateway module sees it: the path after its mount point, and the raw body. */

@@ -34,6 +34,7 @@ import { handleV3 } from './wxpay/v3-gateway';
 import { LoginCodes } from './login-codes';
 import { handleWxapi } from './wxapi';
 import { handleWxopen } from './wxopen';
+import { ensureSandboxTls, type SandboxTls } from './tls';
 import { buildV3Notification } from './wxpay/v3-objects';
 import { VirtualPayment } from './wxpay-virtual';
 
@@ -43,6 +44,7 @@ export type { FaultSettings } from './faults';
 export { RETRY_SCHEDULES } from './notifier';
 export type { SandboxChannel } from './state';
 export type { AppleSandboxCredentials } from './appleiap/credentials';
+export { tlsServerOptions, type SandboxTls } from './tls';
 
 /** WeChat accepts a refund first and settles it a moment later (scaled by timeFactor). */
 const REFUND_SETTLE_MS = 3000;
@@ -67,6 +69,11 @@ export interface SandboxOptions {
    * `<publicBaseUrl>/http/vk-pay-notify/wxpay-virtual`, the local host's notify route
    */
   virtualPushUrl?: string;
+  /**
+   * v2 /secapi/ calls (refunds) only over mutual TLS with the merchant's client certificate, as WeChat: serve
+   * `tls()`'s options on an https server beside the plain one. Default false: plain-HTTP refunds still pass.
+   */
+  requireClientCert?: boolean;
 }
 
 export interface Sandbox {
@@ -76,6 +83,8 @@ export interface Sandbox {
   credentials: SandboxCredentials;
   /** the sandbox App Store's keys: its root goes in the config's providers.appleiap.rootCertificates */
   appleCredentials: AppleSandboxCredentials;
+  /** the TLS material of the v2 /secapi/ endpoint (made on first use; needs the openssl CLI) */
+  tls(): Promise<SandboxTls>;
 }
 
 export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
@@ -169,7 +178,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return notifier.settled(Math.max(0, deadline - Date.now()));
   };
   const logins = new LoginCodes(creds, now);
-  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, payouts, codes };
+  const ctx: GatewayContext = { creds, ledger, state, publicBaseUrl, now, logins, payouts, codes, requireClientCert: opts.requireClientCert ?? false };
   const virtual = new VirtualPayment(ctx, opts.virtualPushUrl ?? `${publicBaseUrl}/http/vk-pay-notify/wxpay-virtual`);
   const control = createControl({ ledger, state, cancelAll, settled, logins, apple, payouts, codes, virtual });
 
@@ -211,6 +220,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     control,
     credentials: creds,
     appleCredentials: appleCreds,
+    tls: () => ensureSandboxTls(opts.home, creds.wxpay.mchId),
     async close() {
       closed = true;
       cancelAll();

@@ -3,6 +3,8 @@
  * (`{status, headers, data}`; `data` a Buffer unless `dataType` is 'json' or 'text'). Errors carry urllib's
  * names so code written for uniCloud can tell a timeout from a refused connection.
  */
+import https from 'node:https';
+
 export interface HttpclientOptions {
   method?: string;
   data?: unknown;
@@ -14,6 +16,12 @@ export interface HttpclientOptions {
   /** ms, or [connect, response] */
   timeout?: number | [number, number];
   followRedirect?: boolean;
+  /** mutual TLS (urllib's options): PKCS#12 + passphrase, or PEM key + cert; extra trust anchors */
+  pfx?: Buffer;
+  passphrase?: string;
+  key?: string;
+  cert?: string;
+  ca?: string;
 }
 
 export interface HttpclientResult {
@@ -65,6 +73,7 @@ export async function httpclientRequest(url: string, opts: HttpclientOptions = {
   if (opts.contentType === 'json') headers['content-type'] ??= 'application/json';
   if (opts.dataType === 'json') headers['accept'] ??= 'application/json';
   const timeoutMs = Array.isArray(opts.timeout) ? opts.timeout[0] + opts.timeout[1] : opts.timeout ?? 5000;
+  if (opts.pfx || opts.key || opts.cert) return clientCertRequest(target, method, headers, body, timeoutMs, opts);
   let res: Response;
   try {
     res = await fetch(target, {
@@ -95,4 +104,24 @@ export async function httpclientRequest(url: string, opts: HttpclientOptions = {
     }
   }
   return { status: res.status, headers: resHeaders, data, res: { status: res.status, statusCode: res.status, headers: resHeaders } };
+}
+
+/** A request with a client certificate (fetch has no such option): node:https, urllib's result and error names. */
+function clientCertRequest(url: string, method: string, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number, opts: HttpclientOptions): Promise<HttpclientResult> {
+  return new Promise((resolve, reject) => {
+    const r = https.request(url, { method, headers, timeout: timeoutMs, pfx: opts.pfx, passphrase: opts.passphrase, key: opts.key, cert: opts.cert, ca: opts.ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const resHeaders: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v);
+        const raw = Buffer.concat(chunks);
+        const status = res.statusCode ?? 0;
+        resolve({ status, headers: resHeaders, data: opts.dataType === 'text' ? raw.toString('utf8') : raw, res: { status, statusCode: status, headers: resHeaders } });
+      });
+    });
+    r.on('timeout', () => r.destroy(new HttpclientError('ResponseTimeoutError', `Response timeout for ${timeoutMs}ms (${method} ${url})`)));
+    r.on('error', (err) => reject(err instanceof HttpclientError ? err : new HttpclientError('RequestError', `${(err as NodeJS.ErrnoException).code ?? err.message} (${method} ${url})`, -1, { cause: err })));
+    r.end(body);
+  });
 }

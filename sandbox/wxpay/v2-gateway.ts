@@ -10,6 +10,7 @@ import { wxpayBillText } from '../statements/writers';
 import { randomBytes } from 'node:crypto';
 import { randomAlnum } from '../credentials';
 import { cashierUrl, type GatewayContext, type GatewayRequest } from '../context';
+import { clientCertMerchant } from '../tls';
 import { compactChina, dateTimeChina, parseCompactChina, send } from '../http-io';
 import { v2Sign, v2SignMatches, type V2SignType } from '../protocol/crypto';
 import { buildFlatXml, parseFlatXml } from '../protocol/xml';
@@ -51,6 +52,9 @@ export async function handleV2(ctx: GatewayContext, r: GatewayRequest): Promise<
   if (signType !== 'MD5' && signType !== 'HMAC-SHA256') return fail(r, 'sign_type参数格式错误');
   if (!v2SignMatches(p, creds.wxpay.apiV2Key, signType)) return fail(r, '签名错误');
   if (!ctx.logins.app('wxpay', p.appid)) return fail(r, 'appid和mch_id不匹配');
+  // /secapi/ over mutual TLS: the handshake already required a certificate of the sandbox CA; it must be this
+  // merchant's (a request over plain HTTP has none, and is refused when the sandbox requires certificates)
+  if (r.subPath.startsWith('/secapi/') && ctx.requireClientCert && clientCertMerchant(r.req) !== p.mch_id) return fail(r, '证书错误：请使用商户API证书（双向TLS）');
   for (const f of REQUIRED[r.subPath]) if (!p[f]) return fail(r, `缺少参数${f}`);
 
   // A signed answer: the common part plus either the result fields or the business error.

@@ -73,7 +73,8 @@ describe.each(CHANNELS)('provider contract through the sandbox: %s', (channel) =
   let endpoint: Awaited<ReturnType<typeof startNotifyEndpoint>>;
 
   beforeAll(async () => {
-    s = await startSandbox({ timeFactor: 0.001 });
+    // WeChat v2 refunds go over mutual TLS, as on WeChat
+    s = await startSandbox({ timeFactor: 0.001, requireClientCert: channel === 'wxpay-v2' });
     provider = providerFor(s, channel);
     endpoint = await startNotifyEndpoint(() => provider);
   });

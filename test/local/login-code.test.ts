@@ -5,6 +5,7 @@
  * stored openid, until the sandbox reports the order paid. The local config gives each its appid (config.js).
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,5 +49,28 @@ describe('getOpenid on the local host', () => {
     expect(await post('/sandbox/control/pay', { channel: 'wxpay', out_trade_no: no })).toMatchObject({ ok: true, order: { payer_id: got.data.openid, app_id: appId } });
     const paid = await post('/http/vk-pay-co/queryPayment', { out_trade_no: no, await_notify: true }, auth);
     expect(paid).toMatchObject({ code: 0, data: { status: 'paid' } });
+  });
+});
+
+describe('WeChat Pay v2 /secapi/ on the local host', () => {
+  const post = (url: string, opts: https.RequestOptions) => new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
+    const r = https.request(url, { method: 'POST', ...opts }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    r.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    r.end('<xml></xml>');
+  });
+
+  it('serves it over mutual TLS: the merchant p12 the local config uses completes the handshake, no certificate does not', async () => {
+    const secapi = process.env.VKPAY_SECAPI_URL;
+    expect(secapi).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const tls = JSON.parse(fs.readFileSync(path.join(home, 'sandbox', 'tls.json'), 'utf8'));
+    const creds = JSON.parse(fs.readFileSync(path.join(home, 'sandbox', 'credentials.json'), 'utf8'));
+    const url = `${secapi}/sandbox/wxpay/secapi/pay/refund`;
+    expect((await post(url, { ca: tls.caPem })).error).toBeDefined();
+    const ok = await post(url, { ca: tls.caPem, pfx: Buffer.from(tls.clientP12, 'base64'), passphrase: creds.wxpay.mchId });
+    expect(ok).toMatchObject({ status: 200, body: expect.stringContaining('<return_code>') });
   });
 });

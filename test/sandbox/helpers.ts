@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index';
+import { createSandbox, tlsServerOptions, type Sandbox, type SandboxOptions, type SandboxTls } from '../../sandbox/index';
+import https from 'node:https';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../sandbox/credentials';
 import { buildFlatXml, parseFlatXml } from '../../sandbox/protocol/xml';
 import { createNonce, signV3Request } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
@@ -17,6 +18,8 @@ import { formatAlipayTimestamp, signAlipayParams } from '../../uni_modules/vk-pa
 
 export interface RunningSandbox {
   base: string;
+  /** with requireClientCert: the https listener of v2 /secapi/ calls and the sandbox's TLS material */
+  secure?: { base: string; tls: SandboxTls };
   home: string;
   sandbox: Sandbox;
   creds: SandboxCredentials;
@@ -38,16 +41,29 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sandbox = await createSandbox({ timeFactor: 0.001, ...opts, home, publicBaseUrl: base });
-  server.on('request', (req, res) => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     void sandbox.handle(req, res).then((handled) => {
       if (!handled) { res.writeHead(404); res.end('not sandbox'); }
     });
-  });
+  };
+  server.on('request', serve);
+  let secure: RunningSandbox['secure'];
+  let secureServer: https.Server | undefined;
+  if (opts.requireClientCert) {
+    const tls = await sandbox.tls();
+    secureServer = https.createServer(tlsServerOptions(tls), serve);
+    await new Promise<void>((resolve) => secureServer!.listen(0, '127.0.0.1', resolve));
+    secure = { base: `https://127.0.0.1:${(secureServer.address() as AddressInfo).port}`, tls };
+  }
   const dir = home;
   return {
-    base, home: dir, sandbox, creds: sandbox.credentials,
+    base, home: dir, sandbox, creds: sandbox.credentials, secure,
     async close({ keepHome = false } = {}) {
       await sandbox.close();
+      if (secureServer) {
+        secureServer.closeAllConnections();
+        await new Promise<void>((resolve) => secureServer!.close(() => resolve()));
+      }
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!keepHome) await rm(dir, { recursive: true, force: true });

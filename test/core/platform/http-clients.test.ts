@@ -54,3 +54,23 @@ describe.each([
     expect(err.code).toBe(40004);
   });
 });
+
+describe('client certificates (mutual TLS)', () => {
+  it('the uniCloud adapter hands urllib its pfx/passphrase or key/cert and ca options; plain requests carry none', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const recording: UniCloudHttpClientLike = { request: async (_url, o) => { seen.push(o as unknown as Record<string, unknown>); return { status: 200, headers: {}, data: 'ok' }; } };
+    const http = createUniCloudHttpClient(recording);
+    const pfx = Buffer.from([1, 2, 3]);
+    await http({ method: 'POST', url: 'https://api.mch.weixin.qq.com/secapi/pay/refund', headers: {}, body: '<xml/>', timeoutMs: 1000, tls: { pfx, passphrase: '1900000001' } });
+    await http({ method: 'POST', url: 'https://api.mch.weixin.qq.com/secapi/pay/refund', headers: {}, body: '<xml/>', timeoutMs: 1000, tls: { key: 'K', cert: 'C', ca: 'A' } });
+    await http({ method: 'POST', url: 'https://api.mch.weixin.qq.com/pay/orderquery', headers: {}, body: '<xml/>', timeoutMs: 1000 });
+    expect(seen[0]).toMatchObject({ pfx, passphrase: '1900000001' });
+    expect(seen[1]).toMatchObject({ key: 'K', cert: 'C', ca: 'A' });
+    expect(Object.keys(seen[2])).not.toContain('pfx');
+  });
+
+  it('the fetch adapter refuses a client certificate over plain http (it would be sent nowhere)', async () => {
+    const err = await createFetchHttpClient()({ method: 'POST', url: `${gw.origin}/secapi`, headers: {}, timeoutMs: 1000, tls: { key: 'K', cert: 'C' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(GatewayNetworkError);
+  });
+});

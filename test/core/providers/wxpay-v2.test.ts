@@ -5,18 +5,37 @@ import { createProvider, createWxpayV2Provider, ProviderError, type WxpayV2Confi
 import { encryptReqInfo, signV2, verifyV2, type V2SignType } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/signing';
 import { buildV2Xml, parseV2Xml } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-v2/xml';
 import { startFixture, type Fixture, type SeenRequest } from './gateway-fixture';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureSandboxTls } from '../../../sandbox/tls';
+import type { HttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http';
 
 const KEY = '192006250b4c09247ec02edce69f6a2d';
 const APPID = 'wxd930ea5d5a258f4f';
 const MCH = '10000100';
 
 let gw: Fixture;
-beforeAll(async () => { gw = await startFixture(); });
+/** the merchant API certificate (PEM pair) /secapi/ calls must carry: made with the sandbox's own maker */
+let cert: { clientKeyPem: string; clientCertPem: string };
+beforeAll(async () => {
+  gw = await startFixture();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vkpay-v2-cert-'));
+  const tls = await ensureSandboxTls(dir, MCH);
+  cert = { clientKeyPem: tls.clientKeyPem, clientCertPem: tls.clientCertPem };
+  await rm(dir, { recursive: true, force: true });
+});
 afterAll(async () => { await gw.close(); });
-beforeEach(() => { gw.seen.length = 0; });
+beforeEach(() => { gw.seen.length = 0; tlsSeen.length = 0; });
 
-const http = createFetchHttpClient();
-const config = (over: Partial<WxpayV2Config> = {}): WxpayV2Config => ({ appId: APPID, mchId: MCH, apiV2Key: KEY, baseUrl: `${gw.origin}/sandbox/wxpay/`, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...over });
+/** The fixture speaks plain HTTP: the client certificate each request asked for is recorded here, then dropped. */
+const tlsSeen: Array<{ path: string; tls: boolean }> = [];
+const fetchHttp = createFetchHttpClient();
+const http: HttpClient = (req) => {
+  tlsSeen.push({ path: new URL(req.url).pathname, tls: Boolean(req.tls?.key && req.tls?.cert) });
+  return fetchHttp({ ...req, tls: undefined });
+};
+const config = (over: Partial<WxpayV2Config> = {}): WxpayV2Config => ({ appId: APPID, mchId: MCH, apiV2Key: KEY, baseUrl: `${gw.origin}/sandbox/wxpay/`, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...cert, ...over });
 const provider = (over: Partial<WxpayV2Config> = {}) => createWxpayV2Provider(config(over), { http, budgetMs: 3000, timeoutMs: 1000 });
 const order = (pay_type: string, extra: object = {}) => ({
   out_trade_no: 'VK20260101000003', amount: 100, subject: 'test', pay_type: pay_type as any,
@@ -99,6 +118,8 @@ describe('wxpay v2 query, close, refund, errors', () => {
       : { result_code: 'SUCCESS', refund_count: '2', out_refund_no_0: 'RF1', refund_status_0: 'PROCESSING', refund_fee_0: '10', out_refund_no_1: 'RF2', refund_id_1: '50000002', refund_status_1: 'SUCCESS', refund_fee_1: '50', refund_success_time_1: '2026-01-01 12:10:00' })));
     expect(await provider().refund({ out_trade_no: 'VK20260101000003', out_refund_no: 'RF2', refund_amount: 50, total_amount: 100 })).toMatchObject({ state: 'processing', refund_id: '50000002' });
     expect(parseV2Xml(gw.seen[0].body)).toMatchObject({ out_refund_no: 'RF2', refund_fee: '50', total_fee: '100' });
+    // only /secapi/ carries the merchant certificate
+    expect(tlsSeen[0]).toEqual({ path: '/sandbox/wxpay/secapi/pay/refund', tls: true });
     expect(await provider().queryRefund('RF2', 'VK20260101000003')).toMatchObject({ state: 'success', amount: 50, success_at: Date.UTC(2026, 0, 1, 4, 10, 0) });
   });
 

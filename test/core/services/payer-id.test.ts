@@ -44,7 +44,7 @@ async function payAtSandbox(channel: 'wxpay' | 'wxpay-v2' | 'alipay', outTradeNo
 
 describe.each(['wxpay', 'wxpay-v2'] as const)('WeChat login codes through %s', (channel) => {
   it('mp: wx.login code -> jscode2session -> openid stored for the mini program with its session key; createPayment pays with it', async () => {
-    h = await startHarness({ wxpayChannel: channel, config: withApps });
+    h = await startHarness({ wxpayChannel: channel, config: (base: string, creds: SandboxCredentials) => withApps(base, creds) });
     const { apps } = h.creds.wxpay;
     const r = await h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp', code: await loginCode('wxpay', { pay_type: 'mp', user: 'alice' }) }, { uid: 'u1' });
     expect(Object.keys(r)).toEqual(['openid']);
@@ -63,7 +63,7 @@ describe.each(['wxpay', 'wxpay-v2'] as const)('WeChat login codes through %s', (
   });
 
   it('jsapi: the official account OAuth code -> sns/oauth2/access_token -> its own openid for the same person', async () => {
-    h = await startHarness({ wxpayChannel: channel, config: withApps });
+    h = await startHarness({ wxpayChannel: channel, config: (base: string, creds: SandboxCredentials) => withApps(base, creds) });
     const mp = await h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp', code: await loginCode('wxpay', { pay_type: 'mp', user: 'alice' }) }, { uid: 'u1' });
     const oa = await h.call('getOpenid', { provider: 'wxpay', pay_type: 'jsapi', code: await loginCode('wxpay', { pay_type: 'jsapi', user: 'alice' }) }, { uid: 'u1' });
     expect(oa.openid).not.toBe(mp.openid);
@@ -78,7 +78,7 @@ describe.each(['wxpay', 'wxpay-v2'] as const)('WeChat login codes through %s', (
   });
 
   it('a reused code (40163), a code of another app (40029) and an unknown code -> 40001 with WeChat\'s reason in the error row; nothing stored', async () => {
-    h = await startHarness({ wxpayChannel: channel, config: withApps });
+    h = await startHarness({ wxpayChannel: channel, config: (base: string, creds: SandboxCredentials) => withApps(base, creds) });
     const code = await loginCode('wxpay', { pay_type: 'mp' });
     await h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp', code }, { uid: 'u1' });
     await h.t.db.collection('vk_pay_openids').where({ user_id: 'u1' }).remove();
@@ -127,7 +127,7 @@ describe('Alipay auth codes', () => {
 
 describe('createPayment and the stored openid', () => {
   it('no stored openid and none given -> 40001 asking for a login code; another user\'s openid -> 40009; the own one passes', async () => {
-    h = await startHarness({ config: withApps });
+    h = await startHarness({ config: (base: string, creds: SandboxCredentials) => withApps(base, creds) });
     const mp = { provider: 'wxpay', pay_type: 'mp', type: 'recharge', amount: 100 };
     await expect(h.call('createPayment', mp, { uid: 'u2' })).rejects.toMatchObject({ code: 40001, message: expect.stringContaining('getOpenid') });
     const { openid } = await h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp', code: await loginCode('wxpay', { pay_type: 'mp' }) }, { uid: 'u1' });
@@ -141,7 +141,7 @@ describe('createPayment and the stored openid', () => {
   });
 
   it('getOpenid refuses pay types that need no payer id and bad input, before any exchange', async () => {
-    h = await startHarness({ config: withApps });
+    h = await startHarness({ config: (base: string, creds: SandboxCredentials) => withApps(base, creds) });
     await expect(h.call('getOpenid', { provider: 'wxpay', pay_type: 'native', code: 'x' }, { uid: 'u1' })).rejects.toMatchObject({ code: 40001 });
     await expect(h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp' }, { uid: 'u1' })).rejects.toMatchObject({ code: 40001 });
     await expect(h.call('getOpenid', { provider: 'paypal', pay_type: 'mp', code: 'x' }, { uid: 'u1' })).rejects.toMatchObject({ code: 40001 });

@@ -9,8 +9,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createSandbox, type Sandbox } from '../../../sandbox/index';
 import { appleiapSandboxSection } from '../../../sandbox/appleiap/config-section';
+import { createSandbox, tlsServerOptions, type Sandbox, type SandboxTls } from '../../../sandbox/index';
+import https from 'node:https';
+import { ensureSandboxTls } from '../../../sandbox/tls';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
 import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/load';
 import type { VkPayConfigInput } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/config/schema';
@@ -50,6 +52,8 @@ export interface Harness {
   creds: SandboxCredentials;
   t: TestDb;
   received: Received[];
+  /** the mutual-TLS listener of the sandbox (requireClientCert) */
+  secure?: SecureSandbox;
   /** calls a cloud-object method as a user (uni-id token) or as the admin (bearer token) */
   call<T = any>(method: string, params: Record<string, unknown>, as?: { uid?: string; roles?: string[]; admin?: boolean }): Promise<T>;
   /** delivers a notification straight to the core (what the notify route does) */
@@ -57,13 +61,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function baseConfig(base: string, creds: SandboxCredentials, over: Partial<VkPayConfigInput> = {}): VkPayConfigInput {
+export function baseConfig(base: string, creds: SandboxCredentials, over: Partial<VkPayConfigInput> = {}, secure?: SecureSandbox): VkPayConfigInput {
+  const v2Cert = secure ? { secapiBaseUrl: `${secure.base}/sandbox/wxpay/`, caPem: secure.tls.caPem, clientKeyPem: secure.tls.clientKeyPem, clientCertPem: secure.tls.clientCertPem } : {};
   return {
     env: 'sandbox',
     notifyUrl: `${base}/http/vk-pay-notify`,
     providers: {
       wxpay: { ...creds.wxpay, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, oauthAuthorizeUrl: `${base}/sandbox/wxopen/connect/oauth2/authorize` },
-      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/` },
+      'wxpay-v2': { appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, appSecret: creds.wxpay.appSecret, baseUrl: `${base}/sandbox/wxpay/`, wxapiBaseUrl: `${base}/sandbox/wxapi/`, ...v2Cert },
       alipay: { ...creds.alipay, gatewayUrl: `${base}/sandbox/alipay/gateway.do` },
     },
     orderTypes: {
@@ -81,17 +86,30 @@ export function baseConfig(base: string, creds: SandboxCredentials, over: Partia
 }
 
 /** Config overrides; a function gets the gateway origin and the sandbox's credentials (to name its apps and keys). */
-export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials) => Partial<VkPayConfigInput>);
+export type HarnessConfig = Partial<VkPayConfigInput> | ((base: string, creds: SandboxCredentials, secure?: SecureSandbox) => Partial<VkPayConfigInput>);
+
+/** The sandbox's mutual-TLS listener (v2 /secapi/), when the harness runs one. */
+export interface SecureSandbox { base: string; tls: SandboxTls }
+
+let sharedTls: Promise<SandboxTls> | undefined;
 
 /**
  * `appleiap`: also configure the App Store against the sandbox's (its root, Server API key and shared secret),
  * beside the other providers; an object is merged over that section.
- * `now`: one clock for the sandbox and the core (a test that moves time moves both, as real time would). */
-export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; now?: () => number; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
+ * `now`: one clock for the sandbox and the core (a test that moves time moves both, as real time would).
+ * `requireClientCert` (default true): the sandbox's v2 /secapi/ only over mutual TLS, as WeChat.
+ */
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; requireClientCert?: boolean; now?: () => number; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
   await writeFile(credentialsPath(home), JSON.stringify(await sharedCreds), { mode: 0o600 });
+  // v2 refunds go over mutual TLS as on WeChat: the sandbox's certificates, made once per test file
+  sharedTls ??= (async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-tls-'));
+    try { return await ensureSandboxTls(tmp, (await sharedCreds!).wxpay.mchId); } finally { await rm(tmp, { recursive: true, force: true }); }
+  })();
+  await writeFile(path.join(home, 'sandbox', 'tls.json'), JSON.stringify(await sharedTls), { mode: 0o600 });
 
   const received: Received[] = [];
   let core: VkPayCore | undefined;
@@ -116,10 +134,22 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, ...(opts.now ? { now: opts.now } : {}) });
+  const requireClientCert = opts.requireClientCert ?? true;
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert, ...(opts.now ? { now: opts.now } : {}) });
+  let secure: SecureSandbox | undefined;
+  let secureServer: https.Server | undefined;
+  if (requireClientCert) {
+    const tls = await sandbox.tls();
+    const sb0 = sandbox;
+    secureServer = https.createServer(tlsServerOptions(tls), (req, res) => {
+      void sb0.handle(req, res).then((handled) => { if (!handled) { res.writeHead(404); res.end(); } });
+    });
+    await new Promise<void>((resolve) => secureServer!.listen(0, '127.0.0.1', resolve));
+    secure = { base: `https://127.0.0.1:${(secureServer.address() as AddressInfo).port}`, tls };
+  }
   const t = await openTestDb();
-  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials) : opts.config;
-  const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over });
+  const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials, secure) : opts.config;
+  const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }, secure);
   if (opts.appleiap) {
     const apple = typeof opts.appleiap === 'object' ? opts.appleiap : {};
     input.providers = { ...input.providers, appleiap: { ...appleiapSandboxSection(base, sandbox.appleCredentials), ...apple } };
@@ -130,7 +160,7 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   const c = core;
 
   return {
-    base, core: c, sandbox: sb, creds: sb.credentials, t, received,
+    base, core: c, sandbox: sb, creds: sb.credentials, t, received, secure,
     async call(method, params, as = {}) {
       const req = await cloudRequest(method, as, JSON.stringify(params));
       const fn = c.methods[method];
@@ -140,6 +170,10 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
     notify: (channel, req) => c.notify(channel, req),
     async close() {
       await sb.close();
+      if (secureServer) {
+        secureServer.closeAllConnections();
+        await new Promise<void>((resolve) => secureServer!.close(() => resolve()));
+      }
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await t.close();

@@ -18,6 +18,16 @@ function readCredentials() {
 
 const creds = readCredentials();
 
+// v2 refunds go over mutual TLS: the sandbox's https listener (the local host exports VKPAY_SECAPI_URL) and the
+// merchant certificate it issued, as apiclient_cert.p12 (base64; the passphrase is the mchId, as WeChat's)
+function v2Certificate() {
+  const secapi = process.env.VKPAY_SECAPI_URL;
+  const file = path.join(home, 'sandbox', 'tls.json');
+  if (!secapi || !fs.existsSync(file)) return {};
+  const tls = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return { secapiBaseUrl: secapi.replace(/\/+$/, '') + '/sandbox/wxpay/', caPem: tls.caPem, clientP12: tls.clientP12 };
+}
+
 function wechatApps() {
   const apps = creds.wxpay.apps || {};
   const appIds = {};
@@ -56,7 +66,7 @@ module.exports = {
     // the mini program and the official account have appids of their own under the one mchId; their login codes
     // are exchanged at the sandbox's copy of api.weixin.qq.com
     wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
-    'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps()),
+    'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps(), v2Certificate()),
     alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
     ...virtualPayment(),
   }, apple ? {

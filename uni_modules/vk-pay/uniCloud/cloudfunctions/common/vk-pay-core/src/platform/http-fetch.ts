@@ -5,9 +5,11 @@
  */
 import { GatewayNetworkError } from '../../../../../../common/errors';
 import type { HttpClient, HttpRequest, HttpResponse } from './http';
+import { requestWithClientCert } from './http-node-tls';
 
 export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClient {
   return async (req: HttpRequest): Promise<HttpResponse> => {
+    if (req.tls) return requestWithClientCert(req);
     let res: Response;
     let body = '';
     let bytes: Uint8Array | undefined;

@@ -16,6 +16,12 @@ export interface UniCloudHttpClientLike {
     dataType?: 'text';
     timeout: number;
     followRedirect: boolean;
+    /** mutual TLS (urllib's options): PKCS#12 + passphrase, or PEM key + cert; extra trust anchors */
+    pfx?: Buffer;
+    passphrase?: string;
+    key?: string;
+    cert?: string;
+    ca?: string;
   }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; data: unknown }>;
 }
 
@@ -34,6 +40,7 @@ export function createUniCloudHttpClient(httpclient?: UniCloudHttpClientLike): H
         ...(req.responseType === 'bytes' ? {} : { dataType: 'text' as const }),
         timeout: req.timeoutMs,
         followRedirect: false,
+        ...(req.tls ? { pfx: req.tls.pfx, passphrase: req.tls.passphrase, key: req.tls.key, cert: req.tls.cert, ca: req.tls.ca } : {}),
       });
     } catch (err) {
       const e = err as { name?: string; code?: string; message?: string };

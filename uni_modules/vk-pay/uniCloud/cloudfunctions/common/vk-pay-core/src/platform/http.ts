@@ -8,6 +8,21 @@ export interface HttpRequest {
   timeoutMs: number;
   /** 'bytes': the answer's body is binary (a gzip or zip statement) and comes back in `bytes` */
   responseType?: 'text' | 'bytes';
+  /** mutual TLS: the merchant's client certificate (WeChat Pay v2 /secapi/ calls) */
+  tls?: ClientTls;
+}
+
+/**
+ * A client certificate for mutual TLS: a PKCS#12 file with its passphrase (WeChat's apiclient_cert.p12, whose
+ * passphrase is the mchId), or the PEM key and certificate; `ca` adds trust anchors for the server (the sandbox's
+ * own CA; WeChat's server certificate is publicly trusted).
+ */
+export interface ClientTls {
+  pfx?: Buffer;
+  passphrase?: string;
+  key?: string;
+  cert?: string;
+  ca?: string;
 }
 export interface HttpResponse {
   status: number;

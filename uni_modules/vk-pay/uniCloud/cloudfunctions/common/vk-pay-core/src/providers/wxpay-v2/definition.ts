@@ -12,9 +12,13 @@ export const wxpayV2Schema = z.object({
   appId: nonEmpty,
   mchId: nonEmpty,
   apiV2Key: z.string().length(32, 'apiV2Key must be 32 characters'),
-  /** client certificate for v2 refunds (PEM); not needed in the sandbox */
+  /** the merchant's API client certificate for refunds (mutual TLS): apiclient_cert.p12 (Buffer or base64), or the PEM pair */
+  clientP12: z.union([z.instanceof(Buffer), z.string().min(1)]).optional(),
+  clientP12Passphrase: z.string().min(1).optional(),
   clientCertPem: pem('clientCertPem').optional(),
   clientKeyPem: pem('clientKeyPem').optional(),
+  caPem: pem('caPem').optional(),
+  secapiBaseUrl: z.string().url().optional(),
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
   ...wechatAppsShape,
 }).passthrough();
@@ -31,7 +35,7 @@ export const wxpayV2Definition = defineProvider<WxpayV2Section>({
   provider: 'wxpay',
   payTypes: WXPAY_V2_PAY_TYPES,
   configSchema: wxpayV2Schema,
-  gatewayUrls: (s) => [s.baseUrl, s.wxapiBaseUrl, s.oauthAuthorizeUrl],
+  gatewayUrls: (s) => [s.baseUrl, s.wxapiBaseUrl, s.oauthAuthorizeUrl, ...(s.secapiBaseUrl ? [s.secapiBaseUrl] : [])],
   keyFields: WECHAT_KEY_FIELDS,
   notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
   merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },

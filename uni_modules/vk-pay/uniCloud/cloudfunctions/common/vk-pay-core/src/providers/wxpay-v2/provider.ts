@@ -1,8 +1,8 @@
 /**
  * The WeChat Pay v2 provider (legacy merchants, XML, MD5 / HMAC-SHA256): unifiedorder for jsapi, mp, app, h5
  * (MWEB), native; orderquery, closeorder, refund (/secapi/pay/refund) and refundquery; notifications.
- * Note: the real /secapi/pay/refund needs mutual TLS with the merchant certificate, which the HttpClient
- * interface does not carry yet; the sandbox does not require it.
+ * /secapi/pay/refund goes over mutual TLS with the merchant's API certificate (config clientP12 or the PEM pair;
+ * transport.ts), as WeChat requires and the sandbox checks.
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
 import { hasProviderCode, refundNotListed, resolveRefusedClose } from '../error-map';

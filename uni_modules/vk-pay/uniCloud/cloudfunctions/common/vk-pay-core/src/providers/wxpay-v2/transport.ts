@@ -2,7 +2,7 @@
  * One v2 XML call: sign (fresh nonce_str per attempt, same business fields), POST, then check return_code,
  * verify the answer's sign (constant-time), and only then read result_code / err_code.
  */
-import { SignatureError } from '../../../../../../../common/errors';
+import { KeyConfigError, SignatureError } from '../../../../../../../common/errors';
 import { mapNetworkError, mapWxpayV2Error } from '../error-map';
 import { joinUrl, retrying } from '../shared';
 import type { HttpResponse } from '../../platform/http';
@@ -14,16 +14,26 @@ import { buildV2Xml, parseV2Xml } from './xml';
 
 export type WxpayV2Call = (apiPath: string, fields: Record<string, string | number | undefined>) => Promise<Record<string, string>>;
 
+/** The v2 calls WeChat serves only over mutual TLS with the merchant's API certificate. */
+export function needsClientCert(apiPath: string): boolean {
+  return apiPath.startsWith('/secapi/');
+}
+
 export function createWxpayV2Transport(r: ResolvedWxpayV2Config, ctx: ProviderContext): WxpayV2Call {
   return async (apiPath, fields) => {
-    const url = joinUrl(r.baseUrl, apiPath);
+    const secure = needsClientCert(apiPath);
+    if (secure && !r.tls) throw new KeyConfigError(`wxpay-v2 ${apiPath} needs the merchant API certificate: set clientP12 (apiclient_cert.p12) or clientKeyPem + clientCertPem`);
+    const url = joinUrl(secure ? r.secapiBaseUrl : r.baseUrl, apiPath);
     return retrying(ctx, r.config.retry, async ({ timeoutMs }) => {
       const params: Record<string, string | number | undefined> = { ...fields, nonce_str: createNonceV2() };
       if (r.signType !== 'MD5') params.sign_type = r.signType;
       params.sign = signV2(params, r.key, r.signType);
       let res: HttpResponse;
       try {
-        res = await ctx.http({ method: 'POST', url: url.toString(), timeoutMs, body: buildV2Xml(params), headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml' } });
+        res = await ctx.http({
+          method: 'POST', url: url.toString(), timeoutMs, body: buildV2Xml(params), headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml' },
+          ...(secure ? { tls: r.tls } : {}),
+        });
       } catch (err) {
         throw mapNetworkError('wxpay-v2', err);
       }
