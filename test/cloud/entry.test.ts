@@ -107,7 +107,7 @@ describe('notify adapter', () => {
     const main = createNotifyFunction(services);
     const body = '{"id":"EV-1"}';
     const out = await main({ path: '/wxpay-v2', httpMethod: 'POST', headers: { 'Wechatpay-Signature': 'sig' }, queryStringParameters: {}, body: Buffer.from(body).toString('base64'), isBase64Encoded: true });
-    expect(seen.notify).toEqual(['wxpay-v2', { headers: { 'wechatpay-signature': 'sig' }, rawBody: body }]);
+    expect(seen.notify).toEqual(['wxpay-v2', { headers: { 'wechatpay-signature': 'sig' }, rawBody: body, query: {} }]);
     expect(out).toEqual({ mpserverlessComposedResponse: true, isBase64Encoded: false, statusCode: 204, headers: { x: '1' }, body: '' });
   });
 
@@ -134,7 +134,7 @@ describe('notify adapter', () => {
     expect(channelFromPath('/nothing-transfer')).toBeUndefined();
     expect(channelFromPath('/-transfer')).toBeUndefined();
     expect(channelFromPath(undefined)).toBeUndefined();
-    expect(toIncomingNotification({ body: 'x', headers: { A: 'b', C: undefined } })).toEqual({ headers: { a: 'b' }, rawBody: 'x' });
+    expect(toIncomingNotification({ body: 'x', headers: { A: 'b', C: undefined } })).toEqual({ headers: { a: 'b' }, rawBody: 'x', query: {} });
   });
 });
 
