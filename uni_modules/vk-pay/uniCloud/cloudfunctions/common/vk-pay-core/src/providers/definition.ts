@@ -84,8 +84,12 @@ export interface ProviderDefinition<Section = any> {
   readonly orderBinding: 'amount' | 'product';
   /** the provider's product id in a catalog item (orderBinding `product`) */
   productIdOf?(item: Record<string, unknown>): string | undefined;
-  /** Refunds: `merchant` - asked through `refund()`; `provider` - only reported by the provider (no refund call). */
-  readonly refunds: 'merchant' | 'provider';
+  /**
+   * Refunds: `merchant` - asked through `refund()`; `provider` - only the payer asks the provider, which reports
+   * them (no refund call, e.g. the App Store); `console` - vk-pay does not call this channel's refund API yet, so
+   * a merchant refunds in the provider's own console.
+   */
+  readonly refunds: 'merchant' | 'provider' | 'console';
   /**
    * The app a pay type that needs a payer id pays through (WeChat appid per pay_type, Alipay app_id): the openid
    * getOpenid stores and createPayment looks up is the payer's id under this app.

@@ -41,7 +41,9 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   if (!PAID_STATUSES.includes(order.status)) throw new ParamError(`order ${order.out_trade_no} is ${order.status}, not paid`);
   if (p.amount > order.amount) throw new ParamError(`amount ${p.amount} fen exceeds the paid ${order.amount} fen`);
   // Some providers take refund requests from the payer only (the App Store): theirs arrive as notifications.
-  if (definitionOf(order.channel).refunds !== 'merchant') throw new ParamError(`${order.provider} refunds are requested by the payer from ${order.provider} and arrive as notifications; a merchant cannot start one`);
+  const refunds = definitionOf(order.channel).refunds;
+  if (refunds === 'provider') throw new ParamError(`${order.provider} refunds are requested by the payer from ${order.provider} and arrive as notifications; a merchant cannot start one`);
+  if (refunds === 'console') throw new ParamError(`vk-pay does not start ${order.provider} refunds yet; refund this order in the ${order.provider} console`);
 
   const now = ctx.now();
   const out_refund_no = p.out_refund_no ?? newOutRefundNo(order.out_trade_no, now);

@@ -5,6 +5,7 @@
  */
 import type { Identity } from '../auth/identity';
 import { refund } from '../services/refund';
+import { definitionOf } from '../providers/registry';
 import type { CoreContext } from '../services/context';
 import type { OrderDoc } from '../state/order';
 
@@ -12,6 +13,9 @@ const TIMER_IDENTITY: Identity = { uid: 'vk-pay-sync', roles: ['admin'], isAdmin
 
 export function refundViaCore(ctx: CoreContext): (order: OrderDoc) => Promise<unknown> {
   return async (order) => {
+    // only channels whose refunds the merchant starts here (the App Store's come from the payer): the
+    // paid-after-close alert already asks a person to look at the others
+    if (definitionOf(order.channel).refunds !== 'merchant') return null;
     const amount = order.amount - (order.refunded_amount ?? 0) - (order.refund_in_flight ?? 0);
     if (amount <= 0) return null;
     return refund(ctx, TIMER_IDENTITY, { out_trade_no: order.out_trade_no, amount, reason: 'paid after close', out_refund_no: `${order.out_trade_no}-pac` });

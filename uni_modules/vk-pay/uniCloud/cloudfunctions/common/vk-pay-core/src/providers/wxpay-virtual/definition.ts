@@ -20,7 +20,8 @@ export const wxpayVirtualDefinition = defineProvider<WxpayVirtualSection>({
   notifications: { kinds: ['paid', 'ignored'] },
   merchant: { labels: { app_id: 'appid', merchant_id: 'offer_id' }, expected: (s) => [{ app_id: s.appId }] },
   orderBinding: 'amount',
-  refunds: 'provider',
+  // /xpay/refund_order is not called yet: its final refund state is not in WeChat's public documentation
+  refunds: 'console',
   payerAppId: (s) => s.appId,
   checkCreate: (input) => {
     if (input.pay_type !== 'mp') throw new ParamError('wxpay-virtual pays in mini programs only (pay_type mp)');
