@@ -14,42 +14,16 @@ import { COLLECTIONS } from '../state/collections';
 import { claimDoc, errorBackoff, finishDoc, freeOrDue, releaseDoc } from './claim';
 import { runPool } from './limiter';
 import { noteOutage } from './order-sweep';
-import { budgetLeft, isOutageError, type RunState } from './run-context';
+import { keysetPuller } from './keyset-scan';
+import { isOutageError, type RunState } from './run-context';
 
 type ScannedRefund = RefundRecord & { _id: string; sync_errors?: number; sync_next_at?: number };
 
 export async function sweepRefunds(run: RunState): Promise<void> {
   const { ctx, settings } = run;
   const _ = ctx.db.command;
-  let lastId: string | null = null;
-  let page: ScannedRefund[] = [];
-  let exhausted = false;
-  const pull = async (): Promise<ScannedRefund | null> => {
-    for (;;) {
-      if (budgetLeft(run) <= 0) {
-        run.summary.budget_exhausted = true;
-        return null;
-      }
-      const next = page.shift();
-      if (next) {
-        if (run.breaker.isOpen(next.channel as Channel)) continue;
-        return next;
-      }
-      if (exhausted) return null;
-      const where: Record<string, unknown> = {
-        status: 'processing',
-        create_date: _.lte(run.t0 - settings.refundStaleMs),
-        sync_next_at: freeOrDue(ctx, run.t0),
-      };
-      if (lastId) where._id = _.gt(lastId);
-      const res = await ctx.db.collection<ScannedRefund>(COLLECTIONS.refunds).where(where).orderBy('_id', 'asc').limit(settings.pageSize).get();
-      page = res.data;
-      run.summary.refunds_scanned += page.length;
-      if (page.length < settings.pageSize) exhausted = true;
-      if (page.length) lastId = String(page[page.length - 1]._id);
-      else return null;
-    }
-  };
+  const where = { status: 'processing', create_date: _.lte(run.t0 - settings.refundStaleMs), sync_next_at: freeOrDue(ctx, run.t0) };
+  const pull = keysetPuller<ScannedRefund>(run, COLLECTIONS.refunds, where, (n) => { run.summary.refunds_scanned += n; });
   let handled = 0;
   await runPool(settings.concurrency, pull, async (r) => {
     await handleRefund(run, r);

@@ -5,45 +5,22 @@
  * transition; only a verified "never received" sends the same number again. Never failed by a local timer.
  */
 import { writePaymentError } from '../logging/logs';
-import type { Channel } from '../providers/types';
 import type { TransferDoc } from '../services/transfer/record';
 import { settleTransfer } from '../services/transfer/service';
 import { COLLECTIONS } from '../state/collections';
 import { OPEN_TRANSFER_STATUSES } from '../state/transfer-status';
 import { errorBackoff } from './claim';
 import { runPool } from './limiter';
-import { budgetLeft, isOutageError, type RunState } from './run-context';
+import { keysetPuller } from './keyset-scan';
+import { isOutageError, type RunState } from './run-context';
 
 type ScannedTransfer = TransferDoc & { _id: string; sync_errors?: number };
 
 export async function sweepTransfers(run: RunState): Promise<void> {
   const { ctx, settings } = run;
   const _ = ctx.db.command;
-  let lastId: string | null = null;
-  let page: ScannedTransfer[] = [];
-  let exhausted = false;
-  const pull = async (): Promise<ScannedTransfer | null> => {
-    for (;;) {
-      if (budgetLeft(run) <= 0) {
-        run.summary.budget_exhausted = true;
-        return null;
-      }
-      const next = page.shift();
-      if (next) {
-        if (run.breaker.isOpen(next.channel as Channel)) continue;
-        return next;
-      }
-      if (exhausted) return null;
-      const where: Record<string, unknown> = { status: _.in([...OPEN_TRANSFER_STATUSES]), sync_next_at: _.lte(run.t0) };
-      if (lastId) where._id = _.gt(lastId);
-      const res = await ctx.db.collection<ScannedTransfer>(COLLECTIONS.transfers).where(where).orderBy('_id', 'asc').limit(settings.pageSize).get();
-      page = res.data;
-      run.summary.transfers_scanned += page.length;
-      if (page.length < settings.pageSize) exhausted = true;
-      if (page.length) lastId = String(page[page.length - 1]._id);
-      else return null;
-    }
-  };
+  const where = { status: _.in([...OPEN_TRANSFER_STATUSES]), sync_next_at: _.lte(run.t0) };
+  const pull = keysetPuller<ScannedTransfer>(run, COLLECTIONS.transfers, where, (n) => { run.summary.transfers_scanned += n; });
   await runPool(settings.concurrency, pull, (t) => handleTransfer(run, t));
 }
 
