@@ -4,33 +4,11 @@
  * createPayment settles it - at once, or after the payer's password (USERPAYING for a few seconds, asked again
  * on the schedule). No notification is involved: the query path pays the order once.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../../local/host';
+import { describe, expect, it } from 'vitest';
+import { useRunningHost } from '../local/running-host';
 
-let home: string;
-let host: Host;
-
-beforeAll(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-e2e-codepay-'));
-  host = await startHost({ port: 0, home, quiet: true, timers: false });
-}, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  const text = await res.text();
-  let json: unknown = text;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json };
-}
-const find = async (coll: string, where: Record<string, unknown>) => (await host.db.collection(coll).where(where).limit(100).get()).data as any[];
+const local = useRunningHost('vkpay-e2e-codepay-');
+const { post, find } = local;
 
 describe('payment codes through the local host', () => {
   it.each([['alipay', false], ['wxpay', true]] as const)('%s code (password: %s) -> paid by the query path, points credited once', async (provider, password) => {

@@ -4,34 +4,11 @@
  * pending; one timer run later it is paid, its hook ran once (points credited once), and a status-mismatch
  * alert was recorded.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../../local/host';
+import { describe, expect, it } from 'vitest';
+import { useRunningHost } from '../local/running-host';
 
-let home: string;
-let host: Host;
-
-beforeAll(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-e2e-'));
-  host = await startHost({ port: 0, home, quiet: true, timers: false });
-}, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  const text = await res.text();
-  let json: unknown = text;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json };
-}
-
-const find = async (coll: string, where: Record<string, unknown>) => (await host.db.collection(coll).where(where).limit(100).get()).data as any[];
+const local = useRunningHost('vkpay-e2e-');
+const { post, find } = local;
 
 describe('a lost notification is repaired by the timer', () => {
   it('pay with the notify URL unreachable -> pending -> one timer run -> paid, hook once, mismatch alert', async () => {
@@ -47,14 +24,14 @@ describe('a lost notification is repaired by the timer', () => {
     const paid = await post('/sandbox/control/pay', { channel: 'wxpay', out_trade_no: no, outcome: 'success' });
     expect(paid.status).toBe(200);
     // The sandbox tried to notify and could not reach us.
-    const deliveries = await (await fetch(`${host.url}/sandbox/control/notifications?channel=wxpay&out_trade_no=${no}`)).json() as any;
+    const deliveries = await (await fetch(`${local.host.url}/sandbox/control/notifications?channel=wxpay&out_trade_no=${no}`)).json() as any;
     expect(deliveries.notifications.length).toBeGreaterThan(0);
     const [before] = await find('payment_orders', { out_trade_no: no });
     expect(before.status).toBe('pending');
     expect(await find('payment_notifications', { out_trade_no: no })).toHaveLength(0);
 
     // Three minutes pass (the timer leaves orders younger than 2 minutes to their notification).
-    await host.db.collection('payment_orders').where({ out_trade_no: no }).update({ create_date: Date.now() - 3 * 60_000 });
+    await local.host.db.collection('payment_orders').where({ out_trade_no: no }).update({ create_date: Date.now() - 3 * 60_000 });
 
     const run = await post('/__dev/timers/vk-pay-sync', {});
     expect(run.status).toBe(200);
@@ -73,7 +50,7 @@ describe('a lost notification is repaired by the timer', () => {
 
     // Another run (and the timer of the same host via runTimer) changes nothing: credited once, alerted once.
     await post('/__dev/timers/vk-pay-sync', {});
-    await host.runTimer('vk-pay-sync');
+    await local.host.runTimer('vk-pay-sync');
     expect((await find('vk_pay_points', { user_id: 'e2e-user' }))[0].points).toBe(1234);
     expect(await find('vk_pay_alerts', { kind: 'status_mismatch' })).toHaveLength(1);
     expect((await find('payment_orders', { out_trade_no: no }))[0].hook_attempts).toBe(1);

@@ -5,34 +5,13 @@
  * call the gateway never answers is settled by the timer querying the same out_bill_no; an Alipay transfer is
  * paid synchronously; a transfer without the admin's identity is refused and nothing reaches the gateway.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../../local/host';
+import { describe, expect, it } from 'vitest';
+import { useRunningHost } from '../local/running-host';
 
-let home: string;
-let host: Host;
+const local = useRunningHost('vkpay-e2e-transfers-');
+const { post, find } = local;
 
-beforeAll(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-e2e-transfers-'));
-  host = await startHost({ port: 0, home, quiet: true, timers: false });
-}, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  const text = await res.text();
-  let json: unknown = text;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json };
-}
-const admin = () => ({ authorization: `Bearer ${host.adminToken}` });
-const find = async (coll: string, where: Record<string, unknown>) => (await host.db.collection(coll).where(where).limit(100).get()).data as any[];
+const admin = () => ({ authorization: `Bearer ${local.host.adminToken}` });
 const transfersAt = async (channel: string) => (await post('/sandbox/control/transfers', { channel })).json.transfers as any[];
 
 async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
@@ -83,7 +62,7 @@ describe('payouts through the local host', () => {
     expect((await post('/sandbox/control/transfer-confirm', { out_bill_no: 'E2EPAYOUT4' })).status).toBe(200);
     expect((await find('payment_transfers', { out_bill_no: 'E2EPAYOUT4' }))[0].status).toBe('waiting_user');
     // a minute passes: the payout is due for the timer
-    await host.db.collection('payment_transfers').where({ out_bill_no: 'E2EPAYOUT4' }).update({ sync_next_at: Date.now() - 1 });
+    await local.host.db.collection('payment_transfers').where({ out_bill_no: 'E2EPAYOUT4' }).update({ sync_next_at: Date.now() - 1 });
     const run = await post('/__dev/timers/vk-pay-sync', {});
     expect(run.status).toBe(200);
     expect(run.json.data ?? run.json).toMatchObject({ transfers_updated: 1 });

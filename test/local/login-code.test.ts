@@ -6,32 +6,16 @@
  */
 import fs from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../../local/host';
+import { describe, expect, it } from 'vitest';
+import { useRunningHost } from './running-host';
 
-let home: string;
-let host: Host;
-
-async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
-  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  return res.json();
-}
-
-beforeAll(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-login-'));
-  host = await startHost({ port: 0, home, quiet: true, timers: false });
-}, 180_000);
-
-afterAll(async () => {
-  await host?.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+const local = useRunningHost('vkpay-login-', 180_000);
+const { postJson: post } = local;
 
 describe('getOpenid on the local host', () => {
   it.each([['mp', 'requestPayment'], ['jsapi', 'requestPayment']])('%s: login code -> openid -> createPayment -> paid at the sandbox', async (payType) => {
-    const creds = JSON.parse(fs.readFileSync(path.join(home, 'sandbox', 'credentials.json'), 'utf8'));
+    const creds = JSON.parse(fs.readFileSync(path.join(local.home, 'sandbox', 'credentials.json'), 'utf8'));
     const appId = creds.wxpay.apps[payType].appId as string;
     const token = (await post('/__dev/login', { uid: `dana-${payType}` })).token as string;
     const auth = { 'uni-id-token': token };
@@ -66,8 +50,8 @@ describe('WeChat Pay v2 /secapi/ on the local host', () => {
   it('serves it over mutual TLS: the merchant p12 the local config uses completes the handshake, no certificate does not', async () => {
     const secapi = process.env.VKPAY_SECAPI_URL;
     expect(secapi).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const tls = JSON.parse(fs.readFileSync(path.join(home, 'sandbox', 'tls.json'), 'utf8'));
-    const creds = JSON.parse(fs.readFileSync(path.join(home, 'sandbox', 'credentials.json'), 'utf8'));
+    const tls = JSON.parse(fs.readFileSync(path.join(local.home, 'sandbox', 'tls.json'), 'utf8'));
+    const creds = JSON.parse(fs.readFileSync(path.join(local.home, 'sandbox', 'credentials.json'), 'utf8'));
     const url = `${secapi}/sandbox/wxpay/secapi/pay/refund`;
     expect((await post(url, { ca: tls.caPem })).error).toBeDefined();
     const ok = await post(url, { ca: tls.caPem, pfx: Buffer.from(tls.clientP12, 'base64'), passphrase: creds.wxpay.mchId });

@@ -4,29 +4,11 @@
  * the device's requestVirtualPayment step -> the payer pays -> the sandbox pushes the encrypted delivery to
  * /http/vk-pay-notify/wxpay-virtual -> the order is paid. The local config (config.js) sells in WeChat's sandbox env.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../../local/host';
+import { describe, expect, it } from 'vitest';
+import { useRunningHost } from './running-host';
 
-let home: string;
-let host: Host;
-
-async function post(p: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
-  const res = await fetch(host.url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  return res.json();
-}
-
-beforeAll(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-virtual-'));
-  host = await startHost({ port: 0, home, quiet: true, timers: false });
-}, 180_000);
-
-afterAll(async () => {
-  await host?.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+const local = useRunningHost('vkpay-virtual-', 180_000);
+const { postJson: post } = local;
 
 describe('wxpay-virtual on the local host', () => {
   it('login code -> getOpenid -> createPayment -> device -> pay -> push -> paid', async () => {
@@ -44,7 +26,7 @@ describe('wxpay-virtual on the local host', () => {
     expect(await post('/sandbox/control/pay', { channel: 'wxpay-virtual', out_trade_no: no })).toMatchObject({ ok: true });
     const paid = await post('/http/vk-pay-co/queryPayment', { out_trade_no: no, await_notify: true }, auth);
     expect(paid).toMatchObject({ code: 0, data: { status: 'paid', amount: 990 } });
-    const res = await fetch(`${host.url}/sandbox/control/notifications?channel=wxpay-virtual`);
+    const res = await fetch(`${local.host.url}/sandbox/control/notifications?channel=wxpay-virtual`);
     const { notifications } = await res.json() as { notifications: Array<{ state: string; attempts: Array<{ status: number }> }> };
     expect(notifications).toMatchObject([{ state: 'delivered', attempts: [{ status: 200 }] }]);
   });
