@@ -5,10 +5,10 @@
  * stored openid, until the sandbox reports the order paid. The local config gives each its appid (config.js).
  */
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useRunningHost } from './running-host';
+import { postSecapi } from '../core/support/secapi';
 
 const local = useRunningHost('vkpay-login-', 180_000);
 const { postJson: post } = local;
@@ -37,15 +37,7 @@ describe('getOpenid on the local host', () => {
 });
 
 describe('WeChat Pay v2 /secapi/ on the local host', () => {
-  const post = (url: string, opts: https.RequestOptions) => new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
-    const r = https.request(url, { method: 'POST', ...opts }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-    });
-    r.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
-    r.end('<xml></xml>');
-  });
+  const post = postSecapi;
 
   it('serves it over mutual TLS: the merchant p12 the local config uses completes the handshake, no certificate does not', async () => {
     const secapi = process.env.VKPAY_SECAPI_URL;

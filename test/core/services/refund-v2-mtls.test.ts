@@ -5,7 +5,6 @@
  * the HttpClient; without one, or with the wrong passphrase, the refund is refused with 40003 and nothing moves.
  */
 import { execFileSync } from 'node:child_process';
-import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
 import { baseConfig, startHarness, timerNow, type Harness, type SecureSandbox } from '../support/harness';
 import type { SandboxCredentials } from '../../../sandbox/credentials';
+import { postSecapi } from '../support/secapi';
 
 let h: Harness | undefined;
 afterEach(async () => { await h?.close(); h = undefined; });
@@ -82,15 +82,7 @@ describe('v2 refunds need the merchant API certificate', () => {
 });
 
 describe('the sandbox refuses a client without the certificate, as WeChat does', () => {
-  const post = (url: string, opts: https.RequestOptions) => new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
-    const r = https.request(url, { method: 'POST', ...opts }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-    });
-    r.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
-    r.end('<xml></xml>');
-  });
+  const post = postSecapi;
 
   it('no client certificate, or one another CA issued: no handshake; plain HTTP: 证书错误', async () => {
     h = await v2With(p12);
