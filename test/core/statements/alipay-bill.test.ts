@@ -41,6 +41,9 @@ describe('Alipay trade bill', () => {
   it('refuses what is not a bill: not a zip, no detail file, counts that disagree, a missing column, a bad amount', () => {
     expect(() => parseAlipayBillZip(Buffer.from('<html>expired</html>'))).toThrow(StatementFormatError);
     expect(() => alipayDetailText(alipayZip({ 'readme.txt': 'x' }))).toThrow(/0 detail files/);
+    // a lead byte followed by a space is no GBK character: refused, not read with a replacement character
+    const mangled = Buffer.concat([iconv.encode(detail([TRADE]), 'gbk'), Buffer.from([0x81, 0x20])]);
+    expect(() => alipayDetailText(zipSync({ 'x_业务明细.csv': mangled }))).toThrow(/detail file is not GBK text/);
     expect(() => parseAlipayDetail(detail([TRADE], '#交易合计：2笔，退款合计：0笔'))).toThrow(/counts 2 trades/);
     expect(() => parseAlipayDetail(detail([TRADE]).replace('商户订单号', '订单号'))).toThrow(/商户订单号/);
     expect(() => parseAlipayDetail(detail([TRADE.replace('20.00', '20.0.0')]))).toThrow(/not an amount/);
