@@ -10,7 +10,7 @@
  * the header names are checked, so a mangled product name cannot change a figure, while refusing the whole day
  * for it would (Node 16's ICU, for one, rejects a lone 0x80, the euro sign of Windows' code page 936).
  */
-let decoder: TextDecoder | undefined;
+let decoder: InstanceType<typeof TextDecoder> | undefined;
 
 export function gbkText(bytes: Uint8Array): string {
   if (!decoder) {
