@@ -99,6 +99,11 @@ export interface ProviderDefinition<Section = any> {
   /** the channel's refund queries name the payer: the order's openid goes along as the query's hint */
   readonly refundQueryNeedsPayer?: boolean;
   /**
+   * In-app coins the payer buys and the merchant's server spends (the provider's coinBalance / payWithCoins):
+   * the pay type whose app the payer signed in to (getOpenid), whose openid and session key the coin calls use.
+   */
+  readonly coinPayType?: string;
+  /**
    * The app a pay type that needs a payer id pays through (WeChat appid per pay_type, Alipay app_id): the openid
    * getOpenid stores and createPayment looks up is the payer's id under this app.
    */

@@ -11,8 +11,8 @@
 import { z } from 'zod';
 import { ParamError, PermissionError, toVkPayError } from '../../../../../../common/errors';
 import { writePaymentError } from '../logging/logs';
-import { definitionOf } from '../providers/registry';
-import type { CoinBalance, CoinPayResult, CoinUser, PaymentProvider } from '../providers/types';
+import { definitionOf, PROVIDER_DEFINITIONS } from '../providers/registry';
+import type { Channel, CoinBalance, CoinPayResult, CoinUser, PaymentProvider } from '../providers/types';
 import { channelOf, isChannelConfigured, type CoreContext } from './context';
 import { findPayerId, sessionKeyOf } from './payer-id';
 import { parseParams } from './validate';
@@ -24,7 +24,8 @@ const userParams = z.object({
   user_id: z.string().trim().min(1).max(128),
   /** the user's IP as the business saw it (WeChat uses it for risk control) */
   user_ip: z.string().trim().min(2).max(45).optional(),
-  provider: z.literal('wxpay-virtual').default('wxpay-virtual'),
+  /** the provider name; default: the one configured channel that keeps coins */
+  provider: z.string().trim().min(1).max(32).optional(),
 });
 const coins = z.number().int().positive().max(1_000_000_000);
 const orderId = z.string().trim().min(8).max(32);
@@ -45,14 +46,26 @@ export interface VirtualCoinApi {
   cancelCurrencyPay(params: Record<string, unknown>): Promise<{ order_id: string }>;
 }
 
+/** The configured channel that keeps coins: the named provider's, or the only one configured. */
+function coinChannel(ctx: CoreContext, provider: string | undefined): Channel {
+  if (provider !== undefined) {
+    const channel = channelOf(ctx.config, provider);
+    if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${provider} is not configured`);
+    if (!definitionOf(channel).coinPayType) throw new ParamError(`${provider} keeps no coins`);
+    return channel;
+  }
+  const keeping = PROVIDER_DEFINITIONS.filter((d) => d.coinPayType && isChannelConfigured(ctx.config, d.channel));
+  if (keeping.length !== 1) throw new ParamError(keeping.length ? 'several providers keep coins: name one (provider)' : 'no configured provider keeps coins');
+  return keeping[0].channel;
+}
+
 /** The provider and the user's openid, session key and IP for a coin call. */
 async function coinUser(ctx: CoreContext, p: z.output<typeof userParams>): Promise<{ provider: PaymentProvider; user: CoinUser }> {
-  const channel = channelOf(ctx.config, p.provider);
-  if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${p.provider} is not configured`);
+  const channel = coinChannel(ctx, p.provider);
   const definition = definitionOf(channel);
   const provider = ctx.provider(channel);
-  if (!definition.payerAppId || !provider.coinBalance) throw new ParamError(`${p.provider} keeps no coins`);
-  const appId = definition.payerAppId(ctx.config.providers[channel], 'mp');
+  if (!definition.payerAppId || !definition.coinPayType || !provider.coinBalance) throw new ParamError(`${definition.provider} keeps no coins`);
+  const appId = definition.payerAppId(ctx.config.providers[channel], definition.coinPayType);
   const [payer, session_key] = await Promise.all([findPayerId(ctx, p.user_id, appId), sessionKeyOf(ctx, p.user_id, appId)]);
   if (!payer || !session_key) throw new PermissionError(`user ${p.user_id} has no mini-program session for app ${appId}: sign in again (uni.login, then getOpenid)`);
   return { provider, user: { openid: payer.openid, session_key, user_ip: p.user_ip ?? DEFAULT_USER_IP } };

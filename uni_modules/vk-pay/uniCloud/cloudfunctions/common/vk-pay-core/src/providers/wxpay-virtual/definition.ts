@@ -26,6 +26,8 @@ export const wxpayVirtualDefinition = defineProvider<WxpayVirtualSection>({
   refundNo: { pattern: REFUND_ORDER_ID_RE, maxLength: REFUND_ORDER_ID_MAX },
   // query_order names the payer (openid), for refund orders as for payments
   refundQueryNeedsPayer: true,
+  // coin mode: the coins belong to the payer of the mini program (pay_type mp)
+  coinPayType: 'mp',
   payerAppId: (s) => s.appId,
   checkCreate: (input) => {
     if (input.pay_type !== 'mp') throw new ParamError('wxpay-virtual pays in mini programs only (pay_type mp)');
