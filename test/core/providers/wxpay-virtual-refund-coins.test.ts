@@ -45,13 +45,17 @@ function wechat(answers: Record<string, Record<string, unknown> | ((body: Record
 const calls = (api: string) => gw.seen.filter((r) => r.url.includes(`/xpay/${api}`));
 const refundInput = (over: object = {}) => ({ out_trade_no: 'VK2026120200000001', out_refund_no: 'RF20261202000001', refund_amount: 300, total_amount: 990, reason: 'asked', openid: 'oUser1', ...over });
 const payment = { order_id: 'VK2026120200000001', order_type: 0, status: 4, paid_fee: 990, paid_time: 1764676800, left_fee: 990 };
+/** query_order: the payment by its number; our refund number unknown (no task started yet) unless `refundOrder`. */
+const queryOrder = (pay: Record<string, unknown>, refundOrder?: Record<string, unknown>) => (body: Record<string, unknown>) =>
+  body.order_id === pay.order_id ? { errcode: 0, order: pay } : refundOrder ? { errcode: 0, order: refundOrder } : { errcode: 268490002, errmsg: '数据不存在' };
 
 describe('refund (refund_order)', () => {
   it('reads left_fee first, then starts the task with our refund number: processing, WeChat\'s refund id', async () => {
-    gw.handle(wechat({ query_order: { errcode: 0, order: payment }, refund_order: { errcode: 0, errmsg: 'ok', refund_order_id: 'RF20261202000001', refund_wx_order_id: 'wxr9', pay_order_id: 'VK2026120200000001' } }));
+    gw.handle(wechat({ query_order: queryOrder(payment), refund_order: { errcode: 0, errmsg: 'ok', refund_order_id: 'RF20261202000001', refund_wx_order_id: 'wxr9', pay_order_id: 'VK2026120200000001' } }));
     const r = await provider().refund(refundInput());
     expect(r).toEqual({ state: 'processing', out_refund_no: 'RF20261202000001', out_trade_no: 'VK2026120200000001', refund_id: 'wxr9', amount: 300, provider_state: 'refund task started' });
-    expect(JSON.parse(calls('query_order')[0].body)).toEqual({ openid: 'oUser1', env: 1, order_id: 'VK2026120200000001' });
+    // first our refund number (no task yet), then the payment's left_fee
+    expect(calls('query_order').map((c) => JSON.parse(c.body))).toEqual([{ openid: 'oUser1', env: 1, order_id: 'RF20261202000001' }, { openid: 'oUser1', env: 1, order_id: 'VK2026120200000001' }]);
     expect(JSON.parse(calls('refund_order')[0].body)).toEqual({
       openid: 'oUser1', order_id: 'VK2026120200000001', refund_order_id: 'RF20261202000001', left_fee: 990, refund_fee: 300,
       biz_meta: 'asked', refund_reason: '0', req_from: '1', env: 1,
@@ -59,7 +63,7 @@ describe('refund (refund_order)', () => {
     expect(new URL(calls('refund_order')[0].url, 'http://x').searchParams.get('signature')).toBeNull();
   });
   it('refuses before WeChat is asked: no payer, a refund number WeChat refuses, more than WeChat says is left', async () => {
-    gw.handle(wechat({ query_order: { errcode: 0, order: { ...payment, left_fee: 200 } } }));
+    gw.handle(wechat({ query_order: queryOrder({ ...payment, left_fee: 200 }) }));
     await expect(provider().refund(refundInput({ openid: undefined }))).rejects.toThrow(ParamError);
     await expect(provider().refund(refundInput({ out_refund_no: 'R'.repeat(33) }))).rejects.toThrow(ParamError);
     await expect(provider().refund(refundInput({ out_refund_no: 'RF2026|1202' }))).rejects.toThrow(ParamError);
@@ -68,10 +72,18 @@ describe('refund (refund_order)', () => {
     expect(calls('refund_order')).toHaveLength(0);
   });
   it('WeChat\'s refusals: left_fee differs is a definite 40001, a refund in progress a retryable 40010', async () => {
-    gw.handle(wechat({ query_order: { errcode: 0, order: payment }, refund_order: { errcode: 268490016, errmsg: 'left_fee' } }));
+    gw.handle(wechat({ query_order: queryOrder(payment), refund_order: { errcode: 268490016, errmsg: 'left_fee' } }));
     await expect(provider().refund(refundInput())).rejects.toMatchObject({ code: 40001, providerCode: '268490016' });
-    gw.handle(wechat({ query_order: { errcode: 0, order: payment }, refund_order: { errcode: 268490014, errmsg: 'in progress' } }));
+    gw.handle(wechat({ query_order: queryOrder(payment), refund_order: { errcode: 268490014, errmsg: 'in progress' } }));
     await expect(provider().refund(refundInput())).rejects.toMatchObject({ code: 40010, providerCode: '268490014' });
+  });
+  it('a retry whose first call started the task answers that task, even when WeChat\'s left_fee is already lower', async () => {
+    const task = { order_id: 'RF20261202000001', order_type: 1, status: 1, refund_fee: 990, wx_order_id: 'wxr9' };
+    gw.handle(wechat({ query_order: queryOrder({ ...payment, left_fee: 0 }, task) }));
+    expect(await provider().refund(refundInput({ refund_amount: 990 }))).toMatchObject({ state: 'processing', refund_id: 'wxr9' });
+    gw.handle(wechat({ query_order: queryOrder({ ...payment, left_fee: 0 }, { ...task, status: 8, paid_time: 1764677000 }) }));
+    expect(await provider().refund(refundInput({ refund_amount: 990 }))).toMatchObject({ state: 'success', amount: 990, success_at: 1764677000_000 });
+    expect(calls('refund_order')).toHaveLength(0);
   });
 });
 
