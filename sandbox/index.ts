@@ -121,7 +121,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
 
   const ledger: Ledger = new Ledger(state, {
-    paid: (order) => raise('payment', order),
+    // a coin-mode virtual payment also credits the coins it bought to the payer's account
+    paid: (order) => { virtual.coins.credit(order); raise('payment', order); },
     refundCreated: (refund, order) => (refund.status === 'SUCCESS' ? raise('refund', order, refund) : scheduleSettle(refund)),
     // Alipay notifies TRADE_CLOSED for APP and WAP trades (not for face-to-face or PC web ones); WeChat never does.
     closed: (order) => { if (order.channel === 'alipay' && (order.pay_type === 'app' || order.pay_type === 'wap')) raise('close', order); },
@@ -148,7 +149,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const tamper = n.faults.tamper;
     if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
-    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, tamper, now());
+    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, refund, tamper, now());
     return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');
   };
 

@@ -80,6 +80,11 @@ export class LoginCodes {
     this.sessions.set(`${appId}:${openid}`, sessionKey);
   }
 
+  /** WeChat lets the payer's session lapse (no login for a while): its key no longer signs anything. */
+  endSession(appId: string, openid: string): boolean {
+    return this.sessions.delete(`${appId}:${openid}`);
+  }
+
   /** The session key WeChat holds for the payer in the mini program; undefined before any login. */
   sessionOf(appId: string, openid: string): string | undefined {
     return this.sessions.get(`${appId}:${openid}`);

@@ -158,7 +158,16 @@ export interface SandboxStateData {
   transfers: Record<string, SandboxTransfer>;
   /** payment codes shown to payers (auth-codes.ts) */
   authCodes: Record<string, SandboxAuthCode>;
+  /** WeChat virtual payment coin accounts by `${env}:${openid}` and coin pays by `${env}:${order_id}` (wxpay-virtual-coins.ts) */
+  coins?: Record<string, SandboxCoinAccount>;
+  coinPays?: Record<string, SandboxCoinPay>;
 }
+
+/** A payer's coins in one environment of the mini program: bought with coin-mode payments, spent by currency_pay. */
+export interface SandboxCoinAccount { balance: number; sum_save: number; sum_cost: number }
+
+/** One currency_pay (and what cancel_currency_pay gave back of it). */
+export interface SandboxCoinPay { openid: string; env: 0 | 1; order_id: string; amount: number; payitem: string; cancelled: number; created_at: number }
 
 export function orderKey(channel: SandboxChannel, outTradeNo: string): string {
   return `${channel}:${outTradeNo}`;
