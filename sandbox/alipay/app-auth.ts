@@ -1,5 +1,5 @@
 /**
- * Alipay third-party app mode at the sandbox gateway (docs/PROTOCOLS.md section 4.9): a call carrying
+ * Alipay third-party app mode at the sandbox gateway (docs/PROTOCOLS.md section 4, third-party app mode): a call carrying
  * `app_auth_token` acts for the merchant who authorised the calling app. The token must be one of the sandbox's
  * authorisations (credentials.ts `alipayAuthorizations`) and granted to the calling app_id: another app, even of the
  * same account, cannot use it; a wrong one is refused with 20001 aop.invalid-app-auth-token. The call then acts on

@@ -24,7 +24,7 @@ export function v3TradeState(order: SandboxOrder): string {
 
 /**
  * Who an order is for, as its messages say it: appid + mchid for a direct merchant; sp_appid, sp_mchid, sub_mchid
- * (and sub_appid when the order named it) for a service provider's (docs/PROTOCOLS.md section 2.8).
+ * (and sub_appid when the order named it) for a service provider's (docs/PROTOCOLS.md section 2, partner mode).
  */
 function merchantFields(order: SandboxOrder): Record<string, unknown> {
   if (!order.sub_merchant_id) return { appid: order.app_id, mchid: order.merchant_id };

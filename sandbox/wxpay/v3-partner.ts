@@ -1,6 +1,6 @@
 /**
  * The service-provider (partner) paths of WeChat Pay v3 under /sandbox/wxpay/v3/pay/partner/ (docs/PROTOCOLS.md
- * section 2.8), with the checks WeChat makes: the caller must be a service provider, sp_mchid must be the merchant
+ * section 2, partner mode), with the checks WeChat makes: the caller must be a service provider, sp_mchid must be the merchant
  * that signed the request, sub_mchid must be one of its sub-merchants, sp_appid must be bound to the provider and
  * sub_appid to the sub-merchant, and an openid must belong to the app its field names (sub_openid to sub_appid,
  * sp_openid to sp_appid). Orders are seen only by the provider and sub-merchant they were made for.

@@ -12,7 +12,7 @@ export const alipaySchema = z.object({
   alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }),
   gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
   /**
-   * Third-party app mode (docs/PROTOCOLS.md section 4.9): `appId` is the third-party app that signs, acting for the
+   * Third-party app mode (docs/PROTOCOLS.md section 4, third-party app mode): `appId` is the third-party app that signs, acting for the
    * merchant who authorised it with this token; `auth_app_id` is that merchant's app (its notifications name it).
    */
   app_auth_token: nonEmpty.optional(),

@@ -1,5 +1,5 @@
 /**
- * WeChat Pay v3 service-provider (partner) mode (docs/PROTOCOLS.md section 2.8): a service provider (sp_mchid, its
+ * WeChat Pay v3 service-provider (partner) mode (docs/PROTOCOLS.md section 2, partner mode): a service provider (sp_mchid, its
  * keys, its appid sp_appid) takes payments for a sub-merchant (sub_mchid, optionally its own app sub_appid). The
  * requests are signed by the service provider; only the paths, the ids in them and the payer field differ from a
  * direct merchant's. Everything that differs lives here, so the provider itself speaks one shape:
