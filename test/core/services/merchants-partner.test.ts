@@ -22,8 +22,8 @@ export function partnerSection(creds: SandboxCredentials, i = 0, withSubApp = tr
   const sp = creds.wxpayMerchants[1];
   const sub = sp.subMerchants![i];
   return {
-    sp_mchid: sp.mchId, sp_appid: sp.appId, sub_mchid: sub.mchId, ...(withSubApp ? { sub_appid: sub.appId } : {}),
-    apiV3Key: sp.apiV3Key, merchant: sp.merchant, platform: sp.platform,
+    sp_mchid: sp.mchId, sp_appid: sp.appId, sub_mchid: sub.mchId, ...(withSubApp ? { sub_appid: sub.appId, sub_appsecret: sub.appSecret } : {}),
+    appSecret: sp.appSecret, apiV3Key: sp.apiV3Key, merchant: sp.merchant, platform: sp.platform,
   };
 }
 
@@ -112,6 +112,22 @@ describe('WeChat Pay v3 partner mode', () => {
     expect((await order(vip.out_trade_no)).transaction_id).toBeUndefined();
     expect(await all(h.t.db, 'payment_notifications')).toHaveLength(0);
     expect(await all(h.t.db, 'vk_pay_points')).toHaveLength(0);
+  });
+
+  it('getOpenid for the order type exchanges the code with the sub-merchant\'s app; the mp order pays as payer.sub_openid in that app', async () => {
+    h = await partnerHarness();
+    const sub = h.creds.wxpayMerchants[1].subMerchants![0];
+    const code = () => h!.sandbox.control.loginCode('wxpay', { appid: sub.appId, user: 'carol' }).code;
+    // without the order type the default merchant's mini program is asked, which never issued this code: nothing stored
+    await expect(h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp', code: code() }, { uid: 'c1' })).rejects.toMatchObject({ code: 40001, providerCode: '40029' });
+    expect(await all(h.t.db, 'vk_pay_openids')).toHaveLength(0);
+    const { openid } = await h.call('getOpenid', { provider: 'wxpay', pay_type: 'mp', code: code(), type: 'vip' }, { uid: 'c1' });
+    expect(await all(h.t.db, 'vk_pay_openids')).toMatchObject([{ user_id: 'c1', app_id: sub.appId, openid }]);
+    const vip = await h.call('createPayment', { provider: 'wxpay', pay_type: 'mp', type: 'vip', goods_id: 'month' }, { uid: 'c1' });
+    expect(vip.payment.params.appId).toBe(sub.appId);
+    expect(h.sandbox.control.order('wxpay', vip.out_trade_no)).toMatchObject({ payer_id: openid, payer_field: 'sub_openid', sub_app_id: sub.appId });
+    // a recharge (default merchant) still asks for the default app's openid, which this user has not got
+    await expect(h.call('createPayment', { provider: 'wxpay', pay_type: 'mp', type: 'recharge', amount: 100 }, { uid: 'c1' })).rejects.toMatchObject({ code: 40001 });
   });
 
   it('a partner section missing its ids is named field by field when the config loads', async () => {

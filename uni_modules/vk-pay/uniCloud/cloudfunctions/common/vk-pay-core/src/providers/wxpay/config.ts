@@ -23,6 +23,8 @@ export interface WxpayVerifyKeyConfig {
 
 /** Partner mode (partner.ts): sp_mchid/sp_appid/sub_mchid(/sub_appid) set; mchId/appId are then the sp_* ones. */
 export interface WxpayConfig extends WechatAppsConfig, Partial<WxpayPartnerIds> {
+  /** partner mode: the AppSecret of sub_appid (its payers' login codes) */
+  sub_appsecret?: string;
   appId: string;
   /** when the mini program / official account / mobile app use different appids, per pay_type */
   appIds?: Partial<Record<WxpayPayType, string>>;

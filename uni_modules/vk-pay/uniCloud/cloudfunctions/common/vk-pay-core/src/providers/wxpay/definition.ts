@@ -30,7 +30,7 @@ export function wechatAuthorizeUrl(section: { oauthAuthorizeUrl?: string }, payT
 }
 
 /** Mistakes in AppSecrets are key problems (40003), like the merchant keys. */
-export const WECHAT_KEY_FIELDS = /^(appSecrets?|clientP12(Passphrase)?)$/;
+export const WECHAT_KEY_FIELDS = /^(appSecrets?|sub_appsecret|clientP12(Passphrase)?)$/;
 
 export const wxpayV3Schema = z.preprocess(partnerDefaults, z.object({
   appId: nonEmpty,

@@ -16,6 +16,8 @@ export const wxpayPartnerShape = {
   sp_appid: nonEmpty.optional(),
   sub_mchid: nonEmpty.optional(),
   sub_appid: nonEmpty.optional(),
+  /** the AppSecret of sub_appid: its payers' login codes are exchanged with it (getOpenid) */
+  sub_appsecret: nonEmpty.optional(),
 };
 
 const PARTNER_FIELDS = ['sp_mchid', 'sp_appid', 'sub_mchid', 'sub_appid'] as const;

@@ -17,6 +17,7 @@
  */
 import type { MerchantBinding, WxpayPayType } from '../types';
 import type { WxpayConfig } from './config';
+import type { WechatAppsConfig } from './login';
 
 export interface WxpayPartnerIds {
   sp_mchid: string;
@@ -44,6 +45,14 @@ export function partnerOf(config: Partial<WxpayPartnerIds>): WxpayPartnerIds | u
 /** The app a payer of a partner merchant pays in: the sub-merchant's own when configured, else the provider's. */
 export function partnerPayerAppId(p: WxpayPartnerIds): string {
   return p.sub_appid ?? p.sp_appid;
+}
+
+/**
+ * The app a partner merchant's login codes are exchanged with, as login.ts reads apps: the payer's app for every pay
+ * type, with its AppSecret (`sub_appsecret` for the sub-merchant's app, `appSecret` for the provider's).
+ */
+export function partnerLoginApps(config: WxpayConfig, p: WxpayPartnerIds): WechatAppsConfig {
+  return { appId: partnerPayerAppId(p), appSecret: p.sub_appid ? config.sub_appsecret : config.appSecret, wxapiBaseUrl: config.wxapiBaseUrl };
 }
 
 /** The ids WeChat accepts in a partner merchant's messages: the sub-merchant under either app. */

@@ -17,7 +17,7 @@ import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa
 import { createWxpayTransport, type WxpayCall } from './transport';
 import { createWxpayStatementDownload } from './statement';
 import { createWxpayTransfers } from './transfer';
-import { wxpayRoutes } from './partner';
+import { partnerLoginApps, wxpayRoutes } from './partner';
 
 const TRADE_STATES: Record<string, TradeState> = {
   SUCCESS: 'paid', REFUND: 'refunded', NOTPAY: 'pending', USERPAYING: 'pending', ACCEPT: 'pending',
@@ -160,7 +160,8 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
       return verifyWxpayNotification(r, req, now(), routes);
     },
 
-    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay', input),
+    // a partner merchant's payers log in to the app they pay in (partner.ts): the sub-merchant's own, else the provider's
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(routes.partner ? partnerLoginApps(config, routes.partner) : config, ctx, 'wxpay', input),
     notifyReply: wxpayNotifyReply,
     downloadStatement: createWxpayStatementDownload(r, ctx, call),
 
