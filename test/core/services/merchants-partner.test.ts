@@ -13,19 +13,10 @@ import { parseConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions
 import { generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
 import { buildV3Notification } from '../../../sandbox/wxpay/v3-objects';
 import { credsFor } from '../../../sandbox/wxpay/merchants';
+import { partnerSection } from '../support/partner';
 
 let h: Harness | undefined;
 afterEach(async () => { await h?.close(); h = undefined; });
-
-/** The sandbox's service provider and its sub-merchant `i`, as a merchant section of the config. */
-export function partnerSection(creds: SandboxCredentials, i = 0, withSubApp = true) {
-  const sp = creds.wxpayMerchants[1];
-  const sub = sp.subMerchants![i];
-  return {
-    sp_mchid: sp.mchId, sp_appid: sp.appId, sub_mchid: sub.mchId, ...(withSubApp ? { sub_appid: sub.appId, sub_appsecret: sub.appSecret } : {}),
-    appSecret: sp.appSecret, apiV3Key: sp.apiV3Key, merchant: sp.merchant, platform: sp.platform,
-  };
-}
 
 async function partnerHarness(): Promise<Harness> {
   return startHarness({

@@ -165,8 +165,8 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     notifyReply: wxpayNotifyReply,
     downloadStatement: createWxpayStatementDownload(r, ctx, call),
 
-    // payouts (transfer.ts)
-    ...createWxpayTransfers(r, call, now),
+    // payouts (transfer.ts): a direct merchant's; a service provider pays out through other (partner) APIs, not here
+    ...(routes.partner ? {} : createWxpayTransfers(r, call, now)),
   };
   return provider;
 }
