@@ -128,7 +128,7 @@ function serverMethod(ctx: GatewayContext, method: string, p: Record<string, str
   const { ledger } = ctx;
   if (method === 'alipay.data.dataservice.bill.downloadurl.query') {
     if (biz.bill_type !== 'trade' && biz.bill_type !== 'signcustomer') return bizFail('isv.invalid-arguments', '参数无效: bill_type');
-    const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''));
+    const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''), scope);
     return 'url' in out ? ok({ bill_download_url: out.url }) : bizFail(out.sub_code, out.sub_msg);
   }
   if (method === 'alipay.trade.pay') return tradePay(ctx, p.app_id, biz, scope);

@@ -17,14 +17,17 @@ export function v3Merchants(creds: SandboxCredentials): SandboxWxMerchant[] {
   return [mainMerchant(creds), ...(creds.wxpayMerchants ?? [])];
 }
 
+/** The merchant of a mchid: the listed ones first (so credentials scoped by `credsFor` still find their sub-merchants). */
 export function merchantById(creds: SandboxCredentials, mchid: string | undefined): SandboxWxMerchant | undefined {
-  return mchid ? v3Merchants(creds).find((m) => m.mchId === mchid) : undefined;
+  if (!mchid) return undefined;
+  return (creds.wxpayMerchants ?? []).find((m) => m.mchId === mchid) ?? (creds.wxpay.mchId === mchid ? mainMerchant(creds) : undefined);
 }
 
 /** The appids bound to a merchant: the main one has its own mini program and official account besides its appid. */
 export function appsOf(creds: SandboxCredentials, m: SandboxWxMerchant): string[] {
-  if (m.mchId === creds.wxpay.mchId) return [creds.wxpay.appId, creds.wxpay.apps.mp.appId, creds.wxpay.apps.jsapi.appId];
-  return [m.appId];
+  // (a listed merchant is checked first: in credentials scoped by `credsFor` its mchid sits in the wxpay slot too)
+  if ((creds.wxpayMerchants ?? []).some((x) => x.mchId === m.mchId)) return [m.appId];
+  return [creds.wxpay.appId, creds.wxpay.apps.mp.appId, creds.wxpay.apps.jsapi.appId];
 }
 
 export function subMerchantOf(m: SandboxWxMerchant, subMchid: unknown): NonNullable<SandboxWxMerchant['subMerchants']>[number] | undefined {

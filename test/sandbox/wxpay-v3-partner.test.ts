@@ -56,6 +56,8 @@ describe('sandbox WeChat Pay v3 partner paths', () => {
     expect(await refusal(call('POST', '/v3/pay/partner/transactions/native', order({ ...ids, sub_mchid: second().mchId })))).toBe('INVALID_REQUEST');
     // sp_appid bound to the provider; sub_appid bound to the sub-merchant (the other sub-merchant's app is not)
     expect(await refusal(call('POST', '/v3/pay/partner/transactions/native', order({ ...ids, sp_appid: second().appId })))).toBe('APPID_MCHID_NOT_MATCH');
+    // nor the main merchant's own mini program
+    expect(await refusal(call('POST', '/v3/pay/partner/transactions/native', order({ ...ids, sp_appid: s.creds.wxpay.apps.mp.appId })))).toBe('APPID_MCHID_NOT_MATCH');
     expect(await refusal(call('POST', '/v3/pay/partner/transactions/native', order({ ...ids, sub_appid: sp().subMerchants![1].appId })))).toBe('APPID_MCHID_NOT_MATCH');
     // a payer named by sub_openid needs sub_appid; the ids are each required
     expect(await refusal(call('POST', '/v3/pay/partner/transactions/jsapi', order({ ...ids, payer: { sub_openid: 'oSomeoneUnderTheSubApp000000' } })))).toBe('PARAM_ERROR');
