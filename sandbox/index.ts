@@ -36,6 +36,7 @@ import { handleWxapi } from './wxapi';
 import { handleWxopen } from './wxopen';
 import { ensureSandboxTls, type SandboxTls } from './tls';
 import { buildV3Notification } from './wxpay/v3-objects';
+import { credsFor, merchantById } from './wxpay/merchants';
 import { VirtualPayment } from './wxpay-virtual';
 
 export type { SandboxCredentials } from './credentials';
@@ -141,13 +142,14 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     if (n.kind === 'transfer') {
       const t = state.data.transfers[n.order_key];
-      return t ? buildV3TransferNotification(creds, n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
+      return t ? buildV3TransferNotification(credsFor(creds, merchantById(creds, t.merchant_id)), n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
     }
     const order = state.data.orders[n.order_key];
     const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
     if (!order || (n.refund_key && !refund)) return undefined;
     const tamper = n.faults.tamper;
-    if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
+    // signed and encrypted by the merchant that made the order (a service provider for its sub-merchants')
+    if (n.channel === 'wxpay') return buildV3Notification(credsFor(creds, merchantById(creds, order.merchant_id)), n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
     if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, refund, tamper, now());
     return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');

@@ -35,6 +35,15 @@ export interface SandboxOrder {
   transaction_id: string;
   app_id: string;
   merchant_id: string;
+  /**
+   * WeChat partner orders: the sub-merchant the service provider (merchant_id, app_id = sp_appid) took it for, the
+   * sub-merchant's app when the order named one, and which payer field named the payer (sub_openid under sub_appid)
+   */
+  sub_merchant_id?: string;
+  sub_app_id?: string;
+  payer_field?: 'sp_openid' | 'sub_openid';
+  /** Alipay third-party app orders: the authorising merchant's app (app_id is then the third-party app's) */
+  auth_app_id?: string;
   /** integer fen */
   amount: number;
   subject: string;
