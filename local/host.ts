@@ -25,7 +25,7 @@ import { H5_DIST_DIR, REPO_ROOT, databaseDirs, findCommonModule } from './paths'
 import { loadFunctions, type LoadedFunction } from './runtime/functions';
 import { invokeTimer } from './runtime/invoke';
 import { scheduleTimers, timerTriggerOf } from './runtime/timers';
-import { attachHost, type HostContext } from './runtime/unicloud-global';
+import { attachHost, loadingFor, type HostContext } from './runtime/unicloud-global';
 import { issueToken, provideLocalUniIdCommon } from './runtime/uni-id';
 import { createRouter } from './server/router';
 import { envelopeOf, sendJson } from './server/http-io';
@@ -186,7 +186,8 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
 
   try {
     await ensureSandboxCredentialsIfPresent(home);
-    functions = loadFunctions(projectDir);
+    // module-level cloud code that asks for uniCloud.database() gets this host's, with other hosts alive too
+    functions = loadingFor(ctx, () => loadFunctions(projectDir));
     // WeChat Pay v2 refunds need the merchant's client certificate, as on WeChat: /secapi/ is served on an https
     // listener of its own that the local config points at (VKPAY_SECAPI_URL); without openssl there is none
     sandbox = await createSandboxIfPresent({ home, publicBaseUrl: url, requireClientCert: true });

@@ -33,11 +33,15 @@ const MAX_TUPLES = 256;
 
 /** The values a field may take under one condition, or undefined when the condition does not pin it down. */
 function allowedValues(field: string, cond: unknown): unknown[] | undefined {
-  const usable = (v: unknown) => (field === '_id' ? typeof v === 'string' || typeof v === 'number' : isIndexableScalar(v));
+  const usable = field === '_id' ? isIdValue : isIndexableScalar;
   if (!isPlainObject(cond)) return usable(cond) ? [cond] : undefined;
   if ('$eq' in cond) return usable(cond.$eq) ? [cond.$eq] : undefined;
   if (Array.isArray(cond.$in) && cond.$in.every(usable)) return cond.$in;
   return undefined;
+}
+
+function isIdValue(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'number';
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -97,8 +101,38 @@ function indexPlan(spec: IndexSpec, values: Map<string, unknown[]>, ranges: Map<
   return plans.length === 1 ? plans[0] : { kind: 'union', branches: plans };
 }
 
+/** `cond`'s one value when it pins a field to a scalar a key can hold (`a: 1`, `a: {$eq: 1}`), else undefined. */
+function pinnedScalar(cond: unknown): KeyPart | undefined {
+  const v = isPlainObject(cond) ? (Object.keys(cond).length === 1 ? cond.$eq : undefined) : cond;
+  return isIndexableScalar(v) ? (v as KeyPart) : undefined;
+}
+
+/**
+ * The plan of the commonest filters without pooling them: top-level equalities that name one document, by `_id`
+ * or by every field of a unique index (the first in declaration order, as planQuery's tie-break picks). Nothing
+ * plans cheaper than those but an `$in: []` elsewhere in the filter, whose empty answer the matcher still gives.
+ */
+function directPlan(filter: Filter, specs: IndexSpec[]): Plan | undefined {
+  const id = filter._id;
+  if (typeof id === 'string' || typeof id === 'number') return { kind: 'id', ids: [id] };
+  if ('_id' in filter) return undefined;
+  for (const spec of specs) {
+    if (!spec.unique) continue;
+    const values: KeyPart[] = [];
+    for (const f of spec.fields) {
+      const v = pinnedScalar(filter[f]);
+      if (v === undefined) break;
+      values.push(v);
+    }
+    if (values.length === spec.fields.length) return { kind: 'index', spec, values };
+  }
+  return undefined;
+}
+
 /** The cheapest way to find a superset of the documents matching `filter` in a collection with `specs`. */
 export function planQuery(filter: Filter, specs: IndexSpec[]): Plan {
+  const direct = directPlan(filter, specs);
+  if (direct) return direct;
   const values = new Map<string, unknown[]>();
   const ors: Filter[][] = [];
   const ranges = new Map<string, NumberRange>();

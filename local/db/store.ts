@@ -1,6 +1,8 @@
 /**
  * The durable document store under the embedded database: lmdb holds the documents (key `[collection, _id]`) and
- * the secondary index entries (key `[collection, indexName, ...values, _id]`); mingo decides what matches and how
+ * the secondary index entries (key `[collection, indexName, ...values, _id]`, or `[collection, indexName, ...values]`
+ * for a unique index, whose values name one document: a lookup or a uniqueness check by it is then one lmdb
+ * read of one key instead of a cursor over a key range; the entry's value is the `_id`); mingo decides what matches and how
  * an update changes a document. Every write runs as one callback of lmdb's batched write transaction on the main
  * thread, so the match, the unique-index check and the write of a conditional update or insert see one state and
  * commit together; lmdb batches the commits of concurrent callers (one fsync for many writes) and survives a
@@ -29,6 +31,18 @@ const MAX_KEY_PART = new Uint8Array([0xff]);
 const key = (...parts: unknown[]): Key => parts as Key;
 
 /**
+ * The layout of the index entries, stored with the index declarations they were built from: a database written
+ * with another layout (unique entries with the `_id` in the key, before layout 2) has its entries rebuilt when
+ * it is opened.
+ */
+const INDEX_LAYOUT = 2;
+
+/** The key of one index entry: a unique index's values name one document; any other's need the `_id` too. */
+function entryKey(coll: string, spec: IndexSpec, tuple: KeyPart[], id: string | number): Key {
+  return spec.unique ? key(coll, spec.name, ...tuple) : key(coll, spec.name, ...tuple, id);
+}
+
+/**
  * One document's write inside a transaction: the index keys it had, and its new state (null = removed).
  * `indexes[s] === false` marks an index the write cannot change (its keys were not computed).
  */
@@ -49,7 +63,11 @@ export class DocumentStore {
 
   static async open(path: string, specs: Map<string, IndexSpec[]>): Promise<DocumentStore> {
     const root = open({ path, maxDbs: 8 });
-    const store = new DocumentStore(root, root.openDB({ name: 'docs' }), root.openDB({ name: 'idx' }), root.openDB({ name: 'meta' }), specs);
+    // Documents as plain msgpack maps: msgpackr's records, without structures shared across values, write every
+    // document's key list inline and cost more to encode and decode than maps (they still decode either form).
+    const docsOptions = { name: 'docs', useRecords: false }; // passed on to msgpackr; not in lmdb's typings
+    const docs = root.openDB(docsOptions);
+    const store = new DocumentStore(root, docs, root.openDB({ name: 'idx' }), root.openDB({ name: 'meta' }), specs);
     try {
       await store.syncIndexes();
     } catch (err) {
@@ -70,7 +88,7 @@ export class DocumentStore {
     const colls = new Set([...built.keys(), ...this.specs.keys()]);
     await this.root.childTransaction(() => {
       for (const coll of colls) {
-        const wanted = JSON.stringify(this.specsOf(coll));
+        const wanted = JSON.stringify({ layout: INDEX_LAYOUT, indexes: this.specsOf(coll) });
         if (built.get(coll) === wanted) continue;
         for (const k of this.idx.getKeys({ start: [coll], end: [coll, MAX_KEY_PART] })) this.idx.removeSync(k);
         const changes = this.scan(coll).map((d): Change => ({ id: d._id, beforeKeys: null, after: d }));
@@ -102,11 +120,19 @@ export class DocumentStore {
   private idsOf(coll: string, plan: Exclude<Plan, { kind: 'scan' }>): unknown[] {
     if (plan.kind === 'id') return plan.ids;
     if (plan.kind === 'union') return plan.branches.flatMap((b) => (b.kind === 'scan' ? [] : this.idsOf(coll, b)));
-    const prefix = [coll, plan.spec.name, ...plan.values];
+    const { spec, values } = plan;
+    if (spec.unique && !plan.range && values.length === spec.fields.length) {
+      // Every value of a unique index given: the one entry, read by its key (the commonest lookup).
+      const id = this.idx.get(key(coll, spec.name, ...values));
+      return id === undefined ? [] : [id];
+    }
+    const prefix = [coll, spec.name, ...values];
     const { low, high } = plan.range ?? {};
-    // keys are [...prefix, value, ..., _id]: a numeric range of `value` is one key range (other types sort apart)
+    // keys are [...prefix, value, ..., _id?]: a numeric range of `value` is one key range (other types sort apart)
     const start = low === undefined ? key(...prefix) : key(...prefix, low);
     const end = high === undefined ? key(...prefix, MAX_KEY_PART) : key(...prefix, high, MAX_KEY_PART);
+    // A unique index's keys end with its last value, not the `_id`: the entry's value names the document.
+    if (spec.unique) return Array.from(this.idx.getRange({ start, end }), (e) => e.value);
     return Array.from(this.idx.getKeys({ start, end }), (k) => (k as any[])[(k as any[]).length - 1]);
   }
 
@@ -274,10 +300,9 @@ export class DocumentStore {
           if (other !== undefined && other !== c.id) throw this.duplicate(coll, spec, tuple);
           owners.set(tag, c.id);
           if (same[i][s]) continue;
-          const prefix = [coll, spec.name, ...tuple];
-          for (const k of this.idx.getKeys({ start: key(...prefix), end: key(...prefix, MAX_KEY_PART) })) {
-            if (!touched.has((k as any[])[(k as any[]).length - 1])) throw this.duplicate(coll, spec, tuple);
-          }
+          // The document the value names now, if any: taken unless it is one of this write's own.
+          const holder = this.idx.get(key(coll, spec.name, ...tuple));
+          if (holder !== undefined && !touched.has(holder)) throw this.duplicate(coll, spec, tuple);
         }
       });
     });
@@ -286,7 +311,7 @@ export class DocumentStore {
       const keys: Key[] = [];
       specs.forEach((spec, s) => {
         if (same[i][s]) return;
-        for (const tuple of afterKeys[i][s]) keys.push(this.fits(key(coll, spec.name, ...tuple, c.id)));
+        for (const tuple of afterKeys[i][s]) keys.push(this.fits(entryKey(coll, spec, tuple, c.id)));
       });
       return keys;
     });
@@ -294,7 +319,7 @@ export class DocumentStore {
     changes.forEach((c, i) => {
       specs.forEach((spec, s) => {
         if (same[i][s]) return;
-        for (const tuple of c.beforeKeys?.[s] ?? []) this.idx.removeSync(key(coll, spec.name, ...tuple, c.id));
+        for (const tuple of c.beforeKeys?.[s] ?? []) this.idx.removeSync(entryKey(coll, spec, tuple, c.id));
       });
     });
     changes.forEach((c, i) => {

@@ -183,6 +183,27 @@ describe('uniCloud.httpclient.request', () => {
   });
 });
 
+describe('which host a call answers', () => {
+  it('a call begun while its host was alone keeps answering that host after a second one arrives, and calls after it too', async () => {
+    const otherDb = {} as LocalDatabase;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const late: LoadedFunction = { name: 'late', dir, kind: 'function', config: {}, main: async () => { await gate; return uniCloud.database() === db; } };
+    const mine: LoadedFunction = { name: 'mine', dir, kind: 'function', config: {}, main: async () => { await Promise.resolve(); return uniCloud.database(); } };
+    const begun = invokeFunction(ctx, late, {}, clientInfo);
+    const other: HostContext = { db: otherDb, home: '/tmp/host-other', url: 'http://127.0.0.1:1003' };
+    const detachOther = attachHost(other);
+    try {
+      release();
+      expect(await begun).toBe(true);
+      expect(await invokeFunction(ctx, mine, {}, clientInfo)).toBe(db);
+      expect(await invokeFunction(other, mine, {}, clientInfo)).toBe(otherDb);
+    } finally {
+      detachOther();
+    }
+  });
+});
+
 describe('the host environment for the cloud config', () => {
   it('VKPAY_HOME / VKPAY_PUBLIC_URL follow the newest host still running', () => {
     const a: HostContext = { db, home: '/tmp/host-a', url: 'http://127.0.0.1:1001' };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDuplicateKeyError } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/database';
 import { openLocalDatabase } from '../../../local/db/index';
@@ -91,6 +92,41 @@ describe('unique indexes from <collection>.index.json', () => {
       db = await openLocalDatabase({ path, indexDir: idxDir });
       expect((await db.collection('late').where({ code: 'b' }).count()).total).toBe(2);
       await db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('index entry layout', () => {
+  it('a database whose unique entries carry the _id in the key (layout 1) has them rebuilt when it is opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vkpay-layout-'));
+    try {
+      const path = join(dir, 'db');
+      // Written as layout 1 did: unique keys [coll, index, value, _id], the declarations stored alone.
+      mkdirSync(path, { recursive: true });
+      const root = open({ path: join(path, 'data.mdb'), maxDbs: 8 });
+      const docs = root.openDB({ name: 'docs' });
+      const idx = root.openDB({ name: 'idx' });
+      const meta = root.openDB({ name: 'meta' });
+      const specs = loadIndexSpecs(FIXTURE_INDEX_DIR).get('orders')!;
+      await root.transaction(() => {
+        docs.putSync(['orders', 'd1'], { _id: 'd1', out_trade_no: 'L1', status: 'paid' });
+        idx.putSync(['orders', 'out_trade_no', 'L1', 'd1'] as any, 'd1');
+        idx.putSync(['orders', 'status', 'paid', 'd1'] as any, 'd1');
+        meta.putSync(['indexes', 'orders'], JSON.stringify(specs));
+      });
+      await root.close();
+      const db = await openLocalDatabase({ path, indexDir: FIXTURE_INDEX_DIR });
+      try {
+        const c = db.collection('orders');
+        expect((await c.where({ out_trade_no: 'L1' }).get()).data.map((d) => d._id)).toEqual(['d1']);
+        expect(isDuplicateKeyError(await c.add({ out_trade_no: 'L1' }).catch((e) => e))).toBe(true);
+        await c.add({ out_trade_no: 'L2', status: 'paid' });
+        expect((await c.where({ status: 'paid' }).count()).total).toBe(2);
+      } finally {
+        await db.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -31,7 +31,10 @@ export interface PaidFact {
   amount?: number;
   paid_at: number;
   merchant: MerchantBinding;
-  /** the configured merchant whose keys verified the message (notifications); queries ask the order's own */
+  /**
+   * the configured merchant whose keys verified the message AND whose ids the message names (notifications: the
+   * notify path checks that binding once, while verifying); queries ask the order's own and are checked here
+   */
   verified_by?: string;
   /** the provider's product id, for channels that bind a payment by product (definition.orderBinding) */
   product_id?: string;
@@ -105,7 +108,8 @@ export async function applyPaid(ctx: CoreContext, fact: PaidFact, source: string
   let order = known === undefined ? await findOrder(ctx, fact.out_trade_no) : known;
   if (!order) throw new OrderNotFoundError(fact.out_trade_no);
   checkOrderMerchant(order, fact.verified_by);
-  checkMerchant(ctx.config, fact.channel, fact.merchant, merchantOf(order));
+  // A notification's ids were checked against verified_by, which is now known to be the order's merchant.
+  if (fact.verified_by === undefined) checkMerchant(ctx.config, fact.channel, fact.merchant, merchantOf(order));
   checkOrderBinding(order, { channel: fact.channel, amount: fact.amount, product_id: fact.product_id });
 
   // At most a few rounds: a lost race re-reads the order once and decides again from what won.

@@ -72,9 +72,9 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
 
   // 1. Verify on the raw body. Nothing has touched the database yet; an unverifiable request only counts.
   let outcome: NotificationOutcome;
-  let verifiedBy: string;
+  let binding: Binding;
   try {
-    ({ outcome, merchant: verifiedBy } = await verifyForMerchant(ctx, channel, request));
+    ({ outcome, binding } = await verifyForMerchant(ctx, channel, request));
   } catch (err) {
     if (toVkPayError(err).code === 40002) {
       await countRejection(ctx, { source: channel, reason: 'signature', error: err, req: request, ip: meta.ip });
@@ -92,7 +92,7 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
 
   const batch = createWriteBatch();
   try {
-    const handled = await applyOutcome(ctx, outcome, batch, verifiedBy);
+    const handled = await applyOutcome(ctx, outcome, batch, binding);
     batch.keep(() => writePaymentLog(ctx, {
       type: 'notify', status: handled.result, out_trade_no: outcome.out_trade_no, provider: provider.provider,
       amount: 'amount' in outcome ? outcome.amount : undefined, ip: meta.ip, user_agent: meta.user_agent,
@@ -131,15 +131,28 @@ async function refusePermanently(
 interface Applied { result: string; hooks: HookRef[] }
 
 /**
+ * The merchant whose keys verified a notification, and the outcome of checking the ids the notification names
+ * against that merchant's (bind.ts checkMerchant) - made ONCE, while verifying: `refused` holds the bind error
+ * of a notification that names none of the merchants that verified it, thrown when it is applied.
+ */
+interface Binding { merchant: string; refused?: unknown }
+
+/** The verified merchant, once the notification is known to name it (throws the bind error otherwise). */
+function boundMerchant(binding: Binding): string {
+  if (binding.refused !== undefined) throw binding.refused;
+  return binding.merchant;
+}
+
+/**
  * Verifies with each configured merchant's keys in turn (config/merchants.ts) and answers the first merchant whose
  * keys verify the message AND whose ids it names: Alipay signs every app's notifications with its one key, so the
  * signature alone does not say whose they are. Verified but naming none of them -> the first merchant that
- * verified it (the bind check then refuses it with an error row, as for a single merchant); nothing verifies ->
- * the first refusal (40002).
+ * verified it, with its bind error (applyOutcome refuses the message with an error row, as for a single
+ * merchant); nothing verifies -> the first refusal (40002).
  */
-async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: IncomingNotification): Promise<{ outcome: NotificationOutcome; merchant: string }> {
+async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: IncomingNotification): Promise<{ outcome: NotificationOutcome; binding: Binding }> {
   let firstError: unknown;
-  let firstVerified: { outcome: NotificationOutcome; merchant: string } | undefined;
+  let firstVerified: { outcome: NotificationOutcome; binding: Binding } | undefined;
   for (const merchant of merchantNames(ctx.config, channel)) {
     let outcome: NotificationOutcome;
     try {
@@ -149,20 +162,22 @@ async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: In
       firstError ??= err;
       continue;
     }
-    firstVerified ??= { outcome, merchant };
     try {
       checkMerchant(ctx.config, channel, outcome.merchant, merchant);
-      return { outcome, merchant };
-    } catch { /* verified, but not this merchant's: try the next */ }
+      return { outcome, binding: { merchant } };
+    } catch (err) {
+      // verified, but not this merchant's: try the next
+      firstVerified ??= { outcome, binding: { merchant, refused: err } };
+    }
   }
   if (firstVerified) return firstVerified;
   throw firstError;
 }
 
-async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batch: WriteBatch, verifiedBy: string): Promise<Applied> {
+async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batch: WriteBatch, binding: Binding): Promise<Applied> {
   switch (outcome.kind) {
     case 'paid': {
-      checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
+      const verifiedBy = boundMerchant(binding);
       const order = await findOrder(ctx, outcome.out_trade_no);
       if (!order) {
         keepOrphan(ctx, batch, { channel: outcome.channel, action: 'pay', transaction_id: outcome.transaction_id, out_trade_no: outcome.out_trade_no, amount: outcome.amount, event_id: outcome.event_id });
@@ -178,14 +193,14 @@ async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batc
     case 'refund_succeeded':
     case 'refund_failed':
     case 'refund_held':
-      return applyRefundNotification(ctx, outcome, batch, verifiedBy);
+      return applyRefundNotification(ctx, outcome, batch, boundMerchant(binding));
     case 'renewed': {
-      checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
+      boundMerchant(binding);
       const r = await applyRenewal(ctx, outcome, batch);
       return { result: r.transition ? 'renew' : r.second_payment ? 'second_payment' : 'duplicate', hooks: r.hook ? [r.hook] : [] };
     }
     case 'closed': {
-      checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
+      const verifiedBy = boundMerchant(binding);
       const order = await findOrder(ctx, outcome.out_trade_no);
       if (!order || order.status !== 'pending') return { result: 'ignored', hooks: [] };
       checkOrderMerchant(order, verifiedBy);
@@ -215,7 +230,6 @@ type RefundOutcome = Extract<NotificationOutcome, { kind: 'refund_succeeded' | '
 const REFUND_STATE_OF = { refund_succeeded: 'success', refund_failed: 'failed', refund_held: 'held' } as const;
 
 async function applyRefundNotification(ctx: CoreContext, outcome: RefundOutcome, batch: WriteBatch, verifiedBy: string): Promise<Applied> {
-  checkMerchant(ctx.config, outcome.channel, outcome.merchant, verifiedBy);
   const wanted = REFUND_STATE_OF[outcome.kind];
   // One round trip: the record and the order are independent reads.
   const [record, order] = await Promise.all([findRefund(ctx, outcome.out_refund_no), findOrder(ctx, outcome.out_trade_no)]);
