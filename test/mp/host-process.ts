@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -47,13 +48,21 @@ export async function startHostProcess(port: number): Promise<HostProcess> {
     child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     child.once('exit', (code) => reject(new Error(`the local host exited (${code}) before it was ready:\n${output}`)));
   });
-  const post: HostProcess['post'] = async (p, body, headers = {}) => {
-    const res = await fetch(url + p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-    const text = await res.text();
-    let json: unknown = text;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, json };
-  };
+  // node:http rather than the global fetch, which a DOM test environment replaces with a browser's (CORS rules)
+  const post: HostProcess['post'] = (p, body, headers = {}) => new Promise((resolve, reject) => {
+    const req = http.request(url + p, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = text;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
   const adminToken = () => fs.readFileSync(path.join(home, 'admin-token'), 'utf8').trim();
   return {
     url,
