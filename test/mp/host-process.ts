@@ -37,6 +37,9 @@ export async function startHostProcess(port: number): Promise<HostProcess> {
     env: { ...env, PORT: String(port), VKPAY_HOME: home, VKPAY_QUIET: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // a test process that dies (or is stopped) takes its host with it
+  const killChild = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
+  process.once('exit', killChild);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -75,6 +78,7 @@ export async function startHostProcess(port: number): Promise<HostProcess> {
       return r.json.data;
     },
     async close() {
+      process.removeListener('exit', killChild);
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
