@@ -24,6 +24,8 @@ export interface SandboxControl {
   /** Forgets every order, refund, notification and fault; cancels pending deliveries. */
   reset(): Promise<void>;
   order(channel: SandboxChannel, outTradeNo: string): SandboxOrder | undefined;
+  /** every order of a channel (unpaid expiry not applied) */
+  orders(channel: SandboxChannel): SandboxOrder[];
   /**
    * A refund made by a person in the merchant platform, not through the API: real in the books (queries and
    * the statement show it) but the merchant's server is never told. Returns the refund number it got.
@@ -79,6 +81,7 @@ export function createControl(deps: {
       await state.save();
     },
     order: (channel, outTradeNo) => ledger.get(channel, outTradeNo),
+    orders: (channel) => Object.values(state.data.orders).filter((o) => o.channel === channel),
     platformRefund(channel, outTradeNo, amount) {
       const out_refund_no = `PF${Date.now()}${Math.floor(Math.random() * 1e6)}`;
       const out = ledger.refund({ channel, out_trade_no: outTradeNo, out_refund_no, amount, initial: 'SUCCESS', silent: true, reason: 'merchant platform' });
@@ -107,6 +110,23 @@ export function createControl(deps: {
       return out.ok ? out : { ok: false, code: out.reason === 'not_found' ? 'NOT_FOUND' : 'NOT_WAITING' };
     },
   };
+}
+
+/**
+ * The order a device's sheet opens: WeChat's by `prepay_id` (wxpay, wxpay-v2), Alipay's by `trade_no`; with
+ * `appid`, an order made for another app is refused, as the sheet of one mini program cannot pay another's.
+ */
+function orderForDevice(control: SandboxControl, body: any): { ok: true; out_trade_no: string } | { ok: false; status: number; code: string; message: string } {
+  const byPrepay = body.channel === 'wxpay' || body.channel === 'wxpay-v2';
+  const key = byPrepay ? 'prepay_id' : body.channel === 'alipay' ? 'trade_no' : undefined;
+  if (!key) throw new ParamError('prepay_id / trade_no name wxpay, wxpay-v2 or alipay orders only');
+  const value = body[key];
+  if (typeof value !== 'string' || !/^[\w-]{1,64}$/.test(value)) throw new ParamError(`${key}: 1-64 of letters, digits, _ -`);
+  if (body.appid !== undefined && (typeof body.appid !== 'string' || !body.appid)) throw new ParamError('appid must be a non-empty string');
+  const order = control.orders(body.channel).find((o) => (byPrepay ? o.prepay_id : o.transaction_id) === value);
+  if (!order) return { ok: false, status: 404, code: 'ORDER_NOT_EXIST', message: `no order with ${key} ${value}` };
+  if (body.appid !== undefined && order.app_id !== body.appid) return { ok: false, status: 403, code: 'APPID_MISMATCH', message: `${key} ${value} was made for another app` };
+  return { ok: true, out_trade_no: order.out_trade_no };
 }
 
 function parseJsonBody(raw: string): any {
@@ -138,6 +158,12 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
     if (action === 'appleiap/expire') return sendJson(r.res, 200, control.apple.expire(String(body.original_transaction_id ?? '')));
     if (action === 'pay') {
       if (!isSandboxChannel(body.channel)) throw new ParamError('channel must be wxpay, wxpay-v2, alipay or wxpay-virtual');
+      // A device's payment sheet knows only what it was handed: the prepay_id (WeChat) or trade_no (Alipay).
+      if (body.out_trade_no === undefined && (body.prepay_id !== undefined || body.trade_no !== undefined)) {
+        const found = orderForDevice(control, body);
+        if (!found.ok) return sendJson(r.res, found.status, { code: found.code, message: found.message });
+        body.out_trade_no = found.out_trade_no;
+      }
       if (typeof body.out_trade_no !== 'string' || !body.out_trade_no) throw new ParamError('out_trade_no is required');
       const outcome = body.outcome ?? 'success';
       if (outcome !== 'success' && outcome !== 'cancel' && outcome !== 'fail') throw new ParamError('outcome must be success, cancel or fail');

@@ -152,4 +152,26 @@ describe('control', () => {
     expect((await fetch(`${s.base}/sandbox/control/notifications`)).status).toBe(200);
     expect((await fetch(`${s.base}/sandbox/nothing-here`)).status).toBe(404);
   });
+  it('pay by what a device holds: WeChat\'s prepay_id (for its own app only), Alipay\'s trade_no', async () => {
+    const no = tradeNo();
+    const r = await v3Call(s, 'POST', '/v3/pay/transactions/app', {
+      appid: s.creds.wxpay.appId, mchid: s.creds.wxpay.mchId, description: 'x', out_trade_no: no, notify_url: 'http://127.0.0.1:9/n', amount: { total: 5 },
+    });
+    const prepay = r.json().prepay_id as string;
+    const other = await control(s, 'pay', { channel: 'wxpay', prepay_id: prepay, appid: 'wx0000000000000000' });
+    expect([other.status, other.json().code]).toEqual([403, 'APPID_MISMATCH']);
+    expect(s.sandbox.control.order('wxpay', no)?.status).toBe('NOTPAY');
+    expect((await control(s, 'pay', { channel: 'wxpay', prepay_id: 'wx_unknown' })).status).toBe(404);
+    expect((await control(s, 'pay', { channel: 'wxpay', prepay_id: 'bad id!' })).status).toBe(400);
+    expect((await control(s, 'pay', { channel: 'wxpay-virtual', prepay_id: prepay })).status).toBe(400);
+    const paid = await control(s, 'pay', { channel: 'wxpay', prepay_id: prepay, appid: s.creds.wxpay.appId });
+    expect(paid.status).toBe(200);
+    expect(paid.json().order).toMatchObject({ out_trade_no: no, status: 'SUCCESS' });
+
+    const ali = tradeNo();
+    const created = await alipayCall(s, 'alipay.trade.precreate', { out_trade_no: ali, total_amount: '0.05', subject: 'x' });
+    expect(created.status).toBe(200);
+    const tradeNoOf = s.sandbox.control.order('alipay', ali)!.transaction_id;
+    expect((await control(s, 'pay', { channel: 'alipay', trade_no: tradeNoOf })).json().order).toMatchObject({ out_trade_no: ali, status: 'SUCCESS' });
+  });
 });

@@ -94,6 +94,21 @@ export function requestPaymentArgs(provider: ProviderName, payment: ClientPaymen
   }
 }
 
+/**
+ * What a `success` of uni.requestPayment means. In Alipay mini programs it is my.tradePay's, which reports every
+ * ending there with a `resultCode` (docs/PROTOCOLS.md): 6001 the payer backed out, 4000 the order failed, 6002 the
+ * network; 9000, 8000 and 6004 leave the answer to the server (9000 is not proof of payment). Elsewhere a success
+ * carries no resultCode and is the platform's "ok".
+ */
+export function tradePayOutcome(res: unknown): PaymentOutcome | VkPayError {
+  const raw = (res as { resultCode?: unknown } | undefined)?.resultCode;
+  if (raw === undefined || raw === null || raw === '') return 'ok';
+  const code = String(raw);
+  if (code === '9000' || code === '8000' || code === '6004') return 'ok';
+  if (code === '6001') return 'cancel';
+  return new VkPayError(50000, `requestPayment:fail resultCode ${code}`);
+}
+
 /** H5: the browser tab hidden or shown (another tab, the phone locked, the payment app in front). */
 export function documentVisibility(listener: (visible: boolean) => void): () => void {
   const handler = () => listener(document.visibilityState !== 'hidden');
@@ -144,7 +159,11 @@ export const uniPlatform: PlatformBridge = {
     return new Promise((resolve, reject) => {
       uni.requestPayment({
         ...(requestPaymentArgs(provider, payment) as unknown as UniApp.RequestPaymentOptions),
-        success: () => resolve('ok'),
+        success: (res: unknown) => {
+          const outcome = tradePayOutcome(res);
+          if (outcome instanceof Error) reject(outcome);
+          else resolve(outcome);
+        },
         fail: (err: { errMsg?: string }) => (isCancel(err.errMsg) ? resolve('cancel') : reject(new VkPayError(50000, err.errMsg ?? 'payment failed'))),
       });
     });
