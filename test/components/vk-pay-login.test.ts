@@ -168,7 +168,9 @@ async function mountPay(bridge: PlatformBridge, props: Record<string, unknown>, 
   return { w, events: () => w.emitted() as Record<string, unknown[][]> };
 }
 
-async function until(check: () => boolean, ms = 8000): Promise<void> {
+// Each step is real HTTP to a host running the core; under a loaded machine a step can take seconds, so the
+// wait is generous (it ends as soon as the check holds) and only a step that never happens fails.
+async function until(check: () => boolean, ms = 25_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
@@ -177,7 +179,7 @@ async function until(check: () => boolean, ms = 8000): Promise<void> {
   }
 }
 
-describe('<vk-pay> gets the payer known by itself', () => {
+describe('<vk-pay> gets the payer known by itself', { timeout: 90_000 }, () => {
   it('mini program: wx.login code -> getOpenid -> createPayment (no openid from anyone) -> sheet -> paid -> success', async () => {
     methodsCalled.length = 0;
     const bridge = new SandboxBridge('mp-weixin');
