@@ -10,6 +10,7 @@ import { sendV3, sendV3Error, verifyV3Request, type V3Failure } from './v3-auth'
 import { v3Refund, v3Transaction } from './v3-objects';
 import { handleWxpayBill } from '../statements/routes';
 import { handleV3Transfers } from './v3-transfers';
+import { handlePlatformCertificates } from './platform-certs';
 
 const TRADE_TYPES: Record<string, string> = { jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', native: 'NATIVE' };
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
@@ -72,6 +73,7 @@ export async function handleV3(ctx: GatewayContext, r: GatewayRequest): Promise<
     if (!refund || !order) return fail({ status: 404, code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' });
     return sendV3(r.res, creds, now, 200, v3Refund(refund, order));
   }
+  if (r.method === 'GET' && path === '/v3/certificates') return handlePlatformCertificates(creds, (status, value) => sendV3(r.res, creds, now, status, value), fail);
   if (r.method === 'GET' && (path === '/v3/bill/tradebill' || path === '/v3/billdownload/file')) {
     return handleWxpayBill(ctx, r, (status, value) => sendV3(r.res, creds, now, status, value), fail);
   }

@@ -9,9 +9,16 @@ export const alipaySchema = z.object({
   appId: nonEmpty,
   sellerId: z.string().min(1).optional(),
   app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
-  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }),
+  /** public-key mode: Alipay's public key (certificate mode takes it from alipayCertPem) */
+  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem').optional() }).passthrough().optional(),
+  /** certificate mode (alipay/cert.ts): appCertPublicKey_<appId>.crt, alipayCertPublicKey_RSA2.crt, alipayRootCert.crt */
+  appCertPem: pem('appCertPem').optional(),
+  alipayCertPem: pem('alipayCertPem').optional(),
+  alipayRootCertPem: pem('alipayRootCertPem').optional(),
   gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
-}).passthrough();
+}).passthrough()
+  .refine((s) => Boolean(s.alipay?.publicKeyPem || s.appCertPem || s.alipayCertPem || s.alipayRootCertPem), { message: 'alipay.publicKeyPem (public-key mode) or appCertPem + alipayCertPem + alipayRootCertPem (certificate mode) is required', path: ['alipay', 'publicKeyPem'] })
+  .refine((s) => !(s.appCertPem || s.alipayCertPem || s.alipayRootCertPem) || Boolean(s.appCertPem && s.alipayCertPem && s.alipayRootCertPem), { message: 'certificate mode needs all three of appCertPem, alipayCertPem and alipayRootCertPem', path: ['appCertPem'] });
 
 export type AlipaySection = z.output<typeof alipaySchema>;
 
@@ -57,6 +64,6 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   // the section's key fields renamed to the provider's own names
   create: (s, ctx) => createAlipayProvider({
     ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,
-    alipayPublicKeyPem: s.alipay.publicKeyPem, gatewayUrl: s.gatewayUrl,
+    alipayPublicKeyPem: s.alipay?.publicKeyPem, gatewayUrl: s.gatewayUrl,
   }, ctx),
 });

@@ -10,6 +10,7 @@ import { parseRfc3339 } from '../shared';
 import type { IncomingNotification, PaymentProvider, TransferInput, TransferNotification, TransferResult } from '../types';
 import type { ResolvedWxpayConfig } from './config';
 import { decryptAeadAes256Gcm, pickWechatpayHeaders, verifyV3Signed } from './signing';
+import { verificationKeysFor } from './platform-cert-store';
 import type { WxpayCall } from './transport';
 
 const STATES: Record<string, TransferResult['state']> = {
@@ -79,7 +80,8 @@ export function createWxpayTransfers(r: ResolvedWxpayConfig, call: WxpayCall, no
     },
 
     async verifyTransferNotification(req: IncomingNotification): Promise<TransferNotification> {
-      verifyV3Signed(pickWechatpayHeaders(req.headers), req.rawBody, r.verifyKeys, now());
+      const signed = pickWechatpayHeaders(req.headers);
+      verifyV3Signed(signed, req.rawBody, await verificationKeysFor(r, signed), now());
       let env: Record<string, any>;
       try { env = json(req.rawBody, 'notification'); } catch { throw new ParamError('notification body is not JSON'); }
       if (env.event_type !== 'MCHTRANSFER.BILL.FINISHED') throw new ParamError(`event_type ${String(env.event_type).slice(0, 40)} is not a transfer notification`);

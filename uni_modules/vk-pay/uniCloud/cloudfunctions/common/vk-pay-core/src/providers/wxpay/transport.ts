@@ -9,6 +9,7 @@ import type { HttpResponse } from '../../platform/http';
 import type { ProviderContext } from '../types';
 import type { ResolvedWxpayConfig } from './config';
 import { createNonce, pickWechatpayHeaders, signV3Request, verifyV3Signed } from './signing';
+import { verificationKeysFor } from './platform-cert-store';
 
 export const USER_AGENT = 'vk-pay/0.1 (+https://github.com/vk-pay)';
 
@@ -36,7 +37,8 @@ export function createWxpayTransport(r: ResolvedWxpayConfig, ctx: ProviderContex
       }
       if (res.status < 200 || res.status >= 300) throw mapWxpayV3Error(res.status, res.body);
       // 2xx only, like wechatpay-go: the signature covers the raw body (empty for 204)
-      verifyV3Signed(pickWechatpayHeaders(res.headers), res.body, r.verifyKeys, now());
+      const signed = pickWechatpayHeaders(res.headers);
+      verifyV3Signed(signed, res.body, await verificationKeysFor(r, signed), now());
       return res;
     });
   };
