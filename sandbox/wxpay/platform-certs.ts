@@ -149,8 +149,12 @@ export class PlatformCerts {
     return { certificates: this.data.certs.map((c) => c.serial), signing: this.data.signing };
   }
 
+  /** how many times the list was downloaded (a merchant's refresh policy shows here) */
+  downloads = 0;
+
   /** The `GET /v3/certificates` answer body, each certificate encrypted afresh with the merchant's APIv3 key. */
   listing(apiV3Key: string): { data: unknown[] } {
+    this.downloads += 1;
     return {
       data: this.data.certs.map((c) => {
         const nonce = randomAlnum(12);
