@@ -8,6 +8,7 @@
 import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlatformCerts } from '../../../sandbox/wxpay/platform-certs';
+import type { IncomingNotification } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/types';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
@@ -24,9 +25,9 @@ async function pay(h: Harness, uid: string): Promise<string> {
 }
 
 /** A notification as WeChat would send it, but re-signed by a stranger's key under a serial nobody listed. */
-function underStrangeSerial(n: { headers: Record<string, string>; rawBody: string }): { headers: Record<string, string>; rawBody: string } {
+function underStrangeSerial(n: IncomingNotification): IncomingNotification {
   const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const headers = { ...n.headers, 'wechatpay-serial': randomBytes(20).toString('hex').toUpperCase() };
+  const headers: Record<string, string> = { ...(n.headers as Record<string, string>), 'wechatpay-serial': randomBytes(20).toString('hex').toUpperCase() };
   const sig = createSign('RSA-SHA256').update(`${headers['wechatpay-timestamp']}\n${headers['wechatpay-nonce']}\n${n.rawBody}\n`).sign(stranger, 'base64');
   return { headers: { ...headers, 'wechatpay-signature': sig }, rawBody: n.rawBody };
 }
