@@ -9,7 +9,9 @@ import { X509Certificate } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipayCertSn, alipayRootCertSn, splitPemCertificates } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/cert';
-import type { AlipayCertsFile } from '../../sandbox/alipay/certs';
+import { generateAlipayCerts, type AlipayCertsFile } from '../../sandbox/alipay/certs';
+import { createAlipayProvider } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
+import { createFetchHttpClient } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
 import { alipayCall, control, startSandbox, tradeNo, type RunningSandbox } from './helpers';
 
 let s: RunningSandbox;
@@ -73,6 +75,20 @@ describe('Alipay certificate mode', () => {
     // alipay-sdk given a root bundle that is not Alipay's (its own app certificate) gets the same refusal
     const r = await certSdk({ alipayRootCertContent: files.appCertPem }).exec('alipay.trade.query', { bizContent: { outTradeNo: 'X2' } });
     expect(r).toMatchObject({ code: '40002', subCode: 'isv.invalid-alipay-root-cert-sn' });
+  });
+
+  it('vk-pay in certificate mode: a wrong root bundle is a configuration error (40003, Alipay\'s sub_code kept); an answer under another alipay_cert_sn is refused (40002)', async () => {
+    const ctx = { http: createFetchHttpClient(), budgetMs: 5_000, timeoutMs: 3_000 };
+    const provider = (over: Partial<{ alipayCertPem: string; alipayRootCertPem: string }>) => createAlipayProvider({
+      appId: s.creds.alipay.appId, sellerId: s.creds.alipay.sellerId, appPrivateKeyPem: s.creds.alipay.app.privateKeyPem,
+      appCertPem: files.appCertPem, alipayCertPem: files.alipayCertPem, alipayRootCertPem: files.rootBundlePem, gatewayUrl: `${s.base}/sandbox/alipay/gateway.do`, ...over,
+    }, ctx);
+    await expect(provider({}).queryOrder('X4')).resolves.toMatchObject({ state: 'not_found' });
+    const wrongRoot = splitPemCertificates(files.rootBundlePem)[1];
+    await expect(provider({ alipayRootCertPem: wrongRoot }).queryOrder('X4')).rejects.toMatchObject({ code: 40003, providerCode: 'isv.invalid-alipay-root-cert-sn' });
+    // the same Alipay key under another certificate (a changed certificate): the signature would verify, the SN does not match
+    const other = generateAlipayCerts(s.creds.alipay, Date.now());
+    await expect(provider({ alipayCertPem: other.alipayCertPem }).queryOrder('X4')).rejects.toMatchObject({ code: 40002 });
   });
 
   it('back in public-key mode the gateway refuses a request that names a certificate, and answers without alipay_cert_sn', async () => {
