@@ -21,6 +21,21 @@ export interface KeyModes {
   alipay?: AlipayKeyMode;
 }
 
+/**
+ * `VKPAY_KEY_MODES=wxpay=platform-cert,alipay=cert` (the local host and `npm run sandbox` start in those modes; the
+ * local config.js reads the same variable). Unknown channels or modes are an error, not silently public-key.
+ */
+export function parseKeyModes(text: string | undefined): KeyModes {
+  const out: KeyModes = {};
+  for (const part of (text ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [channel, mode] = part.split('=').map((p) => p.trim());
+    if (channel === 'wxpay' && (mode === 'public-key' || mode === 'platform-cert')) out.wxpay = mode;
+    else if (channel === 'alipay' && (mode === 'public-key' || mode === 'cert')) out.alipay = mode;
+    else throw new ParamError(`VKPAY_KEY_MODES: ${part.slice(0, 40)} is not wxpay=public-key|platform-cert or alipay=public-key|cert`);
+  }
+  return out;
+}
+
 export const CERT_CONTROL_ACTIONS = new Set(['key-mode', 'rotate-platform-cert']);
 
 export class CertModes {

@@ -37,7 +37,7 @@ import { handleWxopen } from './wxopen';
 import { ensureSandboxTls, type SandboxTls } from './tls';
 import { buildV3Notification } from './wxpay/v3-objects';
 import { VirtualPayment } from './wxpay-virtual';
-import { CERT_CONTROL_ACTIONS, CertModes, handleCertControl, type KeyModes } from './cert-modes';
+import { CERT_CONTROL_ACTIONS, CertModes, handleCertControl, parseKeyModes, type KeyModes } from './cert-modes';
 
 export type { SandboxCredentials } from './credentials';
 export type { SandboxControl } from './control';
@@ -78,7 +78,8 @@ export interface SandboxOptions {
   requireClientCert?: boolean;
   /**
    * the merchants' key modes (cert-modes.ts): WeChat `public-key` (default) or `platform-cert`
-   * (/v3/certificates, answers signed by a platform certificate); Alipay `public-key` (default) or `cert`
+   * (/v3/certificates, answers signed by a platform certificate); Alipay `public-key` (default) or `cert`.
+   * Default: the VKPAY_KEY_MODES environment variable (`wxpay=platform-cert,alipay=cert`), else public-key.
    */
   keyModes?: KeyModes;
 }
@@ -99,7 +100,7 @@ export interface Sandbox {
 export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const creds = await ensureSandboxCredentials(opts.home);
   const appleCreds = await ensureAppleCredentials(opts.home);
-  const certModes = await CertModes.open(opts.home, creds, opts.keyModes, opts.now ?? Date.now);
+  const certModes = await CertModes.open(opts.home, creds, opts.keyModes ?? parseKeyModes(process.env.VKPAY_KEY_MODES), opts.now ?? Date.now);
   const state = await SandboxState.open(opts.persist === false ? undefined : path.join(opts.home, 'sandbox', 'state.json'));
   const now = opts.now ?? Date.now;
   const timeFactor = opts.timeFactor ?? 1;
