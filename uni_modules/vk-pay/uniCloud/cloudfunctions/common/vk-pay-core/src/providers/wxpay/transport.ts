@@ -21,6 +21,9 @@ export function createWxpayTransport(r: ResolvedWxpayConfig, ctx: ProviderContex
     const url = joinUrl(r.baseUrl, apiPath);
     const pathWithQuery = url.pathname + url.search;
     const body = bodyObj === undefined ? '' : JSON.stringify(bodyObj);
+    // platform-certificate mode: hold the certificates before sending, so no request is spent on an answer we
+    // could not verify
+    if (r.certStore) await r.certStore.prepare({});
     return retrying(ctx, r.config.retry, async ({ timeoutMs }) => {
       const authorization = signV3Request({
         method, pathWithQuery, body, mchid: r.config.mchId, serialNo: r.config.merchant.serialNo,
