@@ -73,6 +73,23 @@ describe('wxpay platform-certificate mode across a rotation', () => {
     expect(pc.downloads).toBe(2);
   }, 60_000);
 
+  it('notifications arriving together under a new serial share one download; an old list is downloaded again after 12 h', async () => {
+    let clock = Date.now();
+    h = await startHarness({ keyModes: { wxpay: 'platform-cert' }, now: () => clock });
+    const pc = await h.sandbox.certModes.wxpayPlatformCerts();
+    const orders: string[] = [];
+    for (let i = 0; i < 5; i++) orders.push((await h.call('createPayment', { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 100 + i }, { uid: `c${i}` })).out_trade_no);
+    expect(pc.downloads).toBe(1);
+    await h.sandbox.certModes.rotate('all');
+    const replies = await Promise.all(orders.map((no) => h.notify('wxpay', signedNotification(h.creds, 'wxpay', paidSandboxOrder(h, 'wxpay', no), { nowMs: clock }))));
+    expect(replies.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    expect(pc.downloads).toBe(2);
+    clock += 12 * 3600_000;
+    await h.call('queryPayment', { out_trade_no: orders[0] }, { uid: 'c0' });
+    await h.call('createPayment', { provider: 'wxpay', pay_type: 'native', type: 'recharge', amount: 200 }, { uid: 'c9' });
+    expect(pc.downloads).toBe(3);
+  }, 60_000);
+
   it('a serial not in the refreshed list is refused (40002); such serials cost one download a minute, not one per request', async () => {
     let clock = Date.now();
     h = await startHarness({ keyModes: { wxpay: 'platform-cert' }, now: () => clock });
