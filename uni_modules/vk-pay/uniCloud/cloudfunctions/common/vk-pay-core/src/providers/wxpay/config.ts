@@ -7,11 +7,10 @@ import type { KeyObject } from 'node:crypto';
 import { KeyConfigError } from '../../../../../../../common/errors';
 import { loadPrivateKey, loadPublicKey, requireString } from '../keys';
 import type { RetryTuning } from '../shared';
-import type { WxpayPayType } from '../types';
+import type { ProviderContext, WxpayPayType } from '../types';
 import type { WechatAppsConfig } from './login';
 import type { VerificationKey } from './signing';
 import { createPlatformCertStore, type PlatformCertOptions, type PlatformCertStore } from './platform-cert-store';
-import type { ProviderContext } from '../types';
 
 export const WXPAY_DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
 
