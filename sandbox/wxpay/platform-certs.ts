@@ -191,6 +191,13 @@ export function v3Signer(creds: SandboxCredentials): { serial: string; privateKe
   return { serial: creds.wxpay.platform.publicKeyId, privateKeyPem: creds.wxpay.platform.privateKeyPem };
 }
 
+/** The private key behind the platform key a merchant names in Wechatpay-Serial to encrypt a field (undefined: none). */
+export function encryptionKeyFor(creds: SandboxCredentials, serial: string): string | undefined {
+  const pc = byCreds.get(creds);
+  if (pc?.mode === 'platform-cert') return pc.bySerial(serial)?.privateKeyPem;
+  return serial === creds.wxpay.platform.publicKeyId ? creds.wxpay.platform.privateKeyPem : undefined;
+}
+
 /** A merchant in public-key mode has no platform certificates: WeChat answers 404 RESOURCE_NOT_EXISTS. */
 const NO_CERTIFICATES: V3Failure = {
   status: 404, code: 'RESOURCE_NOT_EXISTS',

@@ -8,7 +8,7 @@
  * refused (40002) like any other. The downloaded set lives per merchant in this process, beside the provider
  * instances that come and go.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { loadPublicKey } from '../keys';
 import { clockOf } from '../shared';
 import type { ProviderContext } from '../types';
@@ -25,6 +25,8 @@ export interface PlatformCertOptions {
 
 interface Held {
   keys: VerificationKey[];
+  /** the listed certificate valid longest: WeChat asks for sensitive fields to be encrypted with it */
+  newest?: VerificationKey;
   /** ms of the last download that succeeded (0: never) */
   fetchedAt: number;
   /** ms of the last refresh an unknown serial caused (attempted, whatever came of it) */
@@ -42,6 +44,8 @@ function merchantKey(config: WxpayConfig): string {
 export interface PlatformCertStore {
   /** the downloaded certificates' keys, as held now */
   keys(): VerificationKey[];
+  /** the certificate to encrypt sensitive fields with (downloaded first if need be) */
+  encryptionKey(): Promise<VerificationKey | undefined>;
   /** Makes sure the keys are there for a message signed under `h.serial` (downloads as the rules above say). */
   prepare(h: WechatpaySignedHeaders): Promise<void>;
 }
@@ -69,6 +73,9 @@ export function createPlatformCertStore(config: WxpayConfig, ctx: ProviderContex
         const listed = await fetchWxpayPlatformCertificates(config, ctx);
         // the list replaces what was held: retired certificates stop verifying once WeChat stops listing them
         h.keys = listed.map((c) => ({ serial: c.serial.toUpperCase(), key: loadPublicKey(c.publicKeyPem, `platform certificate ${c.serial}`) }));
+        const until = (pem: string) => Date.parse(new X509Certificate(pem).validTo);
+        const newest = [...listed].sort((a, b) => until(b.publicKeyPem) - until(a.publicKeyPem))[0];
+        h.newest = newest && h.keys.find((k) => k.serial === newest.serial.toUpperCase());
         h.fetchedAt = now();
       } finally {
         h.inflight = undefined;
@@ -79,6 +86,11 @@ export function createPlatformCertStore(config: WxpayConfig, ctx: ProviderContex
 
   return {
     keys: () => held().keys,
+    async encryptionKey() {
+      const h = held();
+      if (h.fetchedAt === 0 || now() - h.fetchedAt >= maxAgeMs) await download(h);
+      return h.newest;
+    },
     async prepare(sig) {
       const h = held();
       const t = now();

@@ -13,11 +13,12 @@ import { verificationKeysFor } from './platform-cert-store';
 
 export const USER_AGENT = 'vk-pay/0.1 (+https://github.com/vk-pay)';
 
-export type WxpayCall = (method: 'GET' | 'POST', apiPath: string, body?: unknown) => Promise<HttpResponse>;
+/** `serial`: the platform key a sensitive field was encrypted with, sent as Wechatpay-Serial (else the public key's id). */
+export type WxpayCall = (method: 'GET' | 'POST', apiPath: string, body?: unknown, opts?: { serial?: string }) => Promise<HttpResponse>;
 
 export function createWxpayTransport(r: ResolvedWxpayConfig, ctx: ProviderContext): WxpayCall {
   const now = clockOf(ctx);
-  return async (method, apiPath, bodyObj) => {
+  return async (method, apiPath, bodyObj, opts) => {
     const url = joinUrl(r.baseUrl, apiPath);
     const pathWithQuery = url.pathname + url.search;
     const body = bodyObj === undefined ? '' : JSON.stringify(bodyObj);
@@ -31,7 +32,8 @@ export function createWxpayTransport(r: ResolvedWxpayConfig, ctx: ProviderContex
       });
       const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', 'User-Agent': USER_AGENT };
       if (method !== 'GET') headers['Content-Type'] = 'application/json';
-      if (r.publicKeyId) headers['Wechatpay-Serial'] = r.publicKeyId;
+      const serial = opts?.serial ?? r.publicKeyId;
+      if (serial) headers['Wechatpay-Serial'] = serial;
       let res: HttpResponse;
       try {
         res = await ctx.http({ method, url: url.toString(), headers, body: method === 'GET' ? undefined : body, timeoutMs });
