@@ -60,7 +60,7 @@ function isWebUrl(u: string | undefined): u is string {
 /** Alipay's synchronous return carries signed trade facts on the return URL (never proof of payment by itself). */
 function alipayReturnParams(creds: SandboxCredentials, order: SandboxOrder, now: number): string {
   const fields: Record<string, string> = {
-    app_id: order.app_id, auth_app_id: order.app_id, charset: 'utf-8', method: `alipay.trade.${order.pay_type}.pay.return`,
+    app_id: order.app_id, auth_app_id: order.auth_app_id ?? order.app_id, charset: 'utf-8', method: `alipay.trade.${order.pay_type}.pay.return`,
     out_trade_no: order.out_trade_no, seller_id: order.merchant_id, timestamp: dateTimeChina(now),
     total_amount: fenToYuan(order.amount), trade_no: order.transaction_id, version: '1.0',
   };

@@ -49,6 +49,8 @@ export interface SandboxControl {
   requestVirtualPayment(input: { openid?: unknown; mode?: unknown; signData?: unknown; paySig?: unknown; signature?: unknown }): DeviceAnswer;
   /** WeChat ends the mini program's access tokens now (they must be fetched again). */
   expireAccessTokens(): void;
+  /** The payer's mini-program session lapses at WeChat: APIs signed with its key answer 268490009. */
+  expireVirtualSession(openid: string): boolean;
 }
 
 /** success pays; cancel backs out at the cashier (the order stays payable); fail is the bank refusing (WeChat) */
@@ -91,6 +93,7 @@ export function createControl(deps: {
     settled: deps.settled,
     requestVirtualPayment: (input) => deps.virtual.request(input),
     expireAccessTokens: () => deps.virtual.expireTokens(),
+    expireVirtualSession: (openid) => deps.logins.endSession(deps.virtual.miniProgramAppId, openid),
     loginCode(provider, opts = {}) {
       const app = opts.appid ? deps.logins.app(provider, opts.appid) : deps.logins.defaultApp(provider, opts.pay_type);
       if (!app) throw new ParamError(`appid ${String(opts.appid).slice(0, 40)} is not a ${provider} app of this sandbox`);
@@ -187,6 +190,11 @@ export async function handleControl(control: SandboxControl, r: GatewayRequest):
       const out = control.requestVirtualPayment(body);
       if (!out.ok) return sendJson(r.res, 400, { errCode: out.errCode, errMsg: out.errMsg });
       return sendJson(r.res, 200, { errMsg: 'requestVirtualPayment:ok', out_trade_no: out.order.out_trade_no });
+    }
+    if (action === 'virtual-session-expire') {
+      if (typeof body.openid !== 'string' || !body.openid) throw new ParamError('openid is required');
+      const ended = control.expireVirtualSession(body.openid);
+      return sendJson(r.res, ended ? 200 : 404, { ok: ended });
     }
     if (action === 'reset') {
       await control.reset();

@@ -16,6 +16,27 @@ export interface KeyPairPem {
   publicKeyPem: string;
 }
 
+/**
+ * A further WeChat Pay v3 merchant the sandbox serves beside `wxpay` (docs/CONTRACTS.md section 12): its own mchId,
+ * appid, keys and APIv3 key. One with `subMerchants` is a service provider: it may call the partner paths for
+ * those sub-merchants (each with an app of its own bound to it), and for no one else.
+ */
+export interface SandboxWxMerchant {
+  mchId: string;
+  appId: string;
+  appSecret: string;
+  apiV3Key: string;
+  merchant: { serialNo: string } & KeyPairPem;
+  platform: { publicKeyId: string } & KeyPairPem;
+  subMerchants?: Array<{ mchId: string; appId: string; appSecret: string }>;
+}
+
+/**
+ * An Alipay app authorisation (third-party app mode): `alipay.appId` acting for the merchant who authorised it
+ * holds `appAuthToken`; calls carrying it act on that merchant's app (`authAppId`) and account (`sellerId`).
+ */
+export interface SandboxAlipayAuthorization { appAuthToken: string; authAppId: string; sellerId: string }
+
 export interface SandboxCredentials {
   wxpay: {
     appId: string;
@@ -42,6 +63,10 @@ export interface SandboxCredentials {
    * environment, the message push Token and EncodingAESKey, and the console's coin price in fen.
    */
   wxpayVirtual: { offerId: string; appKey: string; sandboxAppKey: string; token: string; encodingAESKey: string; coinPrice: number };
+  /** [0] a second direct merchant, [1] a service provider with two sub-merchants */
+  wxpayMerchants: SandboxWxMerchant[];
+  /** the merchants that authorised `alipay.appId` as their third-party app */
+  alipayAuthorizations: SandboxAlipayAuthorization[];
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -96,6 +121,31 @@ function withLoginApps(creds: SandboxCredentials): { creds: SandboxCredentials; 
   };
 }
 
+const newMchId = () => `1900${randomDigits(6)}`;
+const subMerchant = () => ({ mchId: newMchId(), appId: wxAppId(), appSecret: wxAppSecret() });
+
+async function wxMerchant(subs: number): Promise<SandboxWxMerchant> {
+  const [merchant, platform] = await Promise.all([rsaPair(), rsaPair()]);
+  const mchId = newMchId();
+  return {
+    mchId, appId: wxAppId(), appSecret: wxAppSecret(), apiV3Key: randomAlnum(32),
+    merchant: { serialNo: randomBytes(20).toString('hex').toUpperCase(), ...merchant },
+    platform: { publicKeyId: `PUB_KEY_ID_01${mchId}${randomDigits(18)}`, ...platform },
+    ...(subs > 0 ? { subMerchants: Array.from({ length: subs }, subMerchant) } : {}),
+  };
+}
+
+export async function generateMerchants(): Promise<Pick<SandboxCredentials, 'wxpayMerchants' | 'alipayAuthorizations'>> {
+  const alipayAuth = () => ({ appAuthToken: `202512BB${randomBytes(16).toString('hex')}`, authAppId: `2021${randomDigits(12)}`, sellerId: `2088${randomDigits(12)}` });
+  return { wxpayMerchants: await Promise.all([wxMerchant(0), wxMerchant(2)]), alipayAuthorizations: [alipayAuth(), alipayAuth()] };
+}
+
+function hasMerchants(c: Partial<SandboxCredentials>): boolean {
+  const w = c.wxpayMerchants;
+  return Array.isArray(w) && w.length >= 2 && w.every((m) => !!m && typeof m.mchId === 'string' && isPair(m.merchant) && isPair(m.platform) && typeof m.apiV3Key === 'string')
+    && !!w[1].subMerchants?.length && Array.isArray(c.alipayAuthorizations) && c.alipayAuthorizations.length >= 1;
+}
+
 export async function generateSandboxCredentials(): Promise<SandboxCredentials> {
   const [merchant, platform, app, alipay] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
   const mchId = `1900${randomDigits(6)}`;
@@ -118,6 +168,7 @@ export async function generateSandboxCredentials(): Promise<SandboxCredentials> 
       alipay,
     },
     wxpayVirtual: generateVirtualPayment(),
+    ...(await generateMerchants()),
   };
 }
 
@@ -169,8 +220,11 @@ async function loadOrCreate(file: string): Promise<SandboxCredentials> {
     if (isCredentials(parsed)) {
       const withApps = withLoginApps(parsed);
       const upgraded = withVirtualPayment(withApps.creds);
-      if (withApps.added || upgraded.added) await replaceFile(file, upgraded.creds);
-      return upgraded.creds;
+      // merchants for a file written before the sandbox served several: added once, the other keys kept
+      const more = hasMerchants(upgraded.creds) ? undefined : await generateMerchants();
+      const final = more ? { ...upgraded.creds, ...more } : upgraded.creds;
+      if (withApps.added || upgraded.added || more) await replaceFile(file, final);
+      return final;
     }
     damaged = true;
   } catch (err) {

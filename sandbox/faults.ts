@@ -27,7 +27,8 @@ export interface FaultSettings {
   tamper?: 'signature' | 'amount' | 'timestamp' | 'chain';
   /**
    * WeChat only: how refunds accepted from now on settle. abnormal: REFUND.ABNORMAL (v2 CHANGE), the money
-   * stays held; closed: REFUND.CLOSED (v2 REFUNDCLOSE), the amount becomes refundable again. Default success.
+   * stays held; closed: REFUND.CLOSED (v2 REFUNDCLOSE), the amount becomes refundable again (virtual payment:
+   * xpay_refund_notify with RetCode 1, query_order status 7). Default success.
    */
   refund?: 'success' | 'abnormal' | 'closed';
   /** how the daily statement disagrees with the books (sandbox/statements/day.ts) */
@@ -56,7 +57,8 @@ const faultsBody = z.object({
   transferTimeouts: z.number().int().min(0).max(100).optional(),
 }).strict()
   .refine((b) => !(b.refund && (b.channel === 'alipay' || b.channel === 'appleiap')), 'refund outcomes apply to WeChat only (Alipay refunds settle at once)')
-  .refine((b) => b.tamper !== 'chain' || b.channel === 'appleiap', 'tamper chain (signed by an untrusted root) applies to appleiap only');
+  .refine((b) => b.tamper !== 'chain' || b.channel === 'appleiap', 'tamper chain (signed by an untrusted root) applies to appleiap only')
+  .refine((b) => !(b.refund === 'abnormal' && b.channel === 'wxpay-virtual'), 'wxpay-virtual refunds succeed or fail (refund: closed); there is no held state');
 
 /** Validates a control request; a body with only `channel` clears that channel's faults. */
 export function parseFaultRequest(body: unknown): { channel: NotifyChannel; faults: FaultSettings } {

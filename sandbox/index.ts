@@ -36,6 +36,7 @@ import { handleWxapi } from './wxapi';
 import { handleWxopen } from './wxopen';
 import { ensureSandboxTls, type SandboxTls } from './tls';
 import { buildV3Notification } from './wxpay/v3-objects';
+import { credsFor, merchantById } from './wxpay/merchants';
 import { VirtualPayment } from './wxpay-virtual';
 import { CERT_CONTROL_ACTIONS, CertModes, handleCertControl, parseKeyModes, type KeyModes } from './cert-modes';
 
@@ -132,7 +133,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
 
   const ledger: Ledger = new Ledger(state, {
-    paid: (order) => raise('payment', order),
+    // a coin-mode virtual payment also credits the coins it bought to the payer's account
+    paid: (order) => { virtual.coins.credit(order); raise('payment', order); },
     refundCreated: (refund, order) => (refund.status === 'SUCCESS' ? raise('refund', order, refund) : scheduleSettle(refund)),
     // Alipay notifies TRADE_CLOSED for APP and WAP trades (not for face-to-face or PC web ones); WeChat never does.
     closed: (order) => { if (order.channel === 'alipay' && (order.pay_type === 'app' || order.pay_type === 'wap')) raise('close', order); },
@@ -151,15 +153,16 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     if (n.kind === 'transfer') {
       const t = state.data.transfers[n.order_key];
-      return t ? buildV3TransferNotification(creds, n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
+      return t ? buildV3TransferNotification(credsFor(creds, merchantById(creds, t.merchant_id)), n.event_id, n.created_at, t, n.faults.tamper, now()) : undefined;
     }
     const order = state.data.orders[n.order_key];
     const refund = n.refund_key ? state.data.refunds[n.refund_key] : undefined;
     if (!order || (n.refund_key && !refund)) return undefined;
     const tamper = n.faults.tamper;
-    if (n.channel === 'wxpay') return buildV3Notification(creds, n.event_id, n.created_at, order, refund, tamper, now());
+    // signed and encrypted by the merchant that made the order (a service provider for its sub-merchants')
+    if (n.channel === 'wxpay') return buildV3Notification(credsFor(creds, merchantById(creds, order.merchant_id)), n.event_id, n.created_at, order, refund, tamper, now());
     if (n.channel === 'wxpay-v2') return buildV2Notification(creds, order, refund, tamper);
-    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, tamper, now());
+    if (n.channel === 'wxpay-virtual') return virtual.buildPush(n, order, refund, tamper, now());
     return buildAlipayNotification(creds, n.event_id, order, refund, ledger.refundsOf('alipay', order.out_trade_no), tamper, now(), n.kind === 'close');
   };
 

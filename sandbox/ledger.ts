@@ -35,6 +35,10 @@ export interface NewOrder {
   out_trade_no: string;
   app_id: string;
   merchant_id: string;
+  sub_merchant_id?: string;
+  sub_app_id?: string;
+  payer_field?: 'sp_openid' | 'sub_openid';
+  auth_app_id?: string;
   amount: number;
   subject: string;
   pay_type: string;
@@ -50,7 +54,9 @@ export interface NewOrder {
 
 function fingerprint(o: NewOrder): string {
   // What makes two create calls "the same order": WeChat and Alipay compare the business content.
-  return JSON.stringify([o.app_id, o.amount, o.subject, o.pay_type, o.payer_id ?? '']);
+  const base = [o.app_id, o.amount, o.subject, o.pay_type, o.payer_id ?? ''];
+  // the merchant a partner / third-party order was made for is part of it too (kept out of others': stored states stay valid)
+  return JSON.stringify(o.sub_merchant_id || o.auth_app_id ? [...base, o.merchant_id, o.sub_merchant_id ?? '', o.auth_app_id ?? ''] : base);
 }
 
 export function newTransactionId(channel: SandboxChannel, now: number): string {

@@ -9,6 +9,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SandboxCredentials } from './credentials';
+import { wechatMerchantApps } from './wxpay/merchants';
 
 export type LoginProvider = 'wxpay' | 'alipay';
 
@@ -20,12 +21,16 @@ interface IssuedCode { provider: LoginProvider; appId: string; user: string; iss
 
 export type Redeemed = { ok: true; openid: string; user: string } | { ok: false; reason: 'invalid' | 'used' | 'expired' };
 
-/** Every app the sandbox knows: WeChat's main appid and its own mini program and official account, Alipay's app. */
+/**
+ * Every app the sandbox knows: WeChat's main appid and its own mini program and official account, the other
+ * merchants' and sub-merchants' apps, Alipay's app.
+ */
 export function sandboxApps(creds: SandboxCredentials): SandboxApp[] {
   return [
     { provider: 'wxpay', appId: creds.wxpay.appId, secret: creds.wxpay.appSecret },
     { provider: 'wxpay', appId: creds.wxpay.apps.mp.appId, secret: creds.wxpay.apps.mp.appSecret, payType: 'mp' },
     { provider: 'wxpay', appId: creds.wxpay.apps.jsapi.appId, secret: creds.wxpay.apps.jsapi.appSecret, payType: 'jsapi' },
+    ...wechatMerchantApps(creds).map((a) => ({ provider: 'wxpay' as const, ...a })),
     { provider: 'alipay', appId: creds.alipay.appId, secret: creds.alipay.app.publicKeyPem },
   ];
 }
@@ -78,6 +83,11 @@ export class LoginCodes {
 
   setSession(appId: string, openid: string, sessionKey: string): void {
     this.sessions.set(`${appId}:${openid}`, sessionKey);
+  }
+
+  /** WeChat lets the payer's session lapse (no login for a while): its key no longer signs anything. */
+  endSession(appId: string, openid: string): boolean {
+    return this.sessions.delete(`${appId}:${openid}`);
   }
 
   /** The session key WeChat holds for the payer in the mini program; undefined before any login. */

@@ -35,6 +35,15 @@ export interface SandboxOrder {
   transaction_id: string;
   app_id: string;
   merchant_id: string;
+  /**
+   * WeChat partner orders: the sub-merchant the service provider (merchant_id, app_id = sp_appid) took it for, the
+   * sub-merchant's app when the order named one, and which payer field named the payer (sub_openid under sub_appid)
+   */
+  sub_merchant_id?: string;
+  sub_app_id?: string;
+  payer_field?: 'sp_openid' | 'sub_openid';
+  /** Alipay third-party app orders: the authorising merchant's app (app_id is then the third-party app's) */
+  auth_app_id?: string;
   /** integer fen */
   amount: number;
   subject: string;
@@ -158,7 +167,16 @@ export interface SandboxStateData {
   transfers: Record<string, SandboxTransfer>;
   /** payment codes shown to payers (auth-codes.ts) */
   authCodes: Record<string, SandboxAuthCode>;
+  /** WeChat virtual payment coin accounts by `${env}:${openid}` and coin pays by `${env}:${order_id}` (wxpay-virtual-coins.ts) */
+  coins?: Record<string, SandboxCoinAccount>;
+  coinPays?: Record<string, SandboxCoinPay>;
 }
+
+/** A payer's coins in one environment of the mini program: bought with coin-mode payments, spent by currency_pay. */
+export interface SandboxCoinAccount { balance: number; sum_save: number; sum_cost: number }
+
+/** One currency_pay (and what cancel_currency_pay gave back of it). */
+export interface SandboxCoinPay { openid: string; env: 0 | 1; order_id: string; amount: number; payitem: string; cancelled: number; created_at: number }
 
 export function orderKey(channel: SandboxChannel, outTradeNo: string): string {
   return `${channel}:${outTradeNo}`;

@@ -2,23 +2,27 @@
  * WeChat mini-program virtual payment in the sandbox (docs/PROTOCOLS.md section 12), checking what WeChat checks:
  *
  *   POST /sandbox/wxapi/cgi-bin/stable_token {grant_type, appid, secret, force_refresh?} -> {access_token, expires_in}
- *   POST /sandbox/wxapi/xpay/query_order?access_token&pay_sig {openid, env, order_id | wx_order_id} -> {order}
+ *   POST /sandbox/wxapi/xpay/<api>?access_token&pay_sig[&signature]: query_order (payments and refund orders),
+ *        refund_order (wxpay-virtual-refunds.ts), query_user_balance, currency_pay, cancel_currency_pay
+ *        (wxpay-virtual-coins.ts; these also need `signature` = HMAC(session_key, body) of the payer's live session)
  *   POST /sandbox/control/virtual-payment {openid, mode, signData, paySig, signature}: what the device's
  *        uni.requestVirtualPayment does - paySig against the AppKey of signData's env, signature against the
  *        session key of the payer's latest login, the console's offer id - and the order then exists, unpaid
  *   POST /sandbox/control/pay {channel: "wxpay-virtual", out_trade_no}: the payer pays; the delivery push
- *        (encrypted and signed as in safe mode) goes to the mini program's message push URL
+ *        (encrypted and signed as in safe mode, wxpay-virtual-push.ts) goes to the mini program's message push URL
  *
  * The server APIs answer `{errcode, errmsg}` with HTTP 200 as WeChat does; keys are compared in constant time.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { aesKeyOf, encryptPush, pushSignature } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-virtual/message-crypto';
 import type { GatewayContext, GatewayRequest } from './context';
 import type { SandboxCredentials } from './credentials';
 import { send } from './http-io';
 import { secretMatches } from './login-codes';
 import type { OutgoingNotification } from './notifier';
-import type { SandboxNotification, SandboxOrder } from './state';
+import type { SandboxNotification, SandboxOrder, SandboxRefund } from './state';
+import { CoinAccounts } from './wxpay-virtual-coins';
+import { buildVirtualPush } from './wxpay-virtual-push';
+import { leftFeeOf, paymentOf, refundOrder, refundOrderView } from './wxpay-virtual-refunds';
 
 type Answer = Record<string, unknown>;
 const TOKEN_TTL_S = 7200;
@@ -28,6 +32,8 @@ const hmacHex = (key: string, msg: string) => createHmac('sha256', Buffer.from(k
 const hexEquals = (expected: string, given: unknown) => typeof given === 'string' && given.length === expected.length
   && timingSafeEqual(Buffer.from(expected), Buffer.from(given.toLowerCase()));
 const OUT_TRADE_NO_RE = /^(?!_)[0-9A-Za-z_\-|*@]{8,32}$/;
+/** the APIs that act for a user: they also carry the user-state `signature` of the payer's live session */
+const USER_APIS = new Set(['/xpay/query_user_balance', '/xpay/currency_pay', '/xpay/cancel_currency_pay']);
 
 /** The device's fail callback: WeChat's client error codes (-15005 signature invalid, -15001 parameter error). */
 export type DeviceAnswer = { ok: true; order: SandboxOrder } | { ok: false; errCode: number; errMsg: string };
@@ -35,12 +41,16 @@ export type DeviceAnswer = { ok: true; order: SandboxOrder } | { ok: false; errC
 export class VirtualPayment {
   private readonly tokens = new Map<string, { appId: string; expiresAt: number }>();
   private readonly current = new Map<string, string>();
+  readonly coins: CoinAccounts;
 
-  constructor(private readonly ctx: GatewayContext, private readonly pushUrl: string) {}
+  constructor(private readonly ctx: GatewayContext, private readonly pushUrl: string) {
+    this.coins = new CoinAccounts(ctx);
+  }
 
   private get v(): SandboxCredentials['wxpayVirtual'] { return this.ctx.creds.wxpayVirtual; }
   /** the sandbox's mini program is the app that sells virtual goods */
   private get appId(): string { return this.ctx.creds.wxpay.apps.mp.appId; }
+  get miniProgramAppId(): string { return this.appId; }
   private keyOf(env: 0 | 1): string { return env === 1 ? this.v.sandboxAppKey : this.v.appKey; }
 
   handle(r: GatewayRequest): void {
@@ -64,7 +74,17 @@ export class VirtualPayment {
     // pay_sig covers the path without the sandbox prefix and the exact body bytes, with the env's AppKey
     if (!hexEquals(hmacHex(this.keyOf(env), `${r.subPath}&${r.rawBody}`), r.query.get('pay_sig'))) return reply(err(90011, 'pay_sig error'));
     if (r.subPath === '/xpay/query_order') return reply(this.queryOrder(body, env));
-    return reply(err(40066, 'invalid url'));
+    if (r.subPath === '/xpay/refund_order') return reply(refundOrder(this.ctx, body, env, err));
+    if (!USER_APIS.has(r.subPath)) return reply(err(40066, 'invalid url'));
+    // the user-state signature: over the same body with the session key of the payer's latest login
+    if (typeof body.openid !== 'string' || !body.openid) return reply(err(268490001, 'openid错误'));
+    const session = this.ctx.logins.sessionOf(this.appId, body.openid);
+    if (!session) return reply(err(268490009, '用户session_key不存在或已过期，请重新登录'));
+    if (!hexEquals(hmacHex(session, r.rawBody), r.query.get('signature'))) return reply(err(90010, 'signature error'));
+    if (typeof body.user_ip !== 'string' || !body.user_ip) return reply(err(268490002, 'user_ip字段错误'));
+    if (r.subPath === '/xpay/query_user_balance') return reply(this.coins.balance(body.openid, env));
+    if (r.subPath === '/xpay/currency_pay') return reply(this.coins.pay(body, body.openid, env, err));
+    return reply(this.coins.cancel(body, body.openid, env, err));
   }
 
   private stableToken(body: Record<string, unknown>): Answer {
@@ -92,10 +112,15 @@ export class VirtualPayment {
 
   private queryOrder(body: Record<string, unknown>, env: 0 | 1): Answer {
     if (typeof body.openid !== 'string' || !body.openid) return err(268490002, 'openid字段错误');
-    const byNo = typeof body.order_id === 'string' ? this.ctx.ledger.get('wxpay-virtual', body.order_id) : undefined;
-    const order = byNo ?? (typeof body.wx_order_id === 'string' ? Object.values(this.ctx.state.data.orders).find((o) => o.channel === 'wxpay-virtual' && o.transaction_id === body.wx_order_id) : undefined);
-    if (!order || order.payer_id !== body.openid || order.virtual?.env !== env) return err(268490002, '数据不存在');
-    const delivered = Object.values(this.ctx.state.data.notifications).some((n) => n.order_key === `wxpay-virtual:${order.out_trade_no}` && n.state === 'delivered');
+    const order = paymentOf(this.ctx, body, env);
+    if (!order) {
+      // not a payment: maybe one of our refund orders (order_id = its refund_order_id)
+      const refund = typeof body.order_id === 'string' ? this.ctx.ledger.refundByNo('wxpay-virtual', body.order_id) : undefined;
+      const paidBy = refund && this.ctx.ledger.get('wxpay-virtual', refund.out_trade_no);
+      if (!refund || !paidBy || paidBy.payer_id !== body.openid || paidBy.virtual?.env !== env) return err(268490002, '数据不存在');
+      return { errcode: 0, errmsg: 'ok', order: refundOrderView(refund, paidBy, env) };
+    }
+    const delivered = Object.values(this.ctx.state.data.notifications).some((n) => n.order_key === `wxpay-virtual:${order.out_trade_no}` && n.kind === 'payment' && n.state === 'delivered');
     const paid = order.status === 'SUCCESS';
     return {
       errcode: 0, errmsg: 'ok',
@@ -105,7 +130,8 @@ export class VirtualPayment {
         status: paid ? (delivered ? 4 : 2) : order.status === 'CLOSED' ? 6 : 1,
         biz_type: 0, order_fee: order.amount, coupon_fee: 0, paid_fee: paid ? order.amount : 0, order_type: 0, refund_fee: order.refunded,
         paid_time: paid ? Math.floor((order.paid_at as number) / 1000) : 0, provide_time: delivered ? Math.floor((order.paid_at as number) / 1000) : 0,
-        biz_meta: order.attach ?? '', env_type: env, wx_order_id: `wxo${order.transaction_id}`, wxpay_order_id: order.transaction_id,
+        biz_meta: order.attach ?? '', env_type: env === 1 ? 2 : 1, left_fee: leftFeeOf(order),
+        wx_order_id: `wxo${order.transaction_id}`, wxpay_order_id: order.transaction_id,
       },
     };
   }
@@ -152,31 +178,8 @@ export class VirtualPayment {
     return { ok: true, order: out.order };
   }
 
-  /** The delivery push of a paid order, encrypted for the mini program and signed in the URL (one attempt). */
-  buildPush(n: SandboxNotification, order: SandboxOrder, tamper: SandboxNotification['faults']['tamper'], nowMs: number): OutgoingNotification | undefined {
-    const vp = order.virtual;
-    if (!vp) return undefined;
-    const goods = vp.mode === 'short_series_goods';
-    const actual = tamper === 'amount' ? order.amount + 1 : order.amount;
-    const info = { Quantity: vp.quantity, OrigPrice: vp.unit_price, ActualPrice: actual, Attach: order.attach ?? '' };
-    const message = JSON.stringify({
-      ToUserName: `gh_${this.appId.slice(2, 14)}`, FromUserName: 'oWeChatVirtualPay00000000000', CreateTime: Math.floor(n.created_at / 1000), MsgType: 'event',
-      Event: goods ? 'xpay_goods_deliver_notify' : 'xpay_coin_pay_notify',
-      OpenId: order.payer_id, OutTradeNo: order.out_trade_no, Env: vp.env,
-      WeChatPayInfo: { MchOrderNo: `M${order.transaction_id.slice(4)}`, TransactionId: order.transaction_id, PaidTime: Math.floor((order.paid_at ?? nowMs) / 1000) },
-      ...(goods ? { GoodsInfo: { ProductId: vp.product_id, ...info } } : { CoinInfo: info }),
-    });
-    const Encrypt = encryptPush(aesKeyOf(this.v.encodingAESKey), message, this.appId);
-    const timestamp = String(Math.floor((tamper === 'timestamp' ? nowMs - 600_000 : nowMs) / 1000));
-    const nonce = String(randomBytes(4).readUInt32BE(0));
-    let msgSignature = pushSignature([this.v.token, timestamp, nonce, Encrypt]);
-    if (tamper === 'signature') msgSignature = `${msgSignature[0] === 'a' ? 'b' : 'a'}${msgSignature.slice(1)}`;
-    const url = new URL(n.url);
-    url.searchParams.set('signature', pushSignature([this.v.token, timestamp, nonce]));
-    url.searchParams.set('timestamp', timestamp);
-    url.searchParams.set('nonce', nonce);
-    url.searchParams.set('encrypt_type', 'aes');
-    url.searchParams.set('msg_signature', msgSignature);
-    return { url: url.toString(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ToUserName: `gh_${this.appId.slice(2, 14)}`, Encrypt }) };
+  /** The push of a notification (a delivery, or the end of a refund task), one attempt (wxpay-virtual-push.ts). */
+  buildPush(n: SandboxNotification, order: SandboxOrder, refund: SandboxRefund | undefined, tamper: SandboxNotification['faults']['tamper'], nowMs: number): OutgoingNotification | undefined {
+    return buildVirtualPush(this.ctx.creds, n, order, refund, tamper, nowMs);
   }
 }

@@ -10,6 +10,7 @@ import type { GatewayContext } from '../context';
 import { dateTimeChina } from '../http-io';
 import type { SandboxOrder } from '../state';
 import { buyerOf } from './objects';
+import type { AlipayScope } from './app-auth';
 
 type Reply = Record<string, unknown>;
 const bizFail = (subCode: string, subMsg: string): Reply => ({ code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg });
@@ -22,7 +23,7 @@ function paidFields(order: SandboxOrder): Reply {
   };
 }
 
-export function tradePay(ctx: GatewayContext, appId: string, biz: Record<string, any>): Reply {
+export function tradePay(ctx: GatewayContext, appId: string, biz: Record<string, any>, scope: AlipayScope): Reply {
   if (biz.scene !== 'bar_code') return bizFail('ACQ.INVALID_PARAMETER', '参数无效: scene');
   const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : '';
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(outTradeNo)) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: out_trade_no');
@@ -32,7 +33,7 @@ export function tradePay(ctx: GatewayContext, appId: string, biz: Record<string,
   if (typeof biz.subject !== 'string' || !biz.subject) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: subject不能为空');
   const code = ctx.codes.take('alipay', String(biz.auth_code ?? ''), outTradeNo);
   if (code === 'invalid') return bizFail('ACQ.PAYMENT_AUTH_CODE_INVALID', '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款');
-  const out = ctx.ledger.create({ channel: 'alipay', out_trade_no: outTradeNo, app_id: appId, merchant_id: ctx.creds.alipay.sellerId, amount, subject: biz.subject, pay_type: 'bar_code', payer_id: `2088${code.code.slice(-12)}` });
+  const out = ctx.ledger.create({ channel: 'alipay', out_trade_no: outTradeNo, app_id: appId, merchant_id: scope.seller_id, ...(scope.auth_app_id ? { auth_app_id: scope.auth_app_id } : {}), amount, subject: biz.subject, pay_type: 'bar_code', payer_id: `2088${code.code.slice(-12)}` });
   if (!out.ok) {
     // the same pay call again once settled: its result (the code is the same one)
     if (out.reason === 'paid') return { code: '10000', msg: 'Success', ...paidFields(out.order) };

@@ -14,6 +14,7 @@ import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects
 import { FUND_METHODS, fundMethod } from './transfers';
 import { tradeCancel, tradePay } from './codepay';
 import { checkCertParams } from './certs';
+import { alipayScope, inScope, sellerMismatch, type AlipayScope } from './app-auth';
 
 const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query', 'alipay.trade.pay', 'alipay.trade.cancel']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
@@ -87,14 +88,19 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
   const key = responseKey(method);
   const commonError = checkCommon(ctx, p);
   const biz = parseBiz(p);
+  // app_auth_token (third-party app mode) is checked once the request is authentic: whose trades it acts on
+  const auth = commonError ? undefined : alipayScope(ctx.creds, p);
   if (page) {
     if (commonError) return errorPage(r, commonError);
+    if (auth && 'error' in auth) return errorPage(r, auth.error);
     if (!biz) return errorPage(r, invalid('biz-content', 'biz_content格式错误'));
-    const reply = createOrder(ctx, method, page, p, biz);
+    const reply = createOrder(ctx, method, page, p, biz, auth!.scope);
     if (reply.code !== '10000') return errorPage(r, reply);
     return redirect(r.res, cashierUrl(ctx, 'alipay', String(biz.out_trade_no)));
   }
   if (commonError) return sendJson(key, commonError);
+  if (auth && 'error' in auth) return sendJson(key, auth.error);
+  const scope = auth!.scope;
   if (method === 'alipay.system.oauth.token') {
     const out = oauthToken(ctx, p);
     return 'error' in out ? sendJson('error_response', out.error) : sendJson(key, out.ok);
@@ -104,7 +110,7 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
     const reply = fundMethod(ctx, method, p.app_id, biz);
     return reply ? sendJson(key, reply) : holdUnanswered(r);
   }
-  sendJson(key, serverMethod(ctx, method, p, biz));
+  sendJson(key, serverMethod(ctx, method, p, biz, scope));
 }
 
 /**
@@ -121,25 +127,26 @@ function oauthToken(ctx: GatewayContext, p: Record<string, string>): { ok: Reply
   return { ok: { access_token: token(), auth_start: dateTimeChina(ctx.now()), expires_in: 1296000, re_expires_in: 2592000, refresh_token: token(), open_id: out.openid } };
 }
 
-function serverMethod(ctx: GatewayContext, method: string, p: Record<string, string>, biz: Biz): Reply {
+function serverMethod(ctx: GatewayContext, method: string, p: Record<string, string>, biz: Biz, scope: AlipayScope): Reply {
   const { ledger } = ctx;
   if (method === 'alipay.data.dataservice.bill.downloadurl.query') {
     if (biz.bill_type !== 'trade' && biz.bill_type !== 'signcustomer') return bizFail('isv.invalid-arguments', '参数无效: bill_type');
-    const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''));
+    const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''), scope);
     return 'url' in out ? ok({ bill_download_url: out.url }) : bizFail(out.sub_code, out.sub_msg);
   }
-  if (method === 'alipay.trade.pay') return tradePay(ctx, p.app_id, biz);
+  if (method === 'alipay.trade.pay') return tradePay(ctx, p.app_id, biz, scope);
   if (method === 'alipay.trade.create' || method === 'alipay.trade.precreate') {
-    const reply = createOrder(ctx, method, method === 'alipay.trade.create' ? 'create' : 'precreate', p, biz);
+    const reply = createOrder(ctx, method, method === 'alipay.trade.create' ? 'create' : 'precreate', p, biz, scope);
     if (reply.code !== '10000') return reply;
     const order = ledger.get('alipay', String(biz.out_trade_no))!;
     return method === 'alipay.trade.create'
       ? ok({ out_trade_no: order.out_trade_no, trade_no: order.transaction_id })
       : ok({ out_trade_no: order.out_trade_no, qr_code: cashierUrl(ctx, 'alipay', order.out_trade_no) });
   }
-  const order = biz.out_trade_no
+  // another merchant's trade (another authorising merchant's, or the app's own for a token call) does not exist here
+  const order = inScope(biz.out_trade_no
     ? ledger.get('alipay', String(biz.out_trade_no))
-    : biz.trade_no ? Object.values(ctx.state.data.orders).find((o) => o.channel === 'alipay' && o.transaction_id === String(biz.trade_no)) : undefined;
+    : biz.trade_no ? Object.values(ctx.state.data.orders).find((o) => o.channel === 'alipay' && o.transaction_id === String(biz.trade_no)) : undefined, scope);
   if (!biz.out_trade_no && !biz.trade_no) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: out_trade_no和trade_no不能同时为空');
   if (!order) return bizFail('ACQ.TRADE_NOT_EXIST', '交易不存在');
   const ids = { out_trade_no: order.out_trade_no, trade_no: order.transaction_id };
@@ -183,7 +190,9 @@ function serverMethod(ctx: GatewayContext, method: string, p: Record<string, str
   return bizFail('ACQ.SYSTEM_ERROR', '系统错误');
 }
 
-function createOrder(ctx: GatewayContext, method: string, payType: string, p: Record<string, string>, biz: Biz): Reply {
+function createOrder(ctx: GatewayContext, method: string, payType: string, p: Record<string, string>, biz: Biz, scope: AlipayScope): Reply {
+  const seller = sellerMismatch(biz, scope);
+  if (seller) return seller;
   const outTradeNo = biz.out_trade_no === undefined ? '' : String(biz.out_trade_no);
   if (!outTradeNo) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: out_trade_no不能为空');
   if (!/^[0-9A-Za-z_\-]{1,64}$/.test(outTradeNo)) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: out_trade_no格式错误');
@@ -198,7 +207,8 @@ function createOrder(ctx: GatewayContext, method: string, payType: string, p: Re
     if (expiresAt === undefined) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: time_expire');
   }
   const out = ctx.ledger.create({
-    channel: 'alipay', out_trade_no: outTradeNo, app_id: p.app_id, merchant_id: ctx.creds.alipay.sellerId, amount,
+    channel: 'alipay', out_trade_no: outTradeNo, app_id: p.app_id, merchant_id: scope.seller_id, amount,
+    ...(scope.auth_app_id ? { auth_app_id: scope.auth_app_id } : {}),
     subject: biz.subject, pay_type: payType, notify_url: p.notify_url || undefined, return_url: p.return_url || undefined,
     quit_url: typeof biz.quit_url === 'string' && biz.quit_url ? biz.quit_url : undefined,
     payer_id: payer ? String(payer) : undefined, expires_at: expiresAt,

@@ -68,7 +68,8 @@ export function buildAlipayNotification(
   const yuan = fenToYuan(order.amount);
   const buyer = buyerOf(order);
   const fields: Record<string, string> = {
-    app_id: order.app_id, auth_app_id: order.app_id, buyer_id: buyer.buyer_id, buyer_logon_id: buyer.buyer_logon_id,
+    // a third-party app's trade names the app that made it and the merchant that authorised it
+    app_id: order.app_id, auth_app_id: order.auth_app_id ?? order.app_id, buyer_id: buyer.buyer_id, buyer_logon_id: buyer.buyer_logon_id,
     buyer_pay_amount: yuan, charset: 'utf-8', fund_bill_list: JSON.stringify([{ amount: yuan, fundChannel: 'ALIPAYACCOUNT' }]),
     gmt_create: dateTimeChina(order.created_at), gmt_payment: dateTimeChina(order.paid_at ?? order.created_at),
     invoice_amount: yuan, notify_id: eventId.replace(/-/g, ''), notify_time: dateTimeChina(nowMs), notify_type: 'trade_status_sync',

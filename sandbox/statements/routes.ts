@@ -12,6 +12,9 @@ import type { GatewayContext, GatewayRequest } from '../context';
 import { send, sendJson } from '../http-io';
 import type { SandboxChannel, SandboxState } from '../state';
 import { chinaDay, dayRows, type StatementFaults } from './day';
+import { merchantById, subMerchantOf } from '../wxpay/merchants';
+import { inScope, type AlipayScope } from '../alipay/app-auth';
+import type { SandboxOrder } from '../state';
 import { alipayBillZip, wxpayBillText } from './writers';
 
 interface Download { bytes: Buffer; expires: number; channel: SandboxChannel }
@@ -70,7 +73,14 @@ export function handleWxpayBill(ctx: GatewayContext, r: GatewayRequest, ok: V3Se
       ? fail({ status: 400, code: 'PARAM_ERROR', message: 'bill_date格式不正确，应为yyyy-MM-dd' })
       : fail({ status: 400, code: 'NO_STATEMENT_EXIST', message: '账单文件不存在' });
   }
-  const day = billType === 'SUCCESS' ? { ...out.day, refunds: [] } : billType === 'REFUND' ? { ...out.day, payments: [] } : out.day;
+  // each merchant downloads its own trades; a service provider those of all its sub-merchants, or of the one it names
+  const subMchid = r.query.get('sub_mchid') ?? undefined;
+  const me = merchantById(ctx.creds, ctx.creds.wxpay.mchId);
+  if (subMchid !== undefined && !subMerchantOf(me!, subMchid)) return fail({ status: 400, code: 'PARAM_ERROR', message: me?.subMerchants?.length ? '子商户号sub_mchid与服务商不存在受理关系' : '普通商户不允许传sub_mch_id' });
+  const own = (o: SandboxOrder) => o.merchant_id === ctx.creds.wxpay.mchId && (subMchid === undefined || o.sub_merchant_id === subMchid);
+  const mine = { payments: out.day.payments.filter((x) => own(x.order)), refunds: out.day.refunds.filter((x) => own(x.order)) };
+  if (mine.payments.length === 0 && mine.refunds.length === 0) return fail({ status: 400, code: 'NO_STATEMENT_EXIST', message: '账单文件不存在' });
+  const day = billType === 'SUCCESS' ? { ...mine, refunds: [] } : billType === 'REFUND' ? { ...mine, payments: [] } : mine;
   const plain = Buffer.from(wxpayBillText(day), 'utf8');
   const hash = createHash('sha1').update(plain).digest('hex');
   let file = plain;
@@ -83,10 +93,13 @@ export function handleWxpayBill(ctx: GatewayContext, r: GatewayRequest, ok: V3Se
 }
 
 /** The Alipay answer's fields for a bill query, or the business error to answer. */
-export function alipayBillUrl(ctx: GatewayContext, date: string): { url: string } | { sub_code: string; sub_msg: string } {
+export function alipayBillUrl(ctx: GatewayContext, date: string, scope?: AlipayScope): { url: string } | { sub_code: string; sub_msg: string } {
   const out = statementOf(ctx, 'alipay', date);
   if (!out.ok) return out.reason === 'bad_date' ? { sub_code: 'isv.invalid-arguments', sub_msg: 'bill_date格式错误' } : { sub_code: 'isp.bill_not_exist', sub_msg: '账单不存在' };
-  let zip = alipayBillZip(out.day, ctx.creds, date, ctx.now());
+  // the bill of the merchant the call acts for (the app's own, or an authorising merchant's: app_auth_token)
+  const day = scope ? { payments: out.day.payments.filter((x) => inScope(x.order, scope)), refunds: out.day.refunds.filter((x) => inScope(x.order, scope)) } : out.day;
+  if (day.payments.length === 0 && day.refunds.length === 0) return { sub_code: 'isp.bill_not_exist', sub_msg: '账单不存在' };
+  let zip = alipayBillZip(day, scope ? { ...ctx.creds, alipay: { ...ctx.creds.alipay, sellerId: scope.seller_id } } : ctx.creds, date, ctx.now());
   if (faultsOf(ctx, 'alipay').corrupt) zip = zip.subarray(0, Math.floor(zip.length / 2)); // cut short in transit
   return { url: `${ctx.publicBaseUrl}/sandbox/alipay/bill/download?token=${keep(ctx, 'alipay', zip, 30_000)}` };
 }

@@ -22,6 +22,20 @@ export function v3TradeState(order: SandboxOrder): string {
   return order.status;
 }
 
+/**
+ * Who an order is for, as its messages say it: appid + mchid for a direct merchant; sp_appid, sp_mchid, sub_mchid
+ * (and sub_appid when the order named it) for a service provider's (docs/PROTOCOLS.md section 2, partner mode).
+ */
+function merchantFields(order: SandboxOrder): Record<string, unknown> {
+  if (!order.sub_merchant_id) return { appid: order.app_id, mchid: order.merchant_id };
+  return { sp_appid: order.app_id, sp_mchid: order.merchant_id, ...(order.sub_app_id ? { sub_appid: order.sub_app_id } : {}), sub_mchid: order.sub_merchant_id };
+}
+
+function payerOf(order: SandboxOrder): Record<string, string> {
+  if (!order.payer_id) return {};
+  return order.sub_merchant_id ? { [order.payer_field ?? 'sp_openid']: order.payer_id } : { openid: order.payer_id };
+}
+
 /** The transaction object of a query answer and of TRANSACTION.SUCCESS (amount shift: tamper). */
 export function v3Transaction(order: SandboxOrder, amountShift = 0): Record<string, unknown> {
   const state = v3TradeState(order);
@@ -29,11 +43,10 @@ export function v3Transaction(order: SandboxOrder, amountShift = 0): Record<stri
   const total = order.amount + amountShift;
   const tx: Record<string, unknown> = {
     amount: paid ? { currency: 'CNY', payer_currency: 'CNY', payer_total: total, total } : { currency: 'CNY', payer_currency: 'CNY', total },
-    appid: order.app_id,
+    ...merchantFields(order),
     attach: order.attach ?? '',
-    mchid: order.merchant_id,
     out_trade_no: order.out_trade_no,
-    payer: order.payer_id ? { openid: order.payer_id } : {},
+    payer: payerOf(order),
     promotion_detail: [],
     trade_state: state,
     trade_state_desc: state === 'PAYERROR' ? order.failed_reason : STATE_DESC[state],
@@ -74,7 +87,8 @@ export function v3Refund(refund: SandboxRefund, order: SandboxOrder): Record<str
 function refundResource(refund: SandboxRefund, order: SandboxOrder, amountShift: number): Record<string, unknown> {
   return {
     amount: { payer_refund: refund.amount + amountShift, payer_total: order.amount, refund: refund.amount + amountShift, total: refund.total },
-    mchid: order.merchant_id,
+    // a partner refund names the service provider and the sub-merchant, no appids
+    ...(order.sub_merchant_id ? { sp_mchid: order.merchant_id, sub_mchid: order.sub_merchant_id } : { mchid: order.merchant_id }),
     out_refund_no: refund.out_refund_no,
     out_trade_no: refund.out_trade_no,
     refund_id: refund.refund_id,

@@ -281,8 +281,18 @@ describe('admin reconciliation', () => {
       await page.locator('.diff-row').first().waitFor();
       await expect(page.locator('.detail').innerText()).resolves.toContain('金额不一致');
       await expect(page.locator('.detail').innerText()).resolves.toContain('渠道有退款、本地无记录（如商户平台退款）');
+      // each side's amount in yuan beside the kind; the rest of each side stays folded
+      await expect(page.locator('.diff-row .c-amounts').allInnerTexts()).resolves.toEqual(['¥21.00（渠道）vs ¥20.00（本地）', '¥5.00（渠道）']);
       await expectNoSidewaysScroll(page);
       await shot(page, `admin-reconcile-${vp.width}`);
+      if (vp === DESKTOP) {
+        await page.locator('.locale-switch__item', { hasText: 'English' }).click();
+        await expect.poll(() => page.locator('.diff-row .c-amounts').allInnerTexts()).toEqual(['¥21.00 (provider) vs ¥20.00 (local)', '¥5.00 (provider)']);
+        await expect(page.locator('.detail').innerText()).resolves.toContain('Amounts differ');
+        await shot(page, 'admin-reconcile-en-1280');
+        await page.locator('.locale-switch__item', { hasText: '中文' }).click();
+        await expect.poll(() => page.locator('.diff-row .c-amounts').first().innerText()).toBe('¥21.00（渠道）vs ¥20.00（本地）');
+      }
       // a day run from the page: the sandbox has no statement for a day without trades, so it is a day of none
       await page.locator('.f-date input').fill(dayBefore);
       await page.locator('.run-btn').click();

@@ -159,6 +159,19 @@ async function runLogin(fnDir, p) {
 }
 
 /**
+ * The merchant key was read from its file and is a usable private key: parsed by this runtime's crypto, not
+ * matched against a PEM header (a header alone proves nothing, and spelling one out here made secret scanners
+ * that look for the header text report this file).
+ */
+function isPrivateKey(pem) {
+  try {
+    return crypto.createPrivateKey(pem).type === 'private';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The plugin's config as the core reads it: uni-config-center required from the function's folder (the instance
  * the bundle's own `require('uni-config-center')` gets), then the core's loadConfig, which validates it. Answers
  * what was read, and every file this process loaded that is not part of the function's folder.
@@ -174,7 +187,7 @@ async function runConfig(fnDir) {
     config: {
       env: config.env, notifyUrl: config.notifyUrl, providers: Object.keys(config.providers).sort(), auth: config.auth,
       adminRoles: config.adminRoles, orderTypes: Object.keys(config.orderTypes).sort(), webhooks: config.alerts.webhooks.map((w) => w.kind),
-      privateKeyLoaded: /BEGIN PRIVATE KEY/.test(config.providers.wxpay.merchant.privateKeyPem),
+      privateKeyLoaded: isPrivateKey(config.providers.wxpay.merchant.privateKeyPem),
     },
     outside,
   };

@@ -1,8 +1,9 @@
 /**
  * The statement parsers as the cloud bundle carries them (esbuild, target node16, CommonJS, every npm package
- * inside: csv-parse sync and stream, fflate, iconv-lite) run on the Node versions uniCloud's functions use:
- * a WeChat bill gunzipped, hash-checked, parsed whole and as a stream; an Alipay zip of GBK files with GBK
- * entry names. The same answers as on the development Node.
+ * inside: csv-parse sync and stream, fflate) run on the Node versions uniCloud's functions use and on this
+ * process's Node: a WeChat bill gunzipped, hash-checked, parsed whole and as a stream; an Alipay zip of GBK files
+ * with GBK entry names, decoded by the runtime's own TextDecoder('gbk') (full ICU), so no code-page library is
+ * bundled. The same answers on every runtime.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,6 +21,7 @@ const run = promisify(execFile);
 const SRC = path.resolve(__dirname, '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements');
 let dir: string;
 let bundle: string;
+let bundledPackages: string[] = [];
 
 const q = (cells: string[]) => cells.map((c) => '`' + c).join(',');
 const HEADER = '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注';
@@ -51,19 +53,26 @@ const fs = require('fs');
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vkpay-statements-rt-'));
   bundle = path.join(dir, 'entry.cjs');
-  await build({ stdin: { contents: ENTRY, resolveDir: SRC, loader: 'js' }, bundle: true, platform: 'node', target: 'node16', format: 'cjs', outfile: bundle, logLevel: 'silent' });
+  const built = await build({ stdin: { contents: ENTRY, resolveDir: SRC, loader: 'js' }, bundle: true, platform: 'node', target: 'node16', format: 'cjs', outfile: bundle, logLevel: 'silent', metafile: true });
+  bundledPackages = [...new Set(Object.keys(built.metafile.inputs).map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter((p): p is string => !!p))].sort();
   await writeFile(path.join(dir, 'bill.gz'), gzipSync(Buffer.from(BILL)));
   await writeFile(path.join(dir, 'bill.zip'), gbkZip({ '2088_20261201_业务明细.csv': ALIPAY }));
 }, 120_000);
 afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
 
-describe.each(UNICLOUD_NODE_VERSIONS)('Node %s', (version) => {
+it('bundles no code-page library: GBK is the runtime\'s own decoder', () => {
+  expect(bundledPackages).toEqual(['csv-parse', 'fflate']);
+});
+
+const RUNTIMES: { label: string; version?: string }[] = [...UNICLOUD_NODE_VERSIONS.map((version) => ({ label: `Node ${version}`, version })), { label: `this process's Node ${process.version}` }];
+
+describe.each(RUNTIMES)('$label', ({ version }) => {
   it('parses both providers\' statements from the bundled code', async () => {
-    const rt = await ensureNodeRuntime(version);
+    const bin = version ? (await ensureNodeRuntime(version)).bin : process.execPath;
     const sha1 = createHash('sha1').update(BILL).digest('hex');
-    const { stdout } = await run(rt.bin, [bundle, path.join(dir, 'bill.gz'), sha1, path.join(dir, 'bill.zip')], { timeout: 60_000 });
+    const { stdout } = await run(bin, [bundle, path.join(dir, 'bill.gz'), sha1, path.join(dir, 'bill.zip')], { timeout: 60_000 });
     const out = JSON.parse(stdout);
-    expect(out.node).toBe(`v${version}`);
+    expect(out.node).toBe(version ? `v${version}` : process.version);
     expect(out.hash).toBe(true);
     expect(out.whole.rows).toEqual([{ kind: 'payment', out_trade_no: 'VK001', transaction_id: '4200000001', time: '2026-12-01 10:00:00', amount: 1230, fee: 7 }]);
     expect(out.streamed).toEqual(out.whole.rows);

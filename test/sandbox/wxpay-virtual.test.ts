@@ -5,50 +5,14 @@
  * faults (tampered signature, stale timestamp, other amount, duplicated and dropped deliveries).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetchHttpClient } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
-import { createWxpayVirtualProvider, type WxpayVirtualConfig } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
 import { clearAccessTokenCache } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-virtual/token';
-import { control, startReceiver, startSandbox, tradeNo, waitFor, type Received, type RunningSandbox } from './helpers';
+import { control, waitFor, type Received } from './helpers';
+import { SUCCESS, asNotification, login as loginAs, providerOf, signedPayment, startVirtualSandbox } from './virtual-helpers';
 
-const SUCCESS = { status: 200, body: JSON.stringify({ ErrCode: 0, ErrMsg: 'success' }) };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => { clearAccessTokenCache(); while (cleanups.length) await cleanups.pop()!(); });
-
-async function setup(reply: (r: Received, i: number) => { status: number; body?: string } = () => SUCCESS) {
-  const rx = await startReceiver(reply);
-  const s = await startSandbox({ virtualPushUrl: rx.url });
-  cleanups.push(() => s.close(), () => rx.close());
-  return { s, rx };
-}
-
-function configOf(s: RunningSandbox, over: Partial<WxpayVirtualConfig> = {}): WxpayVirtualConfig {
-  const v = s.creds.wxpayVirtual;
-  return {
-    appId: s.creds.wxpay.apps.mp.appId, appSecret: s.creds.wxpay.apps.mp.appSecret, offerId: v.offerId, env: 1,
-    appKey: v.appKey, sandboxAppKey: v.sandboxAppKey, token: v.token, encodingAESKey: v.encodingAESKey, coinPrice: v.coinPrice,
-    wxapiBaseUrl: `${s.base}/sandbox/wxapi/`, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...over,
-  };
-}
-const providerOf = (s: RunningSandbox, over: Partial<WxpayVirtualConfig> = {}) => createWxpayVirtualProvider(configOf(s, over), { http: createFetchHttpClient(), budgetMs: 3000, timeoutMs: 1000 });
-
-/** The payer logs in (uni.login), the server exchanges the code: the sandbox now holds this session key. */
-async function login(s: RunningSandbox, user = 'alice') {
-  const { code } = (await control(s, 'login-code', { provider: 'wxpay', pay_type: 'mp', user })).json() as { code: string };
-  return providerOf(s).exchangeLoginCode!({ pay_type: 'mp', code });
-}
-
-const goodsItem = { amount: 990, subject: 'episode 1', wxVirtualProductId: 'ep01' };
-async function signedPayment(s: RunningSandbox, session_key: string, over: Partial<WxpayVirtualConfig> = {}, item: Record<string, unknown> = goodsItem) {
-  const no = tradeNo('VV');
-  const { payment } = await providerOf(s, over).createOrder({
-    out_trade_no: no, amount: Number(item.amount), subject: 'x', pay_type: 'mp', notify_url: 'https://unused.example/notify', expires_at: Date.now() + 3600_000,
-    catalog_item: item, session_key,
-  });
-  if (payment.kind !== 'virtualPayment') throw new Error('kind');
-  return { no, payment };
-}
-
-const asNotification = (r: Received) => ({ headers: r.headers, rawBody: r.body, query: Object.fromEntries(new URL(r.url, 'http://x').searchParams) });
+const setup = (reply?: Parameters<typeof startVirtualSandbox>[1]) => startVirtualSandbox(cleanups, reply);
+const login = loginAs;
 
 describe('sandbox wxpay-virtual', () => {
   it('goods: device checks the signatures, the payer pays, the push verifies, query_order says paid and delivered', async () => {

@@ -60,6 +60,17 @@ describe('paySig, signature and pay_sig', () => {
   });
 });
 
+describe("WeChat's published vectors (virtual-payment.html, sample script for query_user_balance)", () => {
+  // the page's own body bytes, AppKey "12345" and session key: pay_sig and the user-state signature it asserts
+  const body = '{"openid": "xxx", "user_ip": "127.0.0.1", "env": 0}';
+  it('pay_sig over uri & body with the AppKey', () => {
+    expect(serverPaySig('12345', '/xpay/query_user_balance', body)).toBe('c37809f27c6d7fd1837ad2500a04512b66b34fd793a39a385fade56dca89a4b5');
+  });
+  it('signature over the body with the session key used as its text', () => {
+    expect(userSignatureOf('9hAb/NEYUlkaMBEsmFgzig==', body)).toBe('089d9e8dc5d308977360c4b79ec600a93d736802802a807d634192328032f6c7');
+  });
+});
+
 describe('message push signature and safe-mode decryption', () => {
   it('matches the signature of WeChat\'s published plain-mode example (Token AAAAA)', () => {
     expect(pushSignature(['AAAAA', '1714037059', '486452656'])).toBe('899cf89e464efb63f54ddac96b0a0a235f53aa78');

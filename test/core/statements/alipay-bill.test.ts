@@ -38,6 +38,17 @@ describe('Alipay trade bill', () => {
     expect(parseAlipayBillZip(zip).rows).toHaveLength(1);
   });
 
+  it('reads GB18030 four-byte characters (a rare name in a product title) and keeps a byte that is no character as U+FFFD', () => {
+    const rare = detail([TRADE.replace('课程', '课程𠀀')]);
+    expect(alipayDetailText(zipSync({ 'x_业务明细.csv': iconv.encode(rare, 'gb18030') }))).toContain('课程𠀀\t');
+    // a lead byte followed by a space is no character: the product name is mangled, the figures are not
+    const mangled = iconv.encode(detail([TRADE.replace('课程', '课程\u0001')]), 'gbk');
+    mangled[mangled.indexOf(0x01)] = 0x81;
+    const text = alipayDetailText(zipSync({ 'x_业务明细.csv': mangled }));
+    expect(text).toContain('课程\ufffd');
+    expect(parseAlipayDetail(text).rows).toEqual(parseAlipayDetail(detail([TRADE])).rows);
+  });
+
   it('refuses what is not a bill: not a zip, no detail file, counts that disagree, a missing column, a bad amount', () => {
     expect(() => parseAlipayBillZip(Buffer.from('<html>expired</html>'))).toThrow(StatementFormatError);
     expect(() => alipayDetailText(alipayZip({ 'readme.txt': 'x' }))).toThrow(/0 detail files/);

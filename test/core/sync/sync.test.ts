@@ -151,6 +151,33 @@ describe('sync timer: concurrency, budget, resume', () => {
   });
 });
 
+describe('sync timer: order paging', () => {
+  it('pages due orders oldest first by (create_date, _id) across pages, each asked once', async () => {
+    const counts = newCounts();
+    h = await startSyncHarness({ counts });
+    const nos: string[] = [];
+    for (let i = 0; i < 7; i++) nos.push(await createOrder(h));
+    // Ages out of creation order, two pairs sharing one create_date (the _id decides those), so neither the
+    // insertion order nor a create_date-only cursor gives the expected sequence.
+    const base = Date.now() - 60 * 60_000;
+    const when = [base + 5000, base + 1000, base + 3000, base + 1000, base + 9000, base + 3000, base];
+    for (let i = 0; i < nos.length; i++) {
+      await h.t.dao.update({ dbName: COLLECTIONS.orders, whereJson: { out_trade_no: nos[i] }, dataJson: { create_date: when[i] } });
+    }
+    const docs = await rows<{ _id: string; out_trade_no: string; create_date: number }>(h, COLLECTIONS.orders, { out_trade_no: h.t.db.command.in(nos) });
+    const expected = docs
+      .sort((a, b) => a.create_date - b.create_date || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+      .map((d) => d.out_trade_no);
+
+    // Three orders a page, one at a time: the order of the provider calls is the order of the scan.
+    const s = await createSyncTimer({ ctx: h.core.ctx }, { pageSize: 3, concurrency: 1 }).runSync();
+    expect(s.queried).toBe(7);
+    expect(s.scanned).toBe(7);
+    expect([...counts.query.keys()]).toEqual(expected);
+    for (const no of nos) expect(counts.query.get(no)).toBe(1);
+  });
+});
+
 describe('sync timer: bad input', () => {
   it('a provider outage is recorded, alerted once, and leaves every order exactly as it was', async () => {
     h = await startSyncHarness();

@@ -21,6 +21,7 @@ import type { SyncSettings } from './sync/settings';
 import { providersFromConfig } from './services/provider-source';
 import type { HttpClient } from './platform/http';
 import { createTransferApi, type TransferApi } from './services/transfer/api';
+import { createVirtualCoinApi, type VirtualCoinApi } from './services/virtual-coins';
 import { handleTransferNotification } from './services/transfer/notify';
 import { isChannel } from './providers/registry';
 import { DEFAULT_MERCHANT, merchantSection } from './config/merchants';
@@ -55,6 +56,8 @@ export interface VkPayCore extends CoreServices {
   runHooksNow(keys: Array<string | HookRef>): Promise<void>;
   /** payouts for the merchant's own server code (no caller identity: the code calling it is trusted) */
   transfers: TransferApi;
+  /** WeChat virtual payment coins (balance, coin pay) for the merchant's own server code, likewise trusted */
+  virtualCoins: VirtualCoinApi;
 }
 
 export function createCoreContext(deps: CoreDeps): CoreContext {
@@ -105,6 +108,7 @@ export function createCoreServices(deps: CoreDeps): VkPayCore {
     ctx,
     runHooksNow,
     transfers: createTransferApi(ctx),
+    virtualCoins: createVirtualCoinApi(ctx),
     // Client methods, then the admin's (which take over syncOrder/replayHooks with the timer's per-order claim).
     methods: { ...createApiMethods(ctx, runHooksNow), ...createAdminMethods(ctx) },
     async notify(route, req) {

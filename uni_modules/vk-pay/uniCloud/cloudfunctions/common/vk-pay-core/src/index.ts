@@ -12,10 +12,12 @@ import { ADMIN_METHOD_NAMES } from './admin/methods';
 import { loadConfig } from './config/load';
 import { createCoreServices, uniIdAuth, vkRouterAuth, type VkPayCore } from './core-services';
 import type { TransferApi } from './services/transfer/api';
+import type { VirtualCoinApi } from './services/virtual-coins';
 import { createBaseDao } from './dao/base-dao';
 import type { Database } from './platform/database';
 
 export type { TransferApi } from './services/transfer/api';
+export type { VirtualCoinApi } from './services/virtual-coins';
 export type { CoreServices, CloudMethod, CloudRequest, ClientInfo, HttpInfo } from './entry/services';
 export { createCloudObject, createNotifyFunction, createTimerFunction, lazyServices };
 // Inside the VK framework: `createCoreServices({ dao: vk.baseDao, db: uniCloud.database(), config: loadConfig() })`.
@@ -60,6 +62,19 @@ export function vkPayTransfers(): TransferApi {
     transfer: (params) => coreOnce().transfers.transfer(params),
     queryTransfer: (params) => coreOnce().transfers.queryTransfer(params),
     cancelTransfer: (params) => coreOnce().transfers.cancelTransfer(params),
+  };
+}
+
+/**
+ * WeChat virtual payment coins from the merchant's own cloud code (coin mode): `const { queryUserBalance,
+ * currencyPay } = require('vk-pay-core').vkPayVirtual(); await currencyPay({ user_id, order_id, amount, payitem,
+ * user_ip })`. The user's openid and session key are the ones getOpenid stored; see services/virtual-coins.ts.
+ */
+export function vkPayVirtual(): VirtualCoinApi {
+  return {
+    queryUserBalance: (params) => coreOnce().virtualCoins.queryUserBalance(params),
+    currencyPay: (params) => coreOnce().virtualCoins.currencyPay(params),
+    cancelCurrencyPay: (params) => coreOnce().virtualCoins.cancelCurrencyPay(params),
   };
 }
 

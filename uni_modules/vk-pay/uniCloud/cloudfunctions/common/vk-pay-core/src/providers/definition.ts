@@ -91,6 +91,19 @@ export interface ProviderDefinition<Section = any> {
    */
   readonly refunds: 'merchant' | 'provider' | 'console';
   /**
+   * The merchant refund numbers the channel takes, when narrower than the core's own (6-64 of letters, digits, _
+   * and -): WeChat virtual payment's refund_order_id is 8-32 characters. A given out_refund_no is checked against
+   * it before anything is written, and the numbers the core makes are made to fit.
+   */
+  readonly refundNo?: { readonly pattern: RegExp; readonly maxLength: number };
+  /** the channel's refund queries name the payer: the order's openid goes along as the query's hint */
+  readonly refundQueryNeedsPayer?: boolean;
+  /**
+   * In-app coins the payer buys and the merchant's server spends (the provider's coinBalance / payWithCoins):
+   * the pay type whose app the payer signed in to (getOpenid), whose openid and session key the coin calls use.
+   */
+  readonly coinPayType?: string;
+  /**
    * The app a pay type that needs a payer id pays through (WeChat appid per pay_type, Alipay app_id): the openid
    * getOpenid stores and createPayment looks up is the payer's id under this app.
    */

@@ -82,6 +82,8 @@ export interface RefundInput {
   total_amount: number;
   reason?: string;
   notify_url?: string;
+  /** the payer's id the order was paid with, for channels whose refund names the payer (WeChat virtual payment) */
+  openid?: string;
 }
 
 export interface RefundResult {
@@ -283,7 +285,8 @@ export interface PaymentProvider {
   /** Closing an order that is already closed succeeds; closing a paid one throws 40006. */
   closeOrder(out_trade_no: string, hint?: QueryHint): Promise<void>;
   refund(input: RefundInput): Promise<RefundResult>;
-  queryRefund(out_refund_no: string, out_trade_no: string): Promise<RefundResult>;
+  /** `hint`: what the order knows beyond its number, for channels whose refund queries name the payer */
+  queryRefund(out_refund_no: string, out_trade_no: string, hint?: QueryHint): Promise<RefundResult>;
   /**
    * Verifies the raw notification (signature, timestamp window) before anything else and maps it onto an
    * outcome. Throws SignatureError (40002) on anything unverifiable; never touches the database.
@@ -322,4 +325,54 @@ export interface PaymentProvider {
   cancelTransfer?(out_bill_no: string): Promise<TransferResult>;
   /** Verifies a transfer notification on its raw body before anything else (SignatureError, 40002, otherwise). */
   verifyTransferNotification?(req: IncomingNotification): Promise<TransferNotification>;
+  /**
+   * In-app coins the payer bought (WeChat virtual payment's coin mode, optional): the balance, and spending or
+   * giving back coins for a merchant's order, each signed with the payer's session key. A repeated coin pay with
+   * the same order_id answers `repeated: true` (the coins were taken once).
+   */
+  coinBalance?(input: CoinUser): Promise<CoinBalance>;
+  payWithCoins?(input: CoinPayInput): Promise<CoinPayResult>;
+  cancelCoinPay?(input: CoinCancelInput): Promise<{ order_id: string }>;
+}
+
+/** Who a coin call acts for: the payer's openid, the session key of their latest login, and their IP. */
+export interface CoinUser { openid: string; session_key: string; user_ip: string }
+
+export interface CoinBalance {
+  /** coins held, bought and presented together */
+  balance: number;
+  /** of which presented (free) coins */
+  present_balance: number;
+  /** coins bought, presented, added and spent over the account's life */
+  sum_save: number;
+  sum_present: number;
+  sum_balance: number;
+  sum_cost: number;
+  first_save_flag: boolean;
+}
+
+export interface CoinPayInput extends CoinUser {
+  /** the merchant's number for this spending: the same number is never charged twice */
+  order_id: string;
+  /** coins, not fen */
+  amount: number;
+  /** what was bought, recorded on the user's coin statement: JSON `[{productid, unit_price, quantity}]` */
+  payitem: string;
+  remark: string;
+}
+
+export interface CoinPayResult {
+  order_id: string;
+  /** coins left after this pay (absent when WeChat answered that the pay was done before) */
+  balance?: number;
+  used_present_amount?: number;
+  repeated: boolean;
+}
+
+export interface CoinCancelInput extends CoinUser {
+  /** the order_id of the coin pay being undone */
+  pay_order_id: string;
+  /** the merchant's number for this give-back */
+  order_id: string;
+  amount: number;
 }

@@ -25,7 +25,7 @@ import type { Identity } from '../auth/identity';
 import { channelForPayType, isChannelConfigured, notifyUrlFor, type CallerMeta, type CoreContext } from './context';
 import { resolveAmount } from './resolve-amount';
 import { resolvePayerId, sessionKeyOf } from './payer-id';
-import { chooseMerchant, DEFAULT_MERCHANT } from '../config/merchants';
+import { chooseMerchant, DEFAULT_MERCHANT, merchantSection } from '../config/merchants';
 import { createPaymentParams, parseParams } from './validate';
 
 export interface CreatePaymentResult {
@@ -69,20 +69,21 @@ export async function createPayment(ctx: CoreContext, who: Identity, rawParams: 
   if (!scanned && p.auth_code) throw new ParamError(`auth_code goes with a scanned pay type only, not ${p.pay_type}`);
   const resolved = await resolveAmount(ctx.config, { type: p.type, amount: p.amount, goods_id: p.goods_id, subject: p.subject, user_id: who.uid });
   const goods = resolved.goods_id && resolved.item ? { goods_id: resolved.goods_id, item: resolved.item } : undefined;
+  // the merchant this order goes to (config/merchants.ts): its app is the one the payer's openid must be under
+  const merchant = chooseMerchant(ctx.config, channel, { type: p.type, goods_id: resolved.goods_id, user_id: who.uid, amount: resolved.amount });
   // mp/jsapi pay as the user's own openid for the pay type's app (services/payer-id.ts), never a stranger's
-  const openid = await resolvePayerId(ctx, who, p.provider, p.pay_type, p.openid);
+  const openid = await resolvePayerId(ctx, who, p.provider, p.pay_type, p.openid, merchant);
   definition.checkCreate?.({ pay_type: p.pay_type, auth_code: p.auth_code, type: p.type, openid, goods, section: ctx.config.providers[channel] });
   const productId = goods && definition.productIdOf ? definition.productIdOf(goods.item) : undefined;
   // pay types signed with the payer's session key (WeChat virtual payment) need one stored by getOpenid for this app
   const session_key = definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && definition.payerAppId
-    ? await sessionKeyOf(ctx, who.uid, definition.payerAppId(ctx.config.providers[channel], p.pay_type))
+    ? await sessionKeyOf(ctx, who.uid, definition.payerAppId(merchantSection(ctx.config, channel, merchant) ?? ctx.config.providers[channel], p.pay_type))
     : undefined;
   if (definition.payTypes.find((t) => t.name === p.pay_type)?.signsWithSessionKey && !session_key) {
     throw new ParamError(`no ${p.provider} session for this user: call getOpenid with a fresh login code first`);
   }
   if (definition.orderBinding === 'product' && !productId) throw new ParamError(`${p.provider} sells catalog goods that name its product id: ${p.type}${p.goods_id ? ` ${p.goods_id}` : ''} has none`);
 
-  const merchant = chooseMerchant(ctx.config, channel, { type: p.type, goods_id: resolved.goods_id, user_id: who.uid, amount: resolved.amount });
   const now = ctx.now();
   const _ = ctx.db.command;
   const fingerprint = fingerprintOf({ user_id: who.uid, provider: p.provider, pay_type: p.pay_type, type: p.type, amount: resolved.amount, goods_id: resolved.goods_id, subject: resolved.subject, openid, auth_code: p.auth_code });

@@ -15,7 +15,8 @@ import type { Channel } from '../providers/types';
 import { COLLECTIONS } from '../state/collections';
 import type { OrderDoc } from '../state/order';
 import { compareStatement, type CompareResult, type Discrepancy, type RepairResult } from '../statements/compare';
-import { StatementFormatError, type StatementAnswer } from '../statements/types';
+import { StatementFormatError, type StatementAnswer, type StatementRow, type StatementTotals } from '../statements/types';
+import { merchantNames } from '../config/merchants';
 import type { CoreContext } from './context';
 import { reconcileOrder } from './reconcile';
 
@@ -111,14 +112,41 @@ function repairer(ctx: CoreContext, source: string) {
 }
 
 /**
+ * The day's statement of every merchant of the channel (config/merchants.ts), as one: each merchant's statement
+ * lists its own trades only, so together they cover the channel's books. Pending while any one is (say which);
+ * the totals are the sum of the merchants' own (none when one of them has none); an unreadable one throws.
+ */
+async function statementOfEveryMerchant(ctx: CoreContext, channel: Channel, date: string, late: boolean): Promise<StatementAnswer> {
+  const rows: StatementRow[] = [];
+  let summary: StatementTotals | null = null;
+  let ready = 0;
+  const pending: Array<{ merchant: string; reason: string; maybeEmpty?: boolean }> = [];
+  const names = merchantNames(ctx.config, channel);
+  for (const merchant of names) {
+    const download = ctx.provider(channel, merchant).downloadStatement;
+    if (!download) continue;
+    const answer = await download(date);
+    // long after publication time a merchant's "no statement" means it had no trade that day (as for one merchant)
+    if (answer.state === 'pending' && answer.maybeEmpty && late) continue;
+    if (answer.state === 'pending') { pending.push({ merchant, reason: answer.reason, maybeEmpty: answer.maybeEmpty }); continue; }
+    rows.push(...answer.statement.rows);
+    const s = answer.statement.summary;
+    summary = ready === 0 ? s : summary && s ? { count: summary.count + s.count, amount: summary.amount + s.amount, refunds: summary.refunds + s.refunds, fees: summary.fees + s.fees } : null;
+    ready++;
+  }
+  if (pending.length === 0) return { state: 'ready', statement: { rows, summary } };
+  const reason = names.length > 1 ? pending.map((p) => `${p.merchant}: ${p.reason}`).join('; ') : pending[0].reason;
+  return { state: 'pending', reason, maybeEmpty: pending.every((p) => p.maybeEmpty) };
+}
+
+/**
  * `recordFailure` (the timer): a call that fails for any reason is stored as a failed report with its next
  * attempt time, so the timer waits for it instead of calling again every minute; the admin's call rethrows.
  */
 export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date: unknown; source: string; recordFailure?: boolean }): Promise<ReconciliationReport> {
   if (!isChannel(p.channel)) throw new ParamError('channel is not a payment channel');
   const channel = p.channel;
-  const provider = ctx.provider(channel);
-  if (!provider.downloadStatement) throw new ParamError(`channel ${channel} publishes no daily statement`);
+  if (!ctx.provider(channel).downloadStatement) throw new ParamError(`channel ${channel} publishes no daily statement`);
   const date = p.date as string;
   const { start, end } = dayBounds(date, ctx.now());
   const previous = await findReport(ctx, channel, date);
@@ -128,7 +156,7 @@ export async function reconcileDay(ctx: CoreContext, p: { channel: unknown; date
 
   let answer: StatementAnswer;
   try {
-    answer = await provider.downloadStatement(date);
+    answer = await statementOfEveryMerchant(ctx, channel, date, ctx.now() >= end + EMPTY_AFTER_MS);
   } catch (err) {
     if (!(err instanceof StatementFormatError)) {
       if (!p.recordFailure) throw err;

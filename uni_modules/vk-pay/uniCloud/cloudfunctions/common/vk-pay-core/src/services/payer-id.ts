@@ -16,6 +16,7 @@ import type { Channel, PayerLogin, PayType } from '../providers/types';
 import { decryptUserInfo, encryptUserInfo, type EncryptedBlob } from '../logging/user-info-crypto';
 import { COLLECTIONS } from '../state/collections';
 import { channelOf, isChannelConfigured, type CoreContext } from './context';
+import { chooseMerchant, DEFAULT_MERCHANT, merchantSection } from '../config/merchants';
 import { parseParams, providerName } from './validate';
 
 export interface PayerIdDoc {
@@ -36,22 +37,38 @@ export const getOpenidParams = z.object({
   provider: providerName,
   pay_type: z.string().min(1).max(16),
   code: z.string().trim().min(1, 'code is required').max(256),
+  /**
+   * The order type (and catalog item) the payer is about to pay for: with several merchants per channel, the
+   * config's `merchantFor` rule picks the merchant, whose app the code is exchanged with (config/merchants.ts).
+   * A function rule is asked with amount 0: the amount is not known yet.
+   */
+  type: z.string().min(1).max(64).optional(),
+  goods_id: z.string().min(1).max(64).optional(),
 });
 
+/** The app a payer of this merchant pays in for a pay type (its own section's payerAppId). */
+function payerAppIdOf(ctx: CoreContext, channel: Channel, payType: string, merchant: string): string {
+  const section = merchantSection(ctx.config, channel, merchant);
+  const definition = definitionOf(channel);
+  if (!section || !definition.payerAppId) throw new ParamError(`merchant ${merchant} of ${channel} is not configured`);
+  return definition.payerAppId(section, payType);
+}
+
 /** The channel and app a payer-id pay type pays through; ParamError when the pay type needs no payer id. */
-export function payerAppOf(ctx: CoreContext, provider: string, payType: string): { channel: Channel; app_id: string } {
+export function payerAppOf(ctx: CoreContext, provider: string, payType: string, merchant: string = DEFAULT_MERCHANT): { channel: Channel; app_id: string } {
   const channel = channelOf(ctx.config, provider);
   if (!isChannelConfigured(ctx.config, channel)) throw new ParamError(`provider ${provider} is not configured`);
   const spec = payTypeSpec(channel, payType);
   const definition = definitionOf(channel);
   if (!spec?.needsPayerId || !definition.payerAppId) throw new ParamError(`pay_type ${payType} of ${provider} pays without an openid: no login code is needed`);
-  return { channel, app_id: definition.payerAppId(ctx.config.providers[channel], payType) };
+  return { channel, app_id: payerAppIdOf(ctx, channel, payType, merchant) };
 }
 
 export async function getOpenid(ctx: CoreContext, who: Identity, rawParams: unknown): Promise<{ openid: string }> {
   const p = parseParams(getOpenidParams, rawParams);
-  const { channel, app_id } = payerAppOf(ctx, p.provider, p.pay_type);
-  const provider = ctx.provider(channel);
+  const merchant = p.type ? chooseMerchant(ctx.config, channelOf(ctx.config, p.provider), { type: p.type, goods_id: p.goods_id, user_id: who.uid, amount: 0 }) : DEFAULT_MERCHANT;
+  const { channel, app_id } = payerAppOf(ctx, p.provider, p.pay_type, merchant);
+  const provider = ctx.provider(channel, merchant);
   if (!provider.exchangeLoginCode) throw new ParamError(`${p.provider} cannot exchange login codes`);
   const login = await provider.exchangeLoginCode({ pay_type: p.pay_type as PayType, code: p.code });
   // the provider answers for the app it was asked about; anything else is a configuration mix-up
@@ -91,12 +108,13 @@ export async function findPayerId(ctx: CoreContext, user_id: string, app_id: str
  * (apps that obtained it themselves), but never one stored for another user, and never one other than the
  * user's own stored id for that app.
  */
-export async function resolvePayerId(ctx: CoreContext, who: Identity, provider: string, payType: string, given: string | undefined): Promise<string | undefined> {
+export async function resolvePayerId(ctx: CoreContext, who: Identity, provider: string, payType: string, given: string | undefined, merchant: string = DEFAULT_MERCHANT): Promise<string | undefined> {
   const channel = channelOf(ctx.config, provider);
   const spec = payTypeSpec(channel, payType);
   const definition = definitionOf(channel);
   if (!spec?.needsPayerId || !definition.payerAppId) return given;
-  const app_id = definition.payerAppId(ctx.config.providers[channel], payType);
+  // the app of the merchant the order goes to (a partner merchant's payer may be its sub-merchant's app's)
+  const app_id = payerAppIdOf(ctx, channel, payType, merchant);
   const own = await findPayerId(ctx, who.uid, app_id);
   if (!given) {
     if (!own) throw new ParamError(`no ${provider} openid for this user and app ${app_id}: call getOpenid with a login code first`);

@@ -13,11 +13,12 @@
 import { toVkPayError } from '../../../../../../common/errors';
 import { merchantOf } from '../config/merchants';
 import { ProviderError } from '../providers/error-map';
-import { payTypeSpec } from '../providers/registry';
+import { definitionOf, payTypeSpec } from '../providers/registry';
 import type { TradeQueryResult, TradeState } from '../providers/types';
 import { writePaymentLog } from '../logging/logs';
 import { raiseAlert, type HookRef } from '../outbox';
 import type { OrderDoc } from '../state/order';
+import { findOrder } from '../state/refund-ledger';
 import { transitionOrder } from '../state/transition';
 import { applyPaid } from './apply-payment';
 import { applyRefundFact, type RefundRecord } from './apply-refund';
@@ -140,7 +141,10 @@ export async function reconcileRefund(ctx: CoreContext, record: RefundRecord, op
   if (record.status !== 'processing' && record.status !== 'held') return { record, status: record.status, hooks: [] };
   await opts.beforeCall?.();
   const started = performance.now();
-  const answer = await ctx.provider(record.channel as OrderDoc['channel'], merchantOf(record)).queryRefund(record.out_refund_no, record.out_trade_no);
+  const channel = record.channel as OrderDoc['channel'];
+  // channels whose refund queries name the payer (WeChat virtual payment) get the order's openid
+  const hint = definitionOf(channel).refundQueryNeedsPayer ? { openid: (await findOrder(ctx, record.out_trade_no))?.openid } : undefined;
+  const answer = await ctx.provider(channel, merchantOf(record)).queryRefund(record.out_refund_no, record.out_trade_no, hint);
   const response_time = Math.round(performance.now() - started);
   const batch = createWriteBatch();
   const applied = await applyRefundFact(ctx, { record, fact: answer, source: opts.source, batch });

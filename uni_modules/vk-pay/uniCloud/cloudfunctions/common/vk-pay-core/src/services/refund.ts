@@ -7,7 +7,7 @@
  *  3. the provider's answer is applied: success settles, failure releases, anything unknown stays reserved
  *     until a notification, queryRefund or the timer learns the result.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { merchantOf } from '../config/merchants';
 import { OrderNotFoundError, ParamError, toVkPayError } from '../../../../../../common/errors';
 import { isDuplicateKeyError } from '../platform/database';
@@ -29,8 +29,29 @@ import { createWriteBatch } from './write-batch';
 
 export interface RefundView { out_refund_no: string; out_trade_no: string; amount: number; status: RefundRecord['status']; refunded_amount: number; order_status: string }
 
-export function newOutRefundNo(out_trade_no: string, now: number): string {
-  return `${out_trade_no}R${now.toString(36)}${randomBytes(3).toString('hex')}`;
+/** The core's refund numbers: letters, digits, _ and -, 6-64 long (validate.ts `outRefundNo`). */
+const CORE_REFUND_NO = /^[A-Za-z0-9_-]{6,64}$/;
+
+/**
+ * A new refund number: the order's number, then time and randomness. Where that is longer than the channel takes
+ * (WeChat virtual payment: 32), the time and randomness alone, which keep it unique; the record names its order.
+ */
+export function newOutRefundNo(out_trade_no: string, now: number, maxLength = 64): string {
+  const full = `${out_trade_no}R${now.toString(36)}${randomBytes(3).toString('hex')}`;
+  if (full.length <= maxLength && CORE_REFUND_NO.test(full)) return full;
+  return `R${now.toString(36)}${randomBytes(8).toString('hex')}`.slice(0, maxLength);
+}
+
+/**
+ * A refund number derived from the order (the same every time, so a retried automatic refund is the same refund):
+ * `<out_trade_no>-<suffix>`, or, where the channel does not take that, the suffix and a digest of the order number.
+ */
+export function derivedRefundNo(channel: string, out_trade_no: string, suffix: string): string {
+  const rule = definitionOf(channel as Parameters<typeof definitionOf>[0]).refundNo;
+  const plain = `${out_trade_no}-${suffix}`;
+  if (CORE_REFUND_NO.test(plain) && (!rule || (plain.length <= rule.maxLength && rule.pattern.test(plain)))) return plain;
+  const max = Math.min(rule?.maxLength ?? 64, 64);
+  return `${suffix}-${createHash('sha256').update(out_trade_no).digest('hex')}`.slice(0, max);
 }
 
 export async function refund(ctx: CoreContext, who: Identity | null, rawParams: unknown, meta: CallerMeta = {}): Promise<{ view: RefundView; hookKeys: string[] }> {
@@ -41,12 +62,18 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   if (!PAID_STATUSES.includes(order.status)) throw new ParamError(`order ${order.out_trade_no} is ${order.status}, not paid`);
   if (p.amount > order.amount) throw new ParamError(`amount ${p.amount} fen exceeds the paid ${order.amount} fen`);
   // Some providers take refund requests from the payer only (the App Store): theirs arrive as notifications.
-  const refunds = definitionOf(order.channel).refunds;
+  const definition = definitionOf(order.channel);
+  const refunds = definition.refunds;
   if (refunds === 'provider') throw new ParamError(`${order.provider} refunds are requested by the payer from ${order.provider} and arrive as notifications; a merchant cannot start one`);
   if (refunds === 'console') throw new ParamError(`vk-pay does not start ${order.provider} refunds yet; refund this order in the ${order.provider} console`);
+  // a channel with narrower refund numbers (WeChat virtual payment: 8-32): refused before anything is written
+  const rule = definition.refundNo;
+  if (p.out_refund_no !== undefined && rule && (p.out_refund_no.length > rule.maxLength || !rule.pattern.test(p.out_refund_no))) {
+    throw new ParamError(`out_refund_no must match ${rule.pattern.source} for ${order.provider}`);
+  }
 
   const now = ctx.now();
-  const out_refund_no = p.out_refund_no ?? newOutRefundNo(order.out_trade_no, now);
+  const out_refund_no = p.out_refund_no ?? newOutRefundNo(order.out_trade_no, now, rule?.maxLength);
   let record: RefundRecord = {
     out_refund_no, out_trade_no: order.out_trade_no, amount: p.amount, reason: p.reason ?? '', status: 'processing',
     provider: order.provider, channel: order.channel, ...(order.merchant ? { merchant: order.merchant } : {}), user_id: order.user_id, type: order.type, source: 'admin',
@@ -77,7 +104,7 @@ export async function refund(ctx: CoreContext, who: Identity | null, rawParams: 
   try {
     const answer = await provider.refund({
       out_trade_no: order.out_trade_no, out_refund_no, refund_amount: p.amount, total_amount: order.amount,
-      reason: p.reason, notify_url: notifyUrlFor(ctx.config, order.channel),
+      reason: p.reason, notify_url: notifyUrlFor(ctx.config, order.channel), openid: order.openid,
     });
     const batch = createWriteBatch();
     const applied = await applyRefundFact(ctx, { record, fact: answer, source: 'refund', batch });

@@ -7,8 +7,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { unzipSync } from 'fflate';
-import iconv from 'iconv-lite';
 import { statementFen } from './amounts';
+import { gbkText } from './gbk';
 import { StatementFormatError, type ParsedStatement, type StatementRow } from './types';
 
 const DETAIL_SUFFIX = '业务明细.csv';
@@ -18,7 +18,7 @@ const COUNT_LINE = /^#交易合计[:：]\s*(\d+)\s*笔[,，]\s*退款合计[:：
 
 /** A zip entry name as stored: UTF-8 when flagged (then fflate decoded it), else GBK bytes read as latin1. */
 function entryName(name: string): string {
-  return /^[\x00-\xff]*$/.test(name) && /[\x80-\xff]/.test(name) ? iconv.decode(Buffer.from(name, 'latin1'), 'gbk') : name;
+  return /^[\x00-\xff]*$/.test(name) && /[\x80-\xff]/.test(name) ? gbkText(Buffer.from(name, 'latin1')) : name;
 }
 
 /** The zip as downloaded -> the detail file's text. */
@@ -31,7 +31,7 @@ export function alipayDetailText(zip: Uint8Array): string {
   }
   const names = Object.keys(files).filter((n) => entryName(n).endsWith(DETAIL_SUFFIX));
   if (names.length !== 1) throw new StatementFormatError(`zip holds ${names.length} detail files (${DETAIL_SUFFIX})`);
-  return iconv.decode(Buffer.from(files[names[0]]), 'gbk');
+  return gbkText(files[names[0]]);
 }
 
 /** The detail file's text -> rows; the closing count line, when present, must agree with the rows. */

@@ -1,5 +1,5 @@
 /**
- * The order step of a run: page through the orders that are due (oldest first, by a (create_date, _id) cursor so
+ * The order step of a run: page through the orders that are due (oldest first, with the shared keyset puller so
  * the scan always moves forward), claim each one, check it at its provider with bounded concurrency and rate,
  * and say when it is due again. Two kinds are swept: pending orders older than `staleMs`, and orders closed
  * within `closedWindowMs` (a payment may still land on them). An order is claimed before its provider call, so
@@ -14,69 +14,38 @@ import type { OrderDoc } from '../state/order';
 import { claimDoc, errorBackoff, finishDoc, freeOrDue, releaseDoc } from './claim';
 import { runPool } from './limiter';
 import { checkOrder, type OrderCheckResult } from './order-check';
-import { budgetLeft, isOutageError, type RunState } from './run-context';
+import { keysetPuller } from './keyset-scan';
+import { isOutageError, type RunState } from './run-context';
 
 type SweepKind = 'pending' | 'closed';
 
 type ScannedOrder = OrderDoc & { _id: string; sync_errors?: number; sync_next_at?: number };
 
 /**
- * Due orders, oldest first. No cursor is needed for progress: every order a run takes leaves this set (its
- * claim moves sync_next_at past t0), so the first page is always new work. Orders given back after a network
- * failure would still match; they are excluded by id for the rest of the run so that no run spins on them.
+ * Due orders, oldest first by (create_date, _id) for pending orders and (closed_at, _id) for closed ones: the
+ * field each kind bounds, so every scanned order has it. Keyset paging means the scan only moves forward, so
+ * an order given back after a network failure (still due) is not read again in the same run, and no run spins.
  */
-function dueWhere(run: RunState, kind: SweepKind, released: Set<string>): Record<string, unknown> {
+function orderPuller(run: RunState, kind: SweepKind): () => Promise<ScannedOrder | null> {
   const _ = run.ctx.db.command;
   const { t0, settings } = run;
   const where: Record<string, unknown> = kind === 'pending'
     ? { status: 'pending', create_date: _.lte(t0 - settings.staleMs) }
     : { status: 'closed', closed_at: _.gte(t0 - settings.closedWindowMs) };
   where.sync_next_at = freeOrDue(run.ctx, t0);
-  if (run.breaker.open.size > 0) where.channel = _.nin([...run.breaker.open]);
-  if (released.size > 0) where._id = _.nin([...released]);
-  return where;
-}
-
-/** Yields due orders one at a time, reading a page whenever the previous one is used up. */
-function orderSource(run: RunState, kind: SweepKind, released: Set<string>): () => Promise<ScannedOrder | null> {
-  const taken = new Set<string>();
-  let page: ScannedOrder[] = [];
-  return async () => {
-    for (;;) {
-      if (budgetLeft(run) <= 0) {
-        run.summary.budget_exhausted = true;
-        return null;
-      }
-      const next = page.shift();
-      if (next) {
-        if (next.channel && run.breaker.isOpen(next.channel)) continue;
-        taken.add(String(next._id));
-        return next;
-      }
-      // One query per page (the database's own limit; BaseDao.select would add a second query for hasMore).
-      const res = await run.ctx.db.collection<ScannedOrder>(COLLECTIONS.orders)
-        .where(dueWhere(run, kind, released))
-        .orderBy('create_date', 'asc')
-        .limit(run.settings.pageSize)
-        .get();
-      // Orders handed out a moment ago may not be claimed yet and so still match: not twice.
-      page = res.data.filter((o) => !taken.has(String(o._id)));
-      run.summary.scanned += page.length;
-      if (page.length === 0) return null;
-    }
-  };
+  const sortField = kind === 'pending' ? 'create_date' : 'closed_at';
+  return keysetPuller<ScannedOrder>(run, COLLECTIONS.orders, where, (n) => { run.summary.scanned += n; }, { sortField });
 }
 
 export async function sweepOrders(run: RunState, kind: SweepKind): Promise<void> {
   let handled = 0;
-  const released = new Set<string>();
-  await runPool(run.settings.concurrency, orderSource(run, kind, released), async (order) => {
-    await handleOne(run, order, kind, released);
+  await runPool(run.settings.concurrency, orderPuller(run, kind), async (order) => {
+    await handleOne(run, order, kind);
     run.progress?.({ phase: kind === 'pending' ? 'orders' : 'closed', handled: ++handled });
   });
 }
 
-async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind, released: Set<string>): Promise<void> {
+async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind): Promise<void> {
   const { ctx, settings, summary } = run;
   // Still due at claim time: an overlapping run may have taken or finished this order since our scan read it.
   const claim = await claimDoc<ScannedOrder>(ctx, COLLECTIONS.orders, scanned._id, { status: kind }, settings.leaseMs, { due: run.t0 });
@@ -96,7 +65,6 @@ async function handleOne(run: RunState, scanned: ScannedOrder, kind: SweepKind, 
     if (isOutageError(err)) {
       // Nothing is known about the order: leave it exactly as it was and let the next run ask again.
       await releaseDoc(ctx, COLLECTIONS.orders, order._id, claim.token, scanned.sync_next_at);
-      released.add(order._id);
       await writePaymentError(ctx, { action: 'sync', error: err, input: { channel }, out_trade_no: order.out_trade_no });
       await noteOutage(run, channel, err);
       return;

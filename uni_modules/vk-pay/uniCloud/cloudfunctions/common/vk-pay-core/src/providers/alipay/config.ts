@@ -23,6 +23,10 @@ export interface AlipayConfig {
   gatewayUrl?: string;
   /** op_app_id for alipay.trade.create when the mini program differs from appId */
   mpAppId?: string;
+  /** third-party app mode: the merchant's authorisation, sent as `app_auth_token` with every call */
+  appAuthToken?: string;
+  /** third-party app mode: the authorising merchant's app, which notifications name as auth_app_id */
+  authAppId?: string;
   retry?: RetryTuning;
 }
 

@@ -16,9 +16,20 @@ export const alipaySchema = z.object({
   alipayCertPem: pem('alipayCertPem').optional(),
   alipayRootCertPem: pem('alipayRootCertPem').optional(),
   gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
-}).passthrough()
-  .refine((s) => Boolean(s.alipay?.publicKeyPem || s.appCertPem || s.alipayCertPem || s.alipayRootCertPem), { message: 'alipay.publicKeyPem (public-key mode) or appCertPem + alipayCertPem + alipayRootCertPem (certificate mode) is required', path: ['alipay', 'publicKeyPem'] })
-  .refine((s) => !(s.appCertPem || s.alipayCertPem || s.alipayRootCertPem) || Boolean(s.appCertPem && s.alipayCertPem && s.alipayRootCertPem), { message: 'certificate mode needs all three of appCertPem, alipayCertPem and alipayRootCertPem', path: ['appCertPem'] });
+  /**
+   * Third-party app mode (docs/PROTOCOLS.md section 4, third-party app mode): `appId` is the third-party app that signs, acting for the
+   * merchant who authorised it with this token; `auth_app_id` is that merchant's app (its notifications name it).
+   */
+  app_auth_token: nonEmpty.optional(),
+  auth_app_id: nonEmpty.optional(),
+}).passthrough().superRefine((s, tctx) => {
+  if (s.app_auth_token !== undefined && s.auth_app_id === undefined) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['auth_app_id'], message: 'required with app_auth_token (the authorising merchant\'s app, which its notifications name)' });
+  if (s.auth_app_id !== undefined && s.app_auth_token === undefined) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['app_auth_token'], message: 'required with auth_app_id (third-party app mode)' });
+  // key mode: Alipay's public key, or certificate mode's three files (all of them)
+  const certs = [s.appCertPem, s.alipayCertPem, s.alipayRootCertPem];
+  if (!s.alipay?.publicKeyPem && !certs.some(Boolean)) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['alipay', 'publicKeyPem'], message: 'alipay.publicKeyPem (public-key mode) or appCertPem + alipayCertPem + alipayRootCertPem (certificate mode) is required' });
+  if (certs.some(Boolean) && !certs.every(Boolean)) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['appCertPem'], message: 'certificate mode needs all three of appCertPem, alipayCertPem and alipayRootCertPem' });
+});
 
 export type AlipaySection = z.output<typeof alipaySchema>;
 
@@ -46,7 +57,8 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   notifications: { kinds: ['paid', 'refund_succeeded', 'closed', 'ignored'] },
   merchant: {
     labels: { app_id: 'appid', merchant_id: 'seller_id' },
-    expected: (s) => [{ app_id: s.appId, merchant_id: s.sellerId }],
+    // in third-party app mode the merchant is the authorising app (auth_app_id), not the app that signs
+    expected: (s) => [{ app_id: s.auth_app_id ?? s.appId, merchant_id: s.sellerId }],
   },
   orderBinding: 'amount',
   refunds: 'merchant',
@@ -64,6 +76,6 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   // the section's key fields renamed to the provider's own names
   create: (s, ctx) => createAlipayProvider({
     ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,
-    alipayPublicKeyPem: s.alipay?.publicKeyPem, gatewayUrl: s.gatewayUrl,
+    alipayPublicKeyPem: s.alipay?.publicKeyPem, gatewayUrl: s.gatewayUrl, appAuthToken: s.app_auth_token, authAppId: s.auth_app_id,
   }, ctx),
 });

@@ -36,7 +36,10 @@ export function verifyAlipayNotification(r: ResolvedAlipayConfig, req: IncomingN
   if (!eventId) throw new ParamError('alipay notification without notify_id');
   const outTradeNo = form.out_trade_no;
   if (!outTradeNo) throw new ParamError('alipay notification without out_trade_no');
-  const common = { channel: 'alipay' as const, merchant: { app_id: form.app_id, merchant_id: form.seller_id }, raw: form };
+  // Third-party app mode: app_id is the third-party app (ours, or the message is not for this config) and
+  // auth_app_id the merchant that authorised it; a direct app's notifications carry auth_app_id = app_id.
+  if (r.config.appAuthToken && form.app_id !== r.config.appId) throw new SignatureError(`alipay notification app_id ${String(form.app_id).slice(0, 32)} is not this third-party app`);
+  const common = { channel: 'alipay' as const, merchant: { app_id: form.auth_app_id || form.app_id, merchant_id: form.seller_id }, raw: form };
   const status = form.trade_status ?? '';
 
   // A refund shows up as a trade_status_sync carrying refund fields (TRADE_SUCCESS for a partial refund,

@@ -139,7 +139,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
         // app's Alipay key and answers a request signed for this app_id, so that is the merchant it speaks for;
         // without it the core's bind check refused every Alipay query answer, and a payment whose notification
         // had not arrived yet read as pending (the person back from the cashier saw "pending" until it came).
-        merchant: { app_id: r.config.appId, merchant_id: d.seller_id ? String(d.seller_id) : undefined },
+        merchant: { app_id: r.config.authAppId ?? r.config.appId, merchant_id: d.seller_id ? String(d.seller_id) : undefined },
         provider_state: status,
       };
     },

@@ -37,6 +37,8 @@ export function signedParams(r: ResolvedAlipayConfig, method: string, bizContent
   if (extras.notify_url) params.notify_url = extras.notify_url;
   if (extras.return_url) params.return_url = extras.return_url;
   if (r.certSns) Object.assign(params, r.certSns);
+  // third-party app mode: every call acts for the authorising merchant (a public parameter, signed like the rest)
+  if (r.config.appAuthToken) params.app_auth_token = r.config.appAuthToken;
   if (extras.params) for (const [k, v] of Object.entries(extras.params)) if (!(k in params)) params[k] = v;
   if (bizContent !== undefined) params.biz_content = bizContent;
   params.sign = signAlipayParams(params, r.appKey);

@@ -4,6 +4,7 @@ import { ParamError } from '../../../../../../../common/errors';
 import { defineProvider } from '../definition';
 import { wxpayVirtualSchema, type WxpayVirtualConfig, type WxpayVirtualSection } from './config';
 import { COINS_FIELD, PRODUCT_FIELD, createWxpayVirtualProvider, planOf } from './provider';
+import { REFUND_ORDER_ID_MAX, REFUND_ORDER_ID_RE } from './refund';
 
 export const WXPAY_VIRTUAL_PAY_TYPES = [
   { name: 'mp', platforms: ['mp-weixin'], needsPayerId: true, signsWithSessionKey: true },
@@ -17,11 +18,16 @@ export const wxpayVirtualDefinition = defineProvider<WxpayVirtualSection>({
   keyFields: /^(appSecret|appKey|sandboxAppKey|token|encodingAESKey)$/,
   gatewayUrls: (s) => [s.wxapiBaseUrl],
   catalogFields: { [PRODUCT_FIELD]: z.string().min(1).max(64), [COINS_FIELD]: z.number().int().positive() },
-  notifications: { kinds: ['paid', 'ignored'] },
+  notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'ignored'] },
   merchant: { labels: { app_id: 'appid', merchant_id: 'offer_id' }, expected: (s) => [{ app_id: s.appId }] },
   orderBinding: 'amount',
-  // /xpay/refund_order is not called yet: its final refund state is not in WeChat's public documentation
-  refunds: 'console',
+  // /xpay/refund_order starts a refund task; xpay_refund_notify or query_order on the refund order ends it
+  refunds: 'merchant',
+  refundNo: { pattern: REFUND_ORDER_ID_RE, maxLength: REFUND_ORDER_ID_MAX },
+  // query_order names the payer (openid), for refund orders as for payments
+  refundQueryNeedsPayer: true,
+  // coin mode: the coins belong to the payer of the mini program (pay_type mp)
+  coinPayType: 'mp',
   payerAppId: (s) => s.appId,
   checkCreate: (input) => {
     if (input.pay_type !== 'mp') throw new ParamError('wxpay-virtual pays in mini programs only (pay_type mp)');

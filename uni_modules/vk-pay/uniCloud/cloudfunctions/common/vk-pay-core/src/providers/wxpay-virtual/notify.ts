@@ -1,5 +1,6 @@
 /**
- * A delivery push (xpay_goods_deliver_notify / xpay_coin_pay_notify) -> a verified outcome. Order of work: the
+ * A delivery push (xpay_goods_deliver_notify / xpay_coin_pay_notify) or a refund push (xpay_refund_notify) -> a
+ * verified outcome. Order of work: the
  * URL's timestamp window and msg_signature over the ciphertext, then decryption (which checks the receiving
  * appid), then the event's fields. Nothing here reads the database; anything unverifiable is a SignatureError.
  * Field names: docs/PROTOCOLS.md section 12.
@@ -11,6 +12,7 @@ import { aesKeyOf, decryptPush, verifyPush, type PushQuery } from './message-cry
 
 export const GOODS_EVENT = 'xpay_goods_deliver_notify';
 export const COIN_EVENT = 'xpay_coin_pay_notify';
+export const REFUND_EVENT = 'xpay_refund_notify';
 
 /** What WeChat reads as "delivered, stop retrying", and what makes it retry. */
 export function virtualNotifyReply(ok: boolean): NotifyReply {
@@ -53,6 +55,7 @@ export function verifyVirtualPush(config: WxpayVirtualConfig, req: IncomingNotif
   const merchant = { app_id: config.appId };
   const event = String(msg.Event ?? '');
   const out_trade_no = typeof msg.OutTradeNo === 'string' ? msg.OutTradeNo : '';
+  if (event === REFUND_EVENT) return refundOutcome(msg, raw, merchant);
   if (event !== GOODS_EVENT && event !== COIN_EVENT) {
     return { kind: 'ignored', event_id: `${event}:${out_trade_no}:${String(msg.CreateTime ?? '')}`.slice(0, 128), out_trade_no: out_trade_no || undefined, reason: `event ${event.slice(0, 64)}`, channel: 'wxpay-virtual', merchant, raw };
   }
@@ -76,5 +79,31 @@ export function verifyVirtualPush(config: WxpayVirtualConfig, req: IncomingNotif
     channel: 'wxpay-virtual',
     merchant,
     raw,
+  };
+}
+
+/**
+ * xpay_refund_notify: the end of a refund task. `MchRefundId` is the refund_order_id we sent (our out_refund_no),
+ * `MchOrderId` the payment's outTradeNo, `RefundFee` this refund's fen, `RetCode` 0 success, anything else a
+ * failure (`RetMsg` says why). The push names no environment. One event per refund and result: WeChat repeats it
+ * (RetryTimes) until answered.
+ */
+function refundOutcome(msg: Record<string, unknown>, raw: Record<string, unknown>, merchant: { app_id: string }): NotificationOutcome {
+  const out_refund_no = typeof msg.MchRefundId === 'string' ? msg.MchRefundId : '';
+  const out_trade_no = typeof msg.MchOrderId === 'string' ? msg.MchOrderId : '';
+  if (!out_refund_no || !out_trade_no) throw new ParamError('refund push carries no MchRefundId or MchOrderId');
+  if (typeof msg.RetCode !== 'number' || !Number.isSafeInteger(msg.RetCode)) throw new ParamError('refund push RetCode is not an integer');
+  const ok = msg.RetCode === 0;
+  // a success must say how much (the books check it against the refund); a failure concerns our own record's amount
+  const amount = ok || msg.RefundFee !== undefined ? fen(msg.RefundFee, 'RefundFee') : undefined;
+  if (ok && amount === 0) throw new ParamError('refund push reports a success of 0 fen');
+  const doneSeconds = Number(msg.RefundSuccTimestamp);
+  const refund_id = typeof msg.WxRefundId === 'string' && msg.WxRefundId ? msg.WxRefundId : undefined;
+  return {
+    kind: ok ? 'refund_succeeded' : 'refund_failed',
+    event_id: `${REFUND_EVENT}:${out_refund_no}:${ok ? 'ok' : 'fail'}`,
+    out_trade_no, out_refund_no, refund_id, amount,
+    success_at: ok && Number.isFinite(doneSeconds) && doneSeconds > 0 ? doneSeconds * 1000 : undefined,
+    channel: 'wxpay-virtual', merchant, raw,
   };
 }

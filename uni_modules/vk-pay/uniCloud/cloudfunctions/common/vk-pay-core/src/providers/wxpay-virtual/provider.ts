@@ -2,18 +2,21 @@
  * `wxpay-virtual`: WeChat mini-program virtual payment (docs/PROTOCOLS.md section 12). There is no prepay call:
  * createOrder signs the order for `uni.requestVirtualPayment` (signData decided here from the catalog item and
  * the config, paySig with the environment's AppKey, signature with the payer's session key); the payment is
- * confirmed by the delivery push (notify.ts) or by /xpay/query_order (the timer's repair path).
+ * confirmed by the delivery push (notify.ts) or by /xpay/query_order (the timer's repair path). Refunds go
+ * through /xpay/refund_order (refund.ts); coin mode's balance and coin pay through coins.ts.
  */
 import { ParamError } from '../../../../../../../common/errors';
 import { ProviderError, paidOnClose } from '../error-map';
 import { checkCreateInput, clockOf } from '../shared';
 import type {
   CreateOrderInput, CreateOrderResult, IncomingNotification, LoginCodeInput, NotificationOutcome, NotifyReply, PayerLogin,
-  PaymentProvider, ProviderContext, QueryHint, RefundInput, RefundResult, TradeQueryResult,
+  PaymentProvider, ProviderContext, QueryHint, TradeQueryResult,
 } from '../types';
 import { exchangeWechatLoginCode } from '../wxpay/login';
 import { appKeyFor, WXAPI_BASE_URL, type WxpayVirtualConfig } from './config';
+import { createVirtualCoins } from './coins';
 import { verifyVirtualPush, virtualNotifyReply } from './notify';
+import { createVirtualRefunds } from './refund';
 import { buildSignData, paySigOf, userSignatureOf, type VirtualPayMode } from './signing';
 import { createXpayCaller } from './xpay';
 
@@ -99,13 +102,8 @@ export function createWxpayVirtualProvider(config: WxpayVirtualConfig, ctx: Prov
       }
     },
 
-    async refund(_input: RefundInput): Promise<RefundResult> {
-      throw new ParamError('wxpay-virtual refunds are not available in this version');
-    },
-
-    async queryRefund(_outRefundNo: string, _outTradeNo: string): Promise<RefundResult> {
-      throw new ParamError('wxpay-virtual refunds are not available in this version');
-    },
+    ...createVirtualRefunds(xpay, env),
+    ...createVirtualCoins(xpay, env),
 
     async verifyNotification(req: IncomingNotification): Promise<NotificationOutcome> {
       return verifyVirtualPush(config, req, now());

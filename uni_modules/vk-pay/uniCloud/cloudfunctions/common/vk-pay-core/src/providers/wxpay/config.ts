@@ -11,6 +11,7 @@ import type { ProviderContext, WxpayPayType } from '../types';
 import type { WechatAppsConfig } from './login';
 import type { VerificationKey } from './signing';
 import { createPlatformCertStore, type PlatformCertOptions, type PlatformCertStore } from './platform-cert-store';
+import type { WxpayPartnerIds } from './partner';
 
 export const WXPAY_DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
 
@@ -21,7 +22,10 @@ export interface WxpayVerifyKeyConfig {
   publicKeyPem: string;
 }
 
-export interface WxpayConfig extends WechatAppsConfig {
+/** Partner mode (partner.ts): sp_mchid/sp_appid/sub_mchid(/sub_appid) set; mchId/appId are then the sp_* ones. */
+export interface WxpayConfig extends WechatAppsConfig, Partial<WxpayPartnerIds> {
+  /** partner mode: the AppSecret of sub_appid (its payers' login codes) */
+  sub_appsecret?: string;
   appId: string;
   /** when the mini program / official account / mobile app use different appids, per pay_type */
   appIds?: Partial<Record<WxpayPayType, string>>;

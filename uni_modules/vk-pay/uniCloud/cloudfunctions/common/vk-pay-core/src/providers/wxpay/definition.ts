@@ -6,6 +6,8 @@ import { nonEmpty, pem } from '../config-fields';
 import type { WxpayConfig } from './config';
 import { createWxpayProvider } from './provider';
 import { wechatAppIdFor } from './login';
+import { checkPartner, partnerDefaults, wxpayPartnerShape } from './partner-config';
+import { partnerMerchants, partnerOf, partnerPayerAppId } from './partner';
 
 /**
  * The apps a WeChat merchant pays through and what exchanging their login codes needs (providers/wxpay/login.ts):
@@ -28,9 +30,9 @@ export function wechatAuthorizeUrl(section: { oauthAuthorizeUrl?: string }, payT
 }
 
 /** Mistakes in AppSecrets are key problems (40003), like the merchant keys. */
-export const WECHAT_KEY_FIELDS = /^(appSecrets?|clientP12(Passphrase)?)$/;
+export const WECHAT_KEY_FIELDS = /^(appSecrets?|sub_appsecret|clientP12(Passphrase)?)$/;
 
-export const wxpayV3Schema = z.object({
+export const wxpayV3Schema = z.preprocess(partnerDefaults, z.object({
   appId: nonEmpty,
   mchId: nonEmpty,
   apiV3Key: z.string().length(32, 'apiV3Key must be 32 characters'),
@@ -45,7 +47,9 @@ export const wxpayV3Schema = z.object({
   /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
   ...wechatAppsShape,
-}).passthrough().refine((c) => Boolean(c.platform || c.verifyKeys?.length || c.platformCertificates), { message: 'platform (WeChat Pay public key), verifyKeys or platformCertificates is required', path: ['platform'] });
+  // service-provider mode (partner-config.ts)
+  ...wxpayPartnerShape,
+}).passthrough().superRefine(checkPartner).refine((c) => Boolean(c.platform || c.verifyKeys?.length || c.platformCertificates), { message: 'platform (WeChat Pay public key), verifyKeys or platformCertificates is required', path: ['platform'] }));
 
 export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
 
@@ -83,10 +87,11 @@ export const wxpayDefinition = defineProvider<WxpayV3Section>({
   gatewayUrls: (s) => [s.baseUrl, s.wxapiBaseUrl, s.oauthAuthorizeUrl],
   keyFields: WECHAT_KEY_FIELDS,
   notifications: { kinds: ['paid', 'refund_succeeded', 'refund_failed', 'refund_held', 'ignored'] },
-  merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: wechatMerchants },
+  // a partner merchant is the sub-merchant (sub_mchid) under the provider's or its own appid (partner.ts)
+  merchant: { labels: { app_id: 'appid', merchant_id: 'mchid' }, expected: (s) => { const p = partnerOf(s); return p ? partnerMerchants(p) : wechatMerchants(s); } },
   orderBinding: 'amount',
   refunds: 'merchant',
-  payerAppId: wechatAppIdFor,
+  payerAppId: (s, t) => { const p = partnerOf(s); return p ? partnerPayerAppId(p) : wechatAppIdFor(s, t); },
   // merchant transfer (transfer-bills): to an openid under one of the merchant's appids; 0.01 yuan and up
   transfers: { payees: { openid: /^[A-Za-z0-9_-]{6,64}$/ }, minAmount: 1, notifications: true },
   loginAuthorizeUrl: wechatAuthorizeUrl,

@@ -1,6 +1,7 @@
 /**
- * The WeChat Pay API v3 provider (direct merchant): orders for jsapi, mp, app, h5, native; query, close,
- * refund and refund query; notifications. Amounts are integer fen on both sides (WeChat speaks fen).
+ * The WeChat Pay API v3 provider, direct merchant or service provider for a sub-merchant (partner.ts says where the
+ * two differ): orders for jsapi, mp, app, h5, native; query, close, refund and refund query; notifications.
+ * Amounts are integer fen on both sides (WeChat speaks fen).
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
 import { hasProviderCode, resolveRefusedClose } from '../error-map';
@@ -17,14 +18,7 @@ import { verificationKeysFor } from './platform-cert-store';
 import { createWxpayTransport, type WxpayCall } from './transport';
 import { createWxpayStatementDownload } from './statement';
 import { createWxpayTransfers } from './transfer';
-
-const ORDER_PATHS: Record<WxpayPayType, string> = {
-  jsapi: '/v3/pay/transactions/jsapi',
-  mp: '/v3/pay/transactions/jsapi',
-  app: '/v3/pay/transactions/app',
-  h5: '/v3/pay/transactions/h5',
-  native: '/v3/pay/transactions/native',
-};
+import { partnerLoginApps, wxpayRoutes } from './partner';
 
 const TRADE_STATES: Record<string, TradeState> = {
   SUCCESS: 'paid', REFUND: 'refunded', NOTPAY: 'pending', USERPAYING: 'pending', ACCEPT: 'pending',
@@ -49,8 +43,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
   const r: ResolvedWxpayConfig = resolveWxpayConfig(config, ctx);
   const call: WxpayCall = createWxpayTransport(r, ctx);
   const now = clockOf(ctx);
-  const mchid = config.mchId;
-  const appIdFor = (t: WxpayPayType) => config.appIds?.[t] ?? config.appId;
+  const routes = wxpayRoutes(config);
 
   function clientPayment(payType: WxpayPayType, appId: string, answer: Record<string, any>, input: CreateOrderInput): ClientPayment {
     if (payType === 'h5') {
@@ -70,7 +63,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     if (payType === 'app') {
       // uni.requestPayment({ provider: 'wxpay', orderInfo }) on App: the OpenSDK PayReq fields
       const sign = signSha256Rsa(buildAppPaySignMessage(appId, timeStamp, nonceStr, prepayId), r.merchantKey);
-      return { kind: 'requestPayment', params: { appid: appId, partnerid: mchid, prepayid: prepayId, package: 'Sign=WXPay', noncestr: nonceStr, timestamp: timeStamp, sign } };
+      return { kind: 'requestPayment', params: { appid: appId, partnerid: routes.appPartnerId(), prepayid: prepayId, package: 'Sign=WXPay', noncestr: nonceStr, timestamp: timeStamp, sign } };
     }
     const paySign = signSha256Rsa(buildPaySignMessage(appId, timeStamp, nonceStr, prepayId), r.merchantKey);
     return { kind: 'requestPayment', params: { appId, timeStamp, nonceStr, package: `prepay_id=${prepayId}`, signType: 'RSA', paySign } };
@@ -96,18 +89,16 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     async createOrder(input: CreateOrderInput): Promise<CreateOrderResult> {
       checkCreateInput(input);
       const payType = input.pay_type as WxpayPayType;
-      const path = ORDER_PATHS[payType];
+      const path = routes.orderPath(payType);
       if (!path) throw new ParamError(`wxpay does not support pay_type ${input.pay_type}`);
-      const appId = appIdFor(payType);
+      const appId = routes.clientAppId(payType);
+      const payerNeeded = payType === 'jsapi' || payType === 'mp';
+      if (payerNeeded && !input.openid) throw new ParamError(`openid is required for wxpay ${payType}`);
       const body: Record<string, unknown> = {
-        appid: appId, mchid, description: input.subject.slice(0, 127), out_trade_no: input.out_trade_no,
+        ...routes.orderIds(appId, payerNeeded ? input.openid : undefined), description: input.subject.slice(0, 127), out_trade_no: input.out_trade_no,
         time_expire: toRfc3339Beijing(input.expires_at), notify_url: input.notify_url,
         amount: { total: input.amount, currency: 'CNY' },
       };
-      if (payType === 'jsapi' || payType === 'mp') {
-        if (!input.openid) throw new ParamError(`openid is required for wxpay ${payType}`);
-        body.payer = { openid: input.openid };
-      }
       if (payType === 'h5') {
         if (!input.client_ip) throw new ParamError('client_ip is required for wxpay h5 (scene_info.payer_client_ip)');
         body.scene_info = { payer_client_ip: input.client_ip, h5_info: { type: 'Wap', ...config.h5Info } };
@@ -122,7 +113,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     async queryOrder(outTradeNo: string): Promise<TradeQueryResult> {
       let res;
       try {
-        res = await call('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(mchid)}`);
+        res = await call('GET', routes.queryPath(outTradeNo));
       } catch (err) {
         if (hasProviderCode(err, 'ORDER_NOT_EXIST', 'ORDERNOTEXIST')) return { state: 'not_found', out_trade_no: outTradeNo, provider_state: err.providerCode };
         throw err;
@@ -135,7 +126,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
         amount: Number.isSafeInteger(t.amount?.total) ? t.amount.total : undefined,
         transaction_id: t.transaction_id ? String(t.transaction_id) : undefined,
         paid_at: parseRfc3339(t.success_time),
-        merchant: { app_id: t.appid, merchant_id: t.mchid },
+        merchant: routes.merchantOf(t),
         provider_state: tradeState,
         ...(FAILED_STATES.has(tradeState) && t.trade_state_desc ? { provider_reason: String(t.trade_state_desc).slice(0, 120) } : {}),
       };
@@ -143,7 +134,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
 
     async closeOrder(outTradeNo: string): Promise<void> {
       try {
-        await call('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, { mchid });
+        await call('POST', routes.closePath(outTradeNo), routes.closeBody());
         return;
       } catch (err) {
         await resolveRefusedClose('wxpay', err, () => provider.queryOrder(outTradeNo));
@@ -153,7 +144,7 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     async refund(input: RefundInput): Promise<RefundResult> {
       checkRefundInput(input);
       const body: Record<string, unknown> = {
-        out_trade_no: input.out_trade_no, out_refund_no: input.out_refund_no,
+        ...routes.refundIds(), out_trade_no: input.out_trade_no, out_refund_no: input.out_refund_no,
         reason: input.reason ? input.reason.slice(0, 80) : undefined, notify_url: input.notify_url,
         amount: { refund: input.refund_amount, total: input.total_amount, currency: 'CNY' },
       };
@@ -162,21 +153,22 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     },
 
     async queryRefund(outRefundNo: string, outTradeNo: string): Promise<RefundResult> {
-      const res = await call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`);
+      const res = await call('GET', routes.refundQueryPath(outRefundNo));
       return refundResult(parseBody(res.body), { out_refund_no: outRefundNo, out_trade_no: outTradeNo });
     },
 
     async verifyNotification(req) {
       const keys = await verificationKeysFor(r, pickWechatpayHeaders(req.headers));
-      return verifyWxpayNotification({ ...r, verifyKeys: keys }, req, now());
+      return verifyWxpayNotification({ ...r, verifyKeys: keys }, req, now(), routes);
     },
 
-    exchangeLoginCode: (input) => exchangeWechatLoginCode(config, ctx, 'wxpay', input),
+    // a partner merchant's payers log in to the app they pay in (partner.ts): the sub-merchant's own, else the provider's
+    exchangeLoginCode: (input) => exchangeWechatLoginCode(routes.partner ? partnerLoginApps(config, routes.partner) : config, ctx, 'wxpay', input),
     notifyReply: wxpayNotifyReply,
     downloadStatement: createWxpayStatementDownload(r, ctx, call),
 
-    // payouts (transfer.ts)
-    ...createWxpayTransfers(r, call, now),
+    // payouts (transfer.ts): a direct merchant's; a service provider pays out through other (partner) APIs, not here
+    ...(routes.partner ? {} : createWxpayTransfers(r, call, now)),
   };
   return provider;
 }

@@ -8,6 +8,7 @@ import { ProviderError, mapNetworkError, mapWxpayV3Error } from '../error-map';
 import { clockOf, joinUrl, retrying } from '../shared';
 import type { ProviderContext } from '../types';
 import type { ResolvedWxpayConfig } from './config';
+import { partnerOf } from './partner';
 import { createNonce, signV3Request } from './signing';
 import { USER_AGENT, type WxpayCall } from './transport';
 import { parseWxpayBill, wxpayBillBytes, wxpayBillHashMatches } from '../../statements/wxpay-bill';
@@ -42,7 +43,9 @@ export function createWxpayStatementDownload(r: ResolvedWxpayConfig, ctx: Provid
   return async function downloadStatement(date: string): Promise<StatementAnswer> {
     let answer: Record<string, unknown>;
     try {
-      const res = await call('GET', `/v3/bill/tradebill?bill_date=${encodeURIComponent(date)}&bill_type=ALL&tar_type=GZIP`);
+      // a service provider asks for its sub-merchant's trades only (partner.ts); a direct merchant gets its own
+      const sub = partnerOf(r.config)?.sub_mchid;
+      const res = await call('GET', `/v3/bill/tradebill?bill_date=${encodeURIComponent(date)}${sub ? `&sub_mchid=${encodeURIComponent(sub)}` : ''}&bill_type=ALL&tar_type=GZIP`);
       answer = JSON.parse(res.body) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof ProviderError && NOT_YET.has(err.providerCode)) return { state: 'pending', reason: err.providerCode, maybeEmpty: err.providerCode === 'NO_STATEMENT_EXIST' };

@@ -17,10 +17,40 @@ import { isChannelConfigured, type CallerMeta, type CoreContext } from '../conte
 import { MAX_NOTIFY_BODY_CHARS } from '../notification-bounds';
 import { applyTransferFact } from './apply';
 import { findTransfer } from './record';
+import { merchantNames, merchantOf } from '../../config/merchants';
 
 export interface TransferNotifyHandling { reply: NotifyReply; ok: boolean; result: string }
 
 const notFound: NotifyReply = { statusCode: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'unknown channel' };
+
+/**
+ * Verified with each configured merchant's keys in turn (config/merchants.ts), bound to the first whose keys verify
+ * it and whose ids it names (else the first that verified it: the bind check then refuses it); nothing verifies ->
+ * the first refusal (40002). Payment notifications are handled the same way (services/notify.ts).
+ */
+async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: IncomingNotification): Promise<{ n: TransferNotification; merchant: string }> {
+  let firstError: unknown;
+  let firstVerified: { n: TransferNotification; merchant: string } | undefined;
+  for (const merchant of merchantNames(ctx.config, channel)) {
+    const provider = ctx.provider(channel, merchant);
+    if (!provider.verifyTransferNotification) continue;
+    let n: TransferNotification;
+    try {
+      n = await provider.verifyTransferNotification(request);
+    } catch (err) {
+      if (toVkPayError(err).code !== 40002) throw err;
+      firstError ??= err;
+      continue;
+    }
+    firstVerified ??= { n, merchant };
+    try {
+      checkMerchant(ctx.config, channel, n.merchant, merchant);
+      return { n, merchant };
+    } catch { /* verified, but names another merchant: try the next */ }
+  }
+  if (firstVerified) return firstVerified;
+  throw firstError;
+}
 
 export async function handleTransferNotification(ctx: CoreContext, channel: Channel, req: IncomingNotification, meta: CallerMeta = {}): Promise<TransferNotifyHandling> {
   const started = ctx.now();
@@ -37,8 +67,9 @@ export async function handleTransferNotification(ctx: CoreContext, channel: Chan
   }
 
   let n: TransferNotification;
+  let verifiedBy: string;
   try {
-    n = await provider.verifyTransferNotification(request);
+    ({ n, merchant: verifiedBy } = await verifyForMerchant(ctx, channel, request));
   } catch (err) {
     if (toVkPayError(err).code === 40002) {
       await countRejection(ctx, { source, reason: 'signature', error: err, req: request, ip: meta.ip });
@@ -52,8 +83,10 @@ export async function handleTransferNotification(ctx: CoreContext, channel: Chan
 
   const out_bill_no = n.result.out_bill_no;
   try {
-    checkMerchant(ctx.config, channel, n.merchant);
+    checkMerchant(ctx.config, channel, n.merchant, verifiedBy);
     const record = await findTransfer(ctx, out_bill_no);
+    // a payout of another of the channel's merchants is not this merchant's to settle
+    if (record && record.channel === channel && merchantOf(record) !== verifiedBy) throw new ParamError(`payout ${out_bill_no} belongs to merchant ${merchantOf(record)}, not ${verifiedBy}`);
     if (!record || record.channel !== channel) {
       // every payout of ours is recorded before it is sent: this one is not ours to apply
       await raiseAlert(ctx, { kind: 'transfer_mismatch', message: `${source} notification for unknown payout ${out_bill_no.slice(0, 40)}`, dedupe_key: `transfer_unknown:${channel}:${n.event_id}` });

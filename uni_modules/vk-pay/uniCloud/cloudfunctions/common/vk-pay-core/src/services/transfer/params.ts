@@ -26,6 +26,8 @@ export const transferParams = z.object({
   user_id: z.string().trim().min(1).max(64).optional(),
   scene_id: z.string().regex(/^\d{1,16}$/).optional(),
   scene_report_infos: z.array(reportInfo).max(10).optional(),
+  /** which of the channel's merchants pays (config/merchants.ts `merchants`); the section's own (`default`) when absent */
+  merchant: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'merchant must be a configured merchant name').optional(),
 }).strict().refine((p) => Boolean(p.openid) !== Boolean(p.payee), { message: 'give either openid or payee', path: ['payee'] });
 
 export type TransferParams = z.output<typeof transferParams>;

@@ -16,6 +16,8 @@ export interface TransferDoc {
   payee: { identity_type: string; identity: string; name?: unknown };
   /** the app's user being paid, when the caller named one (the per-user limit counts on it) */
   user_id?: string;
+  /** the channel's merchant that pays (config/merchants.ts); absent for the section's own */
+  merchant?: string;
   remark: string;
   scene_id?: string;
   scene_report_infos?: Array<{ info_type: string; info_content: string }>;

@@ -22,11 +22,14 @@ import { transferParams, transferRefParams, type TransferParams } from './params
 import { limitsFor, releaseQuota, reserveQuota } from './quota';
 import { findTransfer, transferView, type TransferDoc, type TransferView } from './record';
 import { decryptUserInfo, type EncryptedBlob } from '../../logging/user-info-crypto';
+import { DEFAULT_MERCHANT, merchantOf, merchantSection } from '../../config/merchants';
 
 type Requester = 'admin' | 'server';
 
-function transferCapable(ctx: CoreContext, channel: TransferDoc['channel']): PaymentProvider & Required<Pick<PaymentProvider, 'transfer' | 'queryTransfer'>> {
-  const provider = ctx.provider(channel);
+/** The provider of the merchant that pays (the record's, or the request's): its keys send, query and cancel. */
+function transferCapable(ctx: CoreContext, channel: TransferDoc['channel'], merchant: string = DEFAULT_MERCHANT): PaymentProvider & Required<Pick<PaymentProvider, 'transfer' | 'queryTransfer'>> {
+  if (!merchantSection(ctx.config, channel, merchant)) throw new ParamError(`merchant ${merchant} of ${channel} is not configured`);
+  const provider = ctx.provider(channel, merchant);
   if (!provider.transfer || !provider.queryTransfer) throw new ParamError(`${channel} does not pay out`);
   return provider as PaymentProvider & Required<Pick<PaymentProvider, 'transfer' | 'queryTransfer'>>;
 }
@@ -46,14 +49,14 @@ function payeeOf(p: TransferParams, channel: TransferDoc['channel']) {
 }
 
 function sameRequest(t: TransferDoc, p: TransferParams, channel: string, identity: string): boolean {
-  return t.channel === channel && t.amount === p.amount && t.payee.identity === identity;
+  return t.channel === channel && t.amount === p.amount && t.payee.identity === identity && merchantOf(t) === (p.merchant ?? DEFAULT_MERCHANT);
 }
 
 export async function requestTransfer(ctx: CoreContext, raw: unknown, by: Requester): Promise<TransferView> {
   const p = parseParams(transferParams, raw);
   const channel = channelOf(ctx.config, p.provider);
   const payee = payeeOf(p, channel);
-  transferCapable(ctx, channel);
+  transferCapable(ctx, channel, p.merchant);
   const cfg = ctx.config.transfers;
   if (p.amount > cfg.maxAmount) throw new ParamError(`amount ${p.amount} fen is over the payout limit of ${cfg.maxAmount} fen`);
 
@@ -73,6 +76,7 @@ export async function requestTransfer(ctx: CoreContext, raw: unknown, by: Reques
     create_date: now, update_date: now, history: [],
   };
   if (p.user_id) record.user_id = p.user_id;
+  if (p.merchant && p.merchant !== DEFAULT_MERCHANT) record.merchant = p.merchant;
   const scene = p.scene_id ?? cfg.sceneId;
   if (scene) record.scene_id = scene;
   const infos = p.scene_report_infos ?? cfg.sceneReportInfos;
@@ -118,7 +122,7 @@ function inputOf(ctx: CoreContext, t: TransferDoc): TransferInput {
 
 /** Sends the recorded payout (the caller holds its send lease) and applies the answer. */
 async function send(ctx: CoreContext, record: TransferDoc, source: string): Promise<TransferDoc> {
-  const provider = transferCapable(ctx, record.channel);
+  const provider = transferCapable(ctx, record.channel, merchantOf(record));
   const started = ctx.now();
   try {
     const answer = await provider.transfer(inputOf(ctx, record));
@@ -165,7 +169,7 @@ async function claimSend(ctx: CoreContext, t: TransferDoc): Promise<boolean> {
  */
 export async function settleTransfer(ctx: CoreContext, t: TransferDoc, source: string, opts: { resend?: boolean } = {}): Promise<TransferDoc> {
   if (FINAL_TRANSFER_STATUSES.includes(t.status)) return t;
-  const provider = transferCapable(ctx, t.channel);
+  const provider = transferCapable(ctx, t.channel, merchantOf(t));
   if (t.status === 'created' && !t.answered) {
     if (!(await claimSend(ctx, t))) return (await findTransfer(ctx, t.out_bill_no)) ?? t; // someone else is on it
     let q;
@@ -202,7 +206,7 @@ export async function cancelTransfer(ctx: CoreContext, raw: unknown): Promise<Tr
   const t = await findTransfer(ctx, p.out_bill_no);
   if (!t) throw new VkPayError(40005, `payout ${p.out_bill_no} does not exist`);
   if (FINAL_TRANSFER_STATUSES.includes(t.status)) return transferView(t);
-  const provider = ctx.provider(t.channel);
+  const provider = ctx.provider(t.channel, merchantOf(t));
   if (!provider.cancelTransfer) throw new ParamError(`${t.provider} payouts cannot be cancelled`);
   const settled = await settleTransfer(ctx, t, 'cancel');
   if (FINAL_TRANSFER_STATUSES.includes(settled.status) || !settled.answered) return transferView(settled);
