@@ -38,6 +38,7 @@ import { ensureSandboxTls, type SandboxTls } from './tls';
 import { buildV3Notification } from './wxpay/v3-objects';
 import { credsFor, merchantById } from './wxpay/merchants';
 import { VirtualPayment } from './wxpay-virtual';
+import { CERT_CONTROL_ACTIONS, CertModes, handleCertControl, parseKeyModes, type KeyModes } from './cert-modes';
 
 export type { SandboxCredentials } from './credentials';
 export type { SandboxControl } from './control';
@@ -46,6 +47,7 @@ export { RETRY_SCHEDULES } from './notifier';
 export type { SandboxChannel } from './state';
 export type { AppleSandboxCredentials } from './appleiap/credentials';
 export { tlsServerOptions, type SandboxTls } from './tls';
+export { certModeSections, type CertModes, type KeyModes } from './cert-modes';
 
 /** WeChat accepts a refund first and settles it a moment later (scaled by timeFactor). */
 const REFUND_SETTLE_MS = 3000;
@@ -75,6 +77,12 @@ export interface SandboxOptions {
    * `tls()`'s options on an https server beside the plain one. Default false: plain-HTTP refunds still pass.
    */
   requireClientCert?: boolean;
+  /**
+   * the merchants' key modes (cert-modes.ts): WeChat `public-key` (default) or `platform-cert`
+   * (/v3/certificates, answers signed by a platform certificate); Alipay `public-key` (default) or `cert`.
+   * Default: the VKPAY_KEY_MODES environment variable (`wxpay=platform-cert,alipay=cert`), else public-key.
+   */
+  keyModes?: KeyModes;
 }
 
 export interface Sandbox {
@@ -86,11 +94,14 @@ export interface Sandbox {
   appleCredentials: AppleSandboxCredentials;
   /** the TLS material of the v2 /secapi/ endpoint (made on first use; needs the openssl CLI) */
   tls(): Promise<SandboxTls>;
+  /** key modes and the certificates behind them (platform certificates and their rotation, Alipay's certificates) */
+  certModes: CertModes;
 }
 
 export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const creds = await ensureSandboxCredentials(opts.home);
   const appleCreds = await ensureAppleCredentials(opts.home);
+  const certModes = await CertModes.open(opts.home, creds, opts.keyModes ?? parseKeyModes(process.env.VKPAY_KEY_MODES), opts.now ?? Date.now);
   const state = await SandboxState.open(opts.persist === false ? undefined : path.join(opts.home, 'sandbox', 'state.json'));
   const now = opts.now ?? Date.now;
   const timeFactor = opts.timeFactor ?? 1;
@@ -203,6 +214,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       else if (pathname === '/sandbox/alipay/bill/download') handleAlipayBillDownload(ctx, r('/sandbox/alipay'));
       else if (pathname.startsWith('/sandbox/appleiap/')) await handleApple({ creds: appleCreds, books: () => apple.books, now }, r('/sandbox/appleiap'));
       else if (pathname.startsWith('/sandbox/cashier/')) await handleCashier(ctx, r('/sandbox/cashier'));
+      else if (pathname.startsWith('/sandbox/control/') && CERT_CONTROL_ACTIONS.has(pathname.slice('/sandbox/control/'.length))) await handleCertControl(certModes, r('/sandbox/control'));
       else if (pathname.startsWith('/sandbox/control/')) await handleControl(control, r('/sandbox/control'));
       else if ((pathname === '/sandbox' || pathname === '/sandbox/') && method === 'GET') handleIndex(ctx, r('/sandbox'));
       else sendJson(res, 404, { code: 'NOT_FOUND', message: `no sandbox route ${pathname}` });
@@ -223,6 +235,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     control,
     credentials: creds,
     appleCredentials: appleCreds,
+    certModes,
     tls: () => ensureSandboxTls(opts.home, creds.wxpay.mchId),
     async close() {
       closed = true;

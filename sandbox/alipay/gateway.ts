@@ -13,6 +13,7 @@ import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects';
 import { FUND_METHODS, fundMethod } from './transfers';
 import { tradeCancel, tradePay } from './codepay';
+import { checkCertParams } from './certs';
 import { alipayScope, inScope, sellerMismatch, type AlipayScope } from './app-auth';
 
 const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query', 'alipay.trade.pay', 'alipay.trade.cancel']);
@@ -57,6 +58,8 @@ function checkCommon(ctx: GatewayContext, p: Record<string, string>): Reply | un
   if (parseDateTimeChina(p.timestamp) === undefined) return invalid('timestamp', '非法的时间戳参数');
   if (p.charset && !/^utf-?8$/i.test(p.charset)) return invalid('charset', '字符集错误');
   if (!p.version) return missing('version', '缺少版本参数');
+  const certProblem = checkCertParams(ctx.creds, p);
+  if (certProblem) return certProblem;
   const content = alipaySignContent(p, ['sign']);
   if (!rsaVerify(content, p.sign, ctx.creds.alipay.app.publicKeyPem)) {
     return invalid('signature', `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${content.replace(/&/g, '&amp;')}`);

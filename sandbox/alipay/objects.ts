@@ -11,6 +11,7 @@ import { dateTimeChina } from '../http-io';
 import type { OutgoingNotification } from '../notifier';
 import { alipaySignContent, rsaSign } from '../protocol/crypto';
 import type { SandboxOrder, SandboxRefund } from '../state';
+import { answerCertSn } from './certs';
 
 export function responseKey(method: string): string {
   return `${method.replace(/\./g, '_')}_response`;
@@ -21,7 +22,9 @@ export function alipayResponseText(creds: SandboxCredentials, key: string, obj: 
   const inner = JSON.stringify(obj).replace(/\//g, '\\/');
   if (!signed) return `{"${key}":${inner}}`;
   const sign = rsaSign(inner, creds.alipay.alipay.privateKeyPem);
-  return `{"${key}":${inner},"sign":"${sign}"}`;
+  // certificate mode: the SN of the certificate that verifies this answer, beside the sign (outside what it covers)
+  const certSn = answerCertSn(creds);
+  return certSn ? `{"${key}":${inner},"alipay_cert_sn":"${certSn}","sign":"${sign}"}` : `{"${key}":${inner},"sign":"${sign}"}`;
 }
 
 export function tradeStatus(order: SandboxOrder): string {

@@ -51,6 +51,18 @@ function time(ms: number): Buffer {
 
 const name = (cn: string) => seq(set(seq(oid('2.5.4.3'), utf8(cn))), set(seq(oid('2.5.4.10'), utf8('vk-pay sandbox'))));
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
+/** sha256WithRSAEncryption, with the NULL parameters RSA algorithm identifiers carry */
+const RSA_SHA256 = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
+
+/** Attribute types a distinguished name may use here (X.520). */
+const RDN_OIDS = { C: '2.5.4.6', ST: '2.5.4.8', L: '2.5.4.7', O: '2.5.4.10', OU: '2.5.4.11', CN: '2.5.4.3' } as const;
+/** One attribute per RDN, in the order they are encoded (outermost first: C, O, OU, CN as CAs write them). */
+export type DistinguishedName = Array<[keyof typeof RDN_OIDS, string]>;
+
+function dn(rdns: DistinguishedName): Buffer {
+  // countryName is a PrintableString (RFC 5280); the rest UTF8String
+  return seq(...rdns.map(([t, v]) => set(seq(oid(RDN_OIDS[t]), t === 'C' ? tlv(0x13, Buffer.from(v, 'ascii')) : utf8(v)))));
+}
 const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
 
 export interface CertSpec {
@@ -63,6 +75,13 @@ export interface CertSpec {
   ca: boolean;
   /** extra extension OIDs with a NULL value (Apple's markers) */
   markers?: string[];
+  /** full names instead of `CN=subject/issuer, O=vk-pay sandbox` (WeChat's and Alipay's CAs) */
+  subjectName?: DistinguishedName;
+  issuerName?: DistinguishedName;
+  /** the serial's big-endian bytes (default 12 random bytes) */
+  serial?: Buffer;
+  /** how the issuer signs (default ECDSA with SHA-256; `rsa-sha256` when signingKey is RSA) */
+  signature?: 'ecdsa-sha256' | 'rsa-sha256';
 }
 
 /** One X.509 v3 certificate, DER. */
@@ -72,17 +91,18 @@ export function buildCertificate(spec: CertSpec): Buffer {
     ext('2.5.29.15', true, spec.ca ? bits(Buffer.from([0x06]), 1) : bits(Buffer.from([0x80]), 7)),
     ...(spec.markers ?? []).map((m) => ext(m, false, Buffer.from([0x05, 0x00]))),
   ];
+  const alg = spec.signature === 'rsa-sha256' ? RSA_SHA256 : ECDSA_SHA256;
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))),
-    integer(randomBytes(12)),
-    ECDSA_SHA256,
-    name(spec.issuer),
+    integer(spec.serial ?? randomBytes(12)),
+    alg,
+    spec.issuerName ? dn(spec.issuerName) : name(spec.issuer),
     seq(time(spec.notBefore), time(spec.notAfter)),
-    name(spec.subject),
+    spec.subjectName ? dn(spec.subjectName) : name(spec.subject),
     spec.publicKey.export({ type: 'spki', format: 'der' }) as Buffer,
     tlv(0xa3, seq(...extensions)),
   );
-  return seq(tbs, ECDSA_SHA256, bits(sign('sha256', tbs, spec.signingKey)));
+  return seq(tbs, alg, bits(sign('sha256', tbs, spec.signingKey)));
 }
 
 export const derToPem = (der: Buffer): string =>

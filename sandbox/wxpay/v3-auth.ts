@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { randomAlnum, type SandboxCredentials } from '../credentials';
 import { send } from '../http-io';
 import { rsaSign, rsaVerify, v3RequestMessage, v3ResponseMessage } from '../protocol/crypto';
+import { v3Signer } from './platform-certs';
 import { parseAuthorization } from '../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/signing';
 
 /** The gateway refuses requests whose timestamp is more than five minutes off. */
@@ -64,15 +65,19 @@ export interface SignedHeaders {
   'Wechatpay-Serial': string;
 }
 
-/** Signs `timestamp\nnonce\nbody\n` with the platform key, identified by its PUB_KEY_ID_... serial. */
+/**
+ * Signs `timestamp\nnonce\nbody\n` with the merchant's platform key: the WeChat Pay public key's (serial
+ * PUB_KEY_ID_...) or, in platform-certificate mode, the current platform certificate's (hex serial).
+ */
 export function signV3(creds: SandboxCredentials, body: string, timestampS: number): SignedHeaders {
   const nonce = randomAlnum(32);
   const ts = String(timestampS);
+  const signer = v3Signer(creds);
   return {
     'Wechatpay-Nonce': nonce,
-    'Wechatpay-Signature': rsaSign(v3ResponseMessage(ts, nonce, body), creds.wxpay.platform.privateKeyPem),
+    'Wechatpay-Signature': rsaSign(v3ResponseMessage(ts, nonce, body), signer.privateKeyPem),
     'Wechatpay-Timestamp': ts,
-    'Wechatpay-Serial': creds.wxpay.platform.publicKeyId,
+    'Wechatpay-Serial': signer.serial,
   };
 }
 

@@ -11,6 +11,7 @@ import { sendV3, sendV3Error, verifyV3Request, type V3Failure } from './v3-auth'
 import { v3Refund, v3Transaction } from './v3-objects';
 import { handleWxpayBill } from '../statements/routes';
 import { handleV3Transfers } from './v3-transfers';
+import { handlePlatformCertificates } from './platform-certs';
 import { appsOf, credsOfRequest, merchantById } from './merchants';
 import { checkPartnerIds, handlePartner } from './v3-partner';
 import {
@@ -81,6 +82,7 @@ export async function handleV3(base: GatewayContext, r: GatewayRequest): Promise
     if (!refund || !order) return fail({ status: 404, code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' });
     return sendV3(r.res, creds, now, 200, v3Refund(refund, order));
   }
+  if (r.method === 'GET' && path === '/v3/certificates') return handlePlatformCertificates(creds, (status, value) => sendV3(r.res, creds, now, status, value), fail);
   if (r.method === 'GET' && (path === '/v3/bill/tradebill' || path === '/v3/billdownload/file')) {
     return handleWxpayBill(ctx, r, (status, value) => sendV3(r.res, creds, now, status, value), fail);
   }

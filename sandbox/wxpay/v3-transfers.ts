@@ -14,6 +14,7 @@ import type { OutgoingNotification } from '../notifier';
 import { aeadEncrypt } from '../protocol/crypto';
 import type { SandboxTransfer } from '../state';
 import { sendV3, signV3, type V3Failure } from './v3-auth';
+import { encryptionKeyFor } from './platform-certs';
 
 const OUT_BILL_NO = /^[0-9A-Za-z]{1,32}$/;
 /** from this amount on WeChat wants the payee's real name (2,000 yuan) */
@@ -78,9 +79,11 @@ function startBill(ctx: GatewayContext, r: GatewayRequest, b: any, fail: (f: V3F
   if (b.notify_url !== undefined && (typeof b.notify_url !== 'string' || !/^https?:\/\/[^?]+$/.test(b.notify_url))) return fail(param('notify_url格式不正确'));
   let name: string | undefined;
   if (b.user_name !== undefined) {
-    if (r.req.headers['wechatpay-serial'] !== creds.wxpay.platform.publicKeyId) return fail(param('Wechatpay-Serial与加密敏感信息使用的公钥不匹配'));
+    // the key named by Wechatpay-Serial: the public key, or in platform-cert mode one of the listed certificates
+    const platformKey = encryptionKeyFor(creds, String(r.req.headers['wechatpay-serial'] ?? ''));
+    if (!platformKey) return fail(param('Wechatpay-Serial与加密敏感信息使用的公钥不匹配'));
     try {
-      name = privateDecrypt({ key: creds.wxpay.platform.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(String(b.user_name), 'base64')).toString('utf8');
+      name = privateDecrypt({ key: platformKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(String(b.user_name), 'base64')).toString('utf8');
     } catch {
       return fail(param('user_name解密失败，请使用微信支付公钥加密'));
     }

@@ -9,8 +9,15 @@ import { startHarness, type Harness } from '../support/harness';
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
-describe.each([['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['alipay', 'alipay', 'qr']] as const)('%s via %s', (provider, channel, pay_type) => {
-  beforeEach(async () => { h = await startHarness({ wxpayChannel: channel === 'wxpay-v2' ? 'wxpay-v2' : 'wxpay' }); });
+// both key modes of both channels: WeChat Pay public key / platform certificates, Alipay public key / certificates
+describe.each([
+  ['wxpay', 'wxpay', 'native', 'public-key'], ['wxpay', 'wxpay', 'native', 'platform-cert'], ['wxpay', 'wxpay-v2', 'native', 'api-key'],
+  ['alipay', 'alipay', 'qr', 'public-key'], ['alipay', 'alipay', 'qr', 'cert'],
+] as const)('%s via %s (%s, key mode %s)', (provider, channel, pay_type, keyMode) => {
+  beforeEach(async () => {
+    const keyModes = keyMode === 'platform-cert' ? { wxpay: keyMode } : keyMode === 'cert' ? { alipay: keyMode } : {};
+    h = await startHarness({ wxpayChannel: channel === 'wxpay-v2' ? 'wxpay-v2' : 'wxpay', keyModes });
+  });
 
   it('create, pay at the sandbox, notified once, hook credits points once, query answers paid', async () => {
     const created = await h.call('createPayment', { provider, pay_type, type: 'recharge', amount: 1234 }, { uid: 'u1' });
@@ -44,6 +51,9 @@ describe.each([['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['
     await h.call('queryRefund', { out_refund_no: refund.out_refund_no }, { admin: true });
     expect(await h.call('queryPayment', { out_trade_no: created.out_trade_no }, { uid: 'u1' })).toMatchObject({ status: 'partially_refunded', refunded_amount: 234 });
     expect(await all(h.t.db, 'vk_pay_points')).toMatchObject([{ points: 1000 }]);
+    // the sandbox answered and notified in the mode under test, and the core verified it that way
+    if (keyMode === 'platform-cert') expect(h.received.map((r) => r.req.headers['wechatpay-serial'])).toContain((await h.sandbox.certModes.wxpayPlatformCerts()).signingCert().serial);
+    if (keyMode === 'public-key' && channel === 'wxpay') expect(h.received.every((r) => r.req.headers['wechatpay-serial'] === h.creds.wxpay.platform.publicKeyId)).toBe(true);
     const types = new Set((await all(h.t.db, 'payment_logs')).map((l) => l.type));
     for (const t of ['create', 'notify', 'query', 'refund']) expect(types.has(t)).toBe(true);
   });

@@ -20,8 +20,8 @@ const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 /** The real providers, with short timeouts so a gateway that never answers costs the test a second, not eight. */
 const quickProviders = (channel: Channel, section: unknown) => definitionOf(channel).create(section, { http: createFetchHttpClient(), timeoutMs: 300, budgetMs: 1200 });
 
-async function start(opts: { quick?: boolean } = {}) {
-  h = await startHarness({ config: { transfers: TRANSFERS }, deps: opts.quick ? { providers: quickProviders } : {} });
+async function start(opts: { quick?: boolean; keyModes?: { wxpay: 'platform-cert' } } = {}) {
+  h = await startHarness({ config: { transfers: TRANSFERS }, deps: opts.quick ? { providers: quickProviders } : {}, keyModes: opts.keyModes });
 }
 const wx = (out_bill_no: string, amount = 500, over: Record<string, unknown> = {}) => h.call('transfer', { provider: 'wxpay', out_bill_no, amount, openid: OPENID, remark: '提现', user_id: 'u1', ...over }, { admin: true });
 const ali = (out_bill_no: string, amount = 1000) => h.call('transfer', { provider: 'alipay', out_bill_no, amount, payee: { identity_type: 'ALIPAY_USER_ID', identity: '2088102175953034' }, remark: 'deposit back' }, { admin: true });
@@ -113,6 +113,27 @@ describe('WeChat transfer bills through the sandbox', () => {
     const stored = await record('WXPAYOUTBIG');
     expect(JSON.stringify(stored)).toContain('张三'); // kept for a resend with the same number (encrypted when userInfoKey is set)
     await expect(wx('WXPAYOUTBIG2', 200_000)).rejects.toMatchObject({ code: 40001 });
+  });
+
+  it('platform-certificate mode: the name is encrypted with the newest platform certificate, named in Wechatpay-Serial; the finished bill verifies', async () => {
+    await start({ keyModes: { wxpay: 'platform-cert' } });
+    const pc = await h.sandbox.certModes.wxpayPlatformCerts();
+    await pc.rotate('add');
+    const named: string[] = [];
+    const handle = h.sandbox.handle;
+    h.sandbox.handle = (req, res) => {
+      if (req.method === 'POST' && req.url?.endsWith('/transfer-bills')) named.push(String(req.headers['wechatpay-serial']));
+      return handle(req, res);
+    };
+    expect((await wx('WXPAYOUTPC', 200_000, { user_name: '李四' })).status).toBe('waiting_user');
+    // encrypted for the certificate valid longest (the one just added), which the request names; the sandbox
+    // decrypted it with that certificate's key
+    expect(named).toEqual([pc.certificates()[1].serial]);
+    expect(h.sandbox.control.transfers('wxpay')[0].payee_name).toBe('李四');
+    expect(h.sandbox.control.confirmTransfer('WXPAYOUTPC').ok).toBe(true);
+    expect(await h.sandbox.control.settled(10_000)).toBe(true);
+    expect((await record('WXPAYOUTPC')).status).toBe('succeeded');
+    expect(h.received.map((r) => r.req.headers['wechatpay-serial'])).toEqual([pc.certificates()[0].serial]);
   });
 
   it('20 concurrent transfers with one out_bill_no: one bill at the gateway', async () => {

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { appleiapSandboxSection } from '../../../sandbox/appleiap/config-section';
-import { createSandbox, tlsServerOptions, type Sandbox, type SandboxTls } from '../../../sandbox/index';
+import { certModeSections, createSandbox, tlsServerOptions, type KeyModes, type Sandbox, type SandboxTls } from '../../../sandbox/index';
+import { forgetPlatformCertificates } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/platform-cert-store';
 import https from 'node:https';
 import { ensureSandboxTls } from '../../../sandbox/tls';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
@@ -98,8 +99,10 @@ let sharedTls: Promise<SandboxTls> | undefined;
  * beside the other providers; an object is merged over that section.
  * `now`: one clock for the sandbox and the core (a test that moves time moves both, as real time would).
  * `requireClientCert` (default true): the sandbox's v2 /secapi/ only over mutual TLS, as WeChat.
+ * `keyModes`: the sandbox merchants' key modes (WeChat `platform-cert`, Alipay `cert`); the config follows them
+ * (no WeChat Pay public key but `platformCertificates`; Alipay's three certificates instead of its public key).
  */
-export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; requireClientCert?: boolean; now?: () => number; appleiap?: boolean | Record<string, unknown> } = {}): Promise<Harness> {
+export async function startHarness(opts: { config?: HarnessConfig; deps?: Partial<CoreDeps>; wxpayChannel?: 'wxpay' | 'wxpay-v2'; requireClientCert?: boolean; now?: () => number; appleiap?: boolean | Record<string, unknown>; keyModes?: KeyModes } = {}): Promise<Harness> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'vkpay-core-home-'));
   sharedCreds ??= generateSandboxCredentials();
   await mkdir(path.dirname(credentialsPath(home)), { recursive: true });
@@ -135,7 +138,9 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const requireClientCert = opts.requireClientCert ?? true;
-  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert, ...(opts.now ? { now: opts.now } : {}) });
+  sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert, keyModes: opts.keyModes, ...(opts.now ? { now: opts.now } : {}) });
+  // platform certificates are held per merchant in the process: a new sandbox may reuse an old one's address
+  forgetPlatformCertificates();
   let secure: SecureSandbox | undefined;
   let secureServer: https.Server | undefined;
   if (requireClientCert) {
@@ -150,6 +155,10 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   const t = await openTestDb();
   const over = typeof opts.config === 'function' ? opts.config(base, sandbox.credentials, secure) : opts.config;
   const input = baseConfig(base, sandbox.credentials, { wxpayChannel: opts.wxpayChannel ?? 'wxpay', ...over }, secure);
+  const modeSections = await certModeSections(sandbox.certModes);
+  const providers = input.providers as Record<string, Record<string, unknown>>;
+  if (modeSections.wxpay) providers.wxpay = { ...providers.wxpay, ...modeSections.wxpay };
+  if (modeSections.alipay) providers.alipay = { ...providers.alipay, alipay: undefined, ...modeSections.alipay };
   if (opts.appleiap) {
     const apple = typeof opts.appleiap === 'object' ? opts.appleiap : {};
     input.providers = { ...input.providers, appleiap: { ...appleiapSandboxSection(base, sandbox.appleCredentials), ...apple } };

@@ -18,6 +18,8 @@ module.exports = {
   returnUrl: 'https://www.example.com/#/pages/result/result',
   providers: {
     // WeChat Pay API v3 (public-key mode). Add `verifyKeys: [{ serial, publicKeyPem }, ...]` during a rotation.
+    // Platform-certificate mode (older merchants): leave out `platform` and set `platformCertificates: true`; the
+    // certificates are downloaded from /v3/certificates and followed through WeChat's changes of certificate.
     wxpay: {
       appId: 'wx0000000000000000',
       mchId: '1900000000',
@@ -42,6 +44,9 @@ module.exports = {
       sellerId: '2088000000000000',
       app: { privateKeyPem: key('alipay_app_private_key.pem') },
       alipay: { publicKeyPem: key('alipay_public_key.pem') },
+      // Certificate mode instead of `alipay.publicKeyPem`: the three files from the open platform, as PEM text.
+      // appCertPem: key('appCertPublicKey_2021000000000000.crt'), alipayCertPem: key('alipayCertPublicKey_RSA2.crt'),
+      // alipayRootCertPem: key('alipayRootCert.crt'),
       gatewayUrl: 'https://openapi.alipay.com/gateway.do',
     },
     // App Store in-app purchase (iOS App, pay_type 'app'): catalog items name their product as `appleProductId`.

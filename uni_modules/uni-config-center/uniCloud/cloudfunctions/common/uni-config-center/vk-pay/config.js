@@ -58,6 +58,20 @@ function virtualPayment() {
   } };
 }
 
+// Key modes the sandbox was started in (VKPAY_KEY_MODES=wxpay=platform-cert,alipay=cert): WeChat without the public
+// key, downloading platform certificates; Alipay with the three certificate files the sandbox made over its keys.
+const keyModes = String(process.env.VKPAY_KEY_MODES || '');
+function wxpayKeyMode() {
+  return /(^|,)\s*wxpay=platform-cert\s*(,|$)/.test(keyModes) ? { platform: undefined, platformCertificates: true } : {};
+}
+function alipayKeyMode() {
+  if (!/(^|,)\s*alipay=cert\s*(,|$)/.test(keyModes)) return {};
+  const file = path.join(home, 'sandbox', 'alipay-certs.json');
+  if (!fs.existsSync(file)) throw new Error('vk-pay: ' + file + ' does not exist yet; start the local host with VKPAY_KEY_MODES set');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return { alipay: undefined, appCertPem: c.appCertPem, alipayCertPem: c.alipayCertPem, alipayRootCertPem: c.rootBundlePem };
+}
+
 module.exports = {
   env: 'sandbox',
   notifyUrl: base + '/http/vk-pay-notify',
@@ -65,9 +79,9 @@ module.exports = {
   providers: Object.assign({
     // the mini program and the official account have appids of their own under the one mchId; their login codes
     // are exchanged at the sandbox's copy of api.weixin.qq.com
-    wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }),
+    wxpay: Object.assign({}, creds.wxpay, wechatApps(), { baseUrl: base + '/sandbox/wxpay/' }, wxpayKeyMode()),
     'wxpay-v2': Object.assign({ appId: creds.wxpay.appId, mchId: creds.wxpay.mchId, apiV2Key: creds.wxpay.apiV2Key, baseUrl: base + '/sandbox/wxpay/' }, wechatApps(), v2Certificate()),
-    alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }),
+    alipay: Object.assign({}, creds.alipay, { gatewayUrl: base + '/sandbox/alipay/gateway.do' }, alipayKeyMode()),
     ...virtualPayment(),
   }, apple ? {
     // the sandbox plays both App Store hosts: production answers as Apple's does for a sandbox purchase

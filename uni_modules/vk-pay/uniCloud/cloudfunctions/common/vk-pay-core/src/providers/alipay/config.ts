@@ -37,6 +37,8 @@ export interface ResolvedAlipayConfig {
   alipayKey: KeyObject;
   /** set in certificate mode: sent (and signed) with every request */
   certSns?: { app_cert_sn: string; alipay_root_cert_sn: string };
+  /** certificate mode: the SN of alipayCertPem, which answers name in alipay_cert_sn */
+  alipayCertSn?: string;
 }
 
 export function resolveAlipayConfig(config: AlipayConfig): ResolvedAlipayConfig {
@@ -46,16 +48,18 @@ export function resolveAlipayConfig(config: AlipayConfig): ResolvedAlipayConfig 
   const certMode = Boolean(config.appCertPem || config.alipayCertPem || config.alipayRootCertPem);
   let alipayKey: KeyObject;
   let certSns: ResolvedAlipayConfig['certSns'];
+  let alipayCertSnValue: string | undefined;
   if (certMode) {
     alipayKey = loadPublicKey(requireString(config.alipayCertPem, 'alipay.alipayCertPem'), 'alipay.alipayCertPem');
     certSns = {
       app_cert_sn: alipayCertSn(requireString(config.appCertPem, 'alipay.appCertPem'), 'alipay.appCertPem'),
       alipay_root_cert_sn: alipayRootCertSn(requireString(config.alipayRootCertPem, 'alipay.alipayRootCertPem'), 'alipay.alipayRootCertPem'),
     };
+    alipayCertSnValue = alipayCertSn(config.alipayCertPem as string, 'alipay.alipayCertPem');
   } else {
     alipayKey = loadPublicKey(config.alipayPublicKeyPem, 'alipay.alipayPublicKeyPem');
   }
   const gatewayUrl = config.gatewayUrl ?? ALIPAY_DEFAULT_GATEWAY;
   try { new URL(gatewayUrl); } catch { throw new KeyConfigError('alipay.gatewayUrl is not a URL'); }
-  return { config, gatewayUrl, appKey, alipayKey, certSns };
+  return { config, gatewayUrl, appKey, alipayKey, certSns, alipayCertSn: alipayCertSnValue };
 }

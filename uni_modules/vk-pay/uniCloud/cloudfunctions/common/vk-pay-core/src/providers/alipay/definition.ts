@@ -9,7 +9,12 @@ export const alipaySchema = z.object({
   appId: nonEmpty,
   sellerId: z.string().min(1).optional(),
   app: z.object({ privateKeyPem: pem('app.privateKeyPem'), publicKeyPem: pem('app.publicKeyPem').optional() }),
-  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem') }),
+  /** public-key mode: Alipay's public key (certificate mode takes it from alipayCertPem) */
+  alipay: z.object({ publicKeyPem: pem('alipay.publicKeyPem').optional() }).passthrough().optional(),
+  /** certificate mode (alipay/cert.ts): appCertPublicKey_<appId>.crt, alipayCertPublicKey_RSA2.crt, alipayRootCert.crt */
+  appCertPem: pem('appCertPem').optional(),
+  alipayCertPem: pem('alipayCertPem').optional(),
+  alipayRootCertPem: pem('alipayRootCertPem').optional(),
   gatewayUrl: z.string().url().default('https://openapi.alipay.com/gateway.do'),
   /**
    * Third-party app mode (docs/PROTOCOLS.md section 4, third-party app mode): `appId` is the third-party app that signs, acting for the
@@ -20,6 +25,10 @@ export const alipaySchema = z.object({
 }).passthrough().superRefine((s, tctx) => {
   if (s.app_auth_token !== undefined && s.auth_app_id === undefined) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['auth_app_id'], message: 'required with app_auth_token (the authorising merchant\'s app, which its notifications name)' });
   if (s.auth_app_id !== undefined && s.app_auth_token === undefined) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['app_auth_token'], message: 'required with auth_app_id (third-party app mode)' });
+  // key mode: Alipay's public key, or certificate mode's three files (all of them)
+  const certs = [s.appCertPem, s.alipayCertPem, s.alipayRootCertPem];
+  if (!s.alipay?.publicKeyPem && !certs.some(Boolean)) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['alipay', 'publicKeyPem'], message: 'alipay.publicKeyPem (public-key mode) or appCertPem + alipayCertPem + alipayRootCertPem (certificate mode) is required' });
+  if (certs.some(Boolean) && !certs.every(Boolean)) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['appCertPem'], message: 'certificate mode needs all three of appCertPem, alipayCertPem and alipayRootCertPem' });
 });
 
 export type AlipaySection = z.output<typeof alipaySchema>;
@@ -67,6 +76,6 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   // the section's key fields renamed to the provider's own names
   create: (s, ctx) => createAlipayProvider({
     ...(s as Record<string, unknown>), appId: s.appId, sellerId: s.sellerId, appPrivateKeyPem: s.app.privateKeyPem,
-    alipayPublicKeyPem: s.alipay.publicKeyPem, gatewayUrl: s.gatewayUrl, appAuthToken: s.app_auth_token, authAppId: s.auth_app_id,
+    alipayPublicKeyPem: s.alipay?.publicKeyPem, gatewayUrl: s.gatewayUrl, appAuthToken: s.app_auth_token, authAppId: s.auth_app_id,
   }, ctx),
 });

@@ -72,6 +72,10 @@ function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse,
     if (success) throw new SignatureError(`alipay ${method}: success answer without sign`);
     throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg, false);
   }
+  // certificate mode: an answer under another Alipay certificate means Alipay changed it (download the new one)
+  if (r.alipayCertSn && typeof doc.alipay_cert_sn === 'string' && doc.alipay_cert_sn !== r.alipayCertSn) {
+    throw new SignatureError(`alipay ${method}: answer signed under alipay_cert_sn ${doc.alipay_cert_sn.slice(0, 40)}, not the configured alipayCertPem's ${r.alipayCertSn}`);
+  }
   if (!verifyAlipayResponse(res.body, key, sign, r.alipayKey)) throw new SignatureError(`alipay ${method}: response sign does not verify`);
   if (!success) throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg);
   return data;

@@ -7,9 +7,10 @@ import type { KeyObject } from 'node:crypto';
 import { KeyConfigError } from '../../../../../../../common/errors';
 import { loadPrivateKey, loadPublicKey, requireString } from '../keys';
 import type { RetryTuning } from '../shared';
-import type { WxpayPayType } from '../types';
+import type { ProviderContext, WxpayPayType } from '../types';
 import type { WechatAppsConfig } from './login';
 import type { VerificationKey } from './signing';
+import { createPlatformCertStore, type PlatformCertOptions, type PlatformCertStore } from './platform-cert-store';
 import type { WxpayPartnerIds } from './partner';
 
 export const WXPAY_DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com/';
@@ -33,6 +34,11 @@ export interface WxpayConfig extends WechatAppsConfig, Partial<WxpayPartnerIds> 
   apiV3Key: string;
   merchant: { serialNo: string; privateKeyPem: string };
   verifyKeys?: WxpayVerifyKeyConfig[];
+  /**
+   * platform-certificate mode: download the certificates from /v3/certificates (decrypted with apiV3Key) and
+   * keep them current (platform-cert-store.ts); may stand alone or beside verifyKeys / platform
+   */
+  platformCertificates?: boolean | PlatformCertOptions;
   /** docs/CONTRACTS.md section 12: `platform.publicKeyId` + `platform.publicKeyPem`, added to verifyKeys */
   platform?: { publicKeyId: string; publicKeyPem: string };
   /** default https://api.mch.weixin.qq.com/; may carry a path prefix (http://127.0.0.1:8787/sandbox/wxpay/) */
@@ -49,9 +55,11 @@ export interface ResolvedWxpayConfig {
   verifyKeys: VerificationKey[];
   /** sent as the Wechatpay-Serial request header in public-key mode (official samples do) */
   publicKeyId: string | undefined;
+  /** platform-certificate mode: the downloaded certificates (verify with verificationKeysFor) */
+  certStore?: PlatformCertStore;
 }
 
-export function resolveWxpayConfig(config: WxpayConfig): ResolvedWxpayConfig {
+export function resolveWxpayConfig(config: WxpayConfig, ctx?: ProviderContext): ResolvedWxpayConfig {
   if (!config || typeof config !== 'object') throw new KeyConfigError('wxpay config missing');
   requireString(config.appId, 'wxpay.appId');
   requireString(config.mchId, 'wxpay.mchId');
@@ -61,12 +69,14 @@ export function resolveWxpayConfig(config: WxpayConfig): ResolvedWxpayConfig {
   const merchantKey = loadPrivateKey(config.merchant?.privateKeyPem, 'wxpay.merchant.privateKeyPem');
   const entries: WxpayVerifyKeyConfig[] = [...(config.verifyKeys ?? [])];
   if (config.platform) entries.push({ serial: config.platform.publicKeyId, publicKeyPem: config.platform.publicKeyPem });
-  if (entries.length === 0) throw new KeyConfigError('wxpay.verifyKeys is empty: add the WeChat Pay public key (PUB_KEY_ID_...) or platform certificates');
+  const certMode = Boolean(config.platformCertificates);
+  if (entries.length === 0 && !certMode) throw new KeyConfigError('wxpay.verifyKeys is empty: add the WeChat Pay public key (PUB_KEY_ID_...) or platform certificates');
   const verifyKeys = entries.map((k, i) => ({
     serial: requireString(k?.serial, `wxpay.verifyKeys[${i}].serial`),
     key: loadPublicKey(k?.publicKeyPem, `wxpay.verifyKeys[${i}].publicKeyPem`),
   }));
   const baseUrl = config.baseUrl ?? WXPAY_DEFAULT_BASE_URL;
   try { new URL(baseUrl); } catch { throw new KeyConfigError('wxpay.baseUrl is not a URL'); }
-  return { config, baseUrl, merchantKey, verifyKeys, publicKeyId: verifyKeys.find((k) => k.serial.startsWith('PUB_KEY_ID_'))?.serial };
+  const certStore = certMode && ctx ? createPlatformCertStore(config, ctx, typeof config.platformCertificates === 'object' ? config.platformCertificates : {}) : undefined;
+  return { config, baseUrl, merchantKey, verifyKeys, publicKeyId: verifyKeys.find((k) => k.serial.startsWith('PUB_KEY_ID_'))?.serial, certStore };
 }

@@ -42,12 +42,14 @@ export const wxpayV3Schema = z.preprocess(partnerDefaults, z.object({
   platform: z.object({ publicKeyId: nonEmpty, publicKeyPem: pem('platform.publicKeyPem') }).optional(),
   /** platform certificates / public keys during a rotation: several may verify at once */
   verifyKeys: z.array(z.object({ serial: nonEmpty, publicKeyPem: pem('verifyKeys[].publicKeyPem') })).optional(),
+  /** platform-certificate mode: download /v3/certificates and follow WeChat's changes of certificate (true, or the refresh tuning) */
+  platformCertificates: z.union([z.boolean(), z.object({ minRefreshSeconds: z.number().int().min(0).optional(), maxAgeSeconds: z.number().int().min(60).optional() }).strict()]).optional(),
   /** gateway base URL; the sandbox's is `<base>/sandbox/wxpay/` */
   baseUrl: z.string().url().default('https://api.mch.weixin.qq.com/'),
   ...wechatAppsShape,
   // service-provider mode (partner-config.ts)
   ...wxpayPartnerShape,
-}).passthrough().superRefine(checkPartner).refine((c) => Boolean(c.platform || c.verifyKeys?.length), { message: 'platform (WeChat Pay public key) or verifyKeys is required', path: ['platform'] }));
+}).passthrough().superRefine(checkPartner).refine((c) => Boolean(c.platform || c.verifyKeys?.length || c.platformCertificates), { message: 'platform (WeChat Pay public key), verifyKeys or platformCertificates is required', path: ['platform'] }));
 
 export type WxpayV3Section = z.output<typeof wxpayV3Schema>;
 

@@ -13,7 +13,8 @@ import type {
 import { resolveWxpayConfig, type ResolvedWxpayConfig, type WxpayConfig } from './config';
 import { exchangeWechatLoginCode } from './login';
 import { verifyWxpayNotification, wxpayNotifyReply } from './notify';
-import { buildAppPaySignMessage, buildPaySignMessage, createNonce, signSha256Rsa } from './signing';
+import { buildAppPaySignMessage, buildPaySignMessage, createNonce, pickWechatpayHeaders, signSha256Rsa } from './signing';
+import { verificationKeysFor } from './platform-cert-store';
 import { createWxpayTransport, type WxpayCall } from './transport';
 import { createWxpayStatementDownload } from './statement';
 import { createWxpayTransfers } from './transfer';
@@ -39,7 +40,7 @@ function parseBody(text: string): Record<string, any> {
 }
 
 export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): PaymentProvider {
-  const r: ResolvedWxpayConfig = resolveWxpayConfig(config);
+  const r: ResolvedWxpayConfig = resolveWxpayConfig(config, ctx);
   const call: WxpayCall = createWxpayTransport(r, ctx);
   const now = clockOf(ctx);
   const routes = wxpayRoutes(config);
@@ -157,7 +158,8 @@ export function createWxpayProvider(config: WxpayConfig, ctx: ProviderContext): 
     },
 
     async verifyNotification(req) {
-      return verifyWxpayNotification(r, req, now(), routes);
+      const keys = await verificationKeysFor(r, pickWechatpayHeaders(req.headers));
+      return verifyWxpayNotification({ ...r, verifyKeys: keys }, req, now(), routes);
     },
 
     // a partner merchant's payers log in to the app they pay in (partner.ts): the sub-merchant's own, else the provider's

@@ -10,6 +10,7 @@ import { parseRfc3339 } from '../shared';
 import type { IncomingNotification, PaymentProvider, TransferInput, TransferNotification, TransferResult } from '../types';
 import type { ResolvedWxpayConfig } from './config';
 import { decryptAeadAes256Gcm, pickWechatpayHeaders, verifyV3Signed } from './signing';
+import { verificationKeysFor } from './platform-cert-store';
 import type { WxpayCall } from './transport';
 
 const STATES: Record<string, TransferResult['state']> = {
@@ -42,10 +43,13 @@ export function createWxpayTransfers(r: ResolvedWxpayConfig, call: WxpayCall, no
     return out;
   }
 
-  function encryptName(name: string): string {
-    const key = r.verifyKeys.find((k) => k.serial === r.publicKeyId)?.key;
-    if (!key) throw new KeyConfigError('wxpay: the payee name is encrypted with the WeChat Pay public key (platform.publicKeyId / PUB_KEY_ID_...), which this config does not have');
-    return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(name, 'utf8')).toString('base64');
+  /** The payee name, RSA-OAEP encrypted with the WeChat Pay public key, else the newest platform certificate. */
+  async function encryptName(name: string): Promise<{ cipher: string; serial: string }> {
+    let platform = r.verifyKeys.find((k) => k.serial === r.publicKeyId);
+    if (!platform && r.certStore) platform = await r.certStore.encryptionKey();
+    if (!platform) throw new KeyConfigError('wxpay: the payee name is encrypted with the WeChat Pay public key (platform.publicKeyId / PUB_KEY_ID_...) or a platform certificate (platformCertificates), which this config has neither of');
+    const cipher = publicEncrypt({ key: platform.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(name, 'utf8')).toString('base64');
+    return { cipher, serial: platform.serial };
   }
 
   return {
@@ -57,9 +61,10 @@ export function createWxpayTransfers(r: ResolvedWxpayConfig, call: WxpayCall, no
         appid: appId, out_bill_no: input.out_bill_no, transfer_scene_id: input.scene_id, openid: input.payee.identity,
         transfer_amount: input.amount, transfer_remark: input.remark, transfer_scene_report_infos: input.scene_report_infos,
       };
-      if (input.payee.name) body.user_name = encryptName(input.payee.name);
+      const name = input.payee.name ? await encryptName(input.payee.name) : undefined;
+      if (name) body.user_name = name.cipher;
       if (input.notify_url) body.notify_url = input.notify_url;
-      const res = await call('POST', BILLS, body);
+      const res = await call('POST', BILLS, body, name ? { serial: name.serial } : undefined);
       return result(json(res.body, 'transfer answer'), input.out_bill_no);
     },
 
@@ -79,7 +84,8 @@ export function createWxpayTransfers(r: ResolvedWxpayConfig, call: WxpayCall, no
     },
 
     async verifyTransferNotification(req: IncomingNotification): Promise<TransferNotification> {
-      verifyV3Signed(pickWechatpayHeaders(req.headers), req.rawBody, r.verifyKeys, now());
+      const signed = pickWechatpayHeaders(req.headers);
+      verifyV3Signed(signed, req.rawBody, await verificationKeysFor(r, signed), now());
       let env: Record<string, any>;
       try { env = json(req.rawBody, 'notification'); } catch { throw new ParamError('notification body is not JSON'); }
       if (env.event_type !== 'MCHTRANSFER.BILL.FINISHED') throw new ParamError(`event_type ${String(env.event_type).slice(0, 40)} is not a transfer notification`);
