@@ -51,3 +51,20 @@ describe('certificate key modes on the local host', () => {
     expect(modes).toMatchObject({ wxpay: 'platform-cert', alipay: 'cert' });
   }, 60_000);
 });
+
+describe('login code to paid in certificate key modes', () => {
+  // The mini-program and official-account flows: the code a device's uni.login (or the OAuth redirect) gives,
+  // exchanged by the built vk-pay-co, the order placed for the stored openid and paid at the sandbox, with the
+  // sandbox signing WeChat answers with a platform certificate and checking Alipay's certificate SNs.
+  it.each([['wxpay', 'mp'], ['wxpay', 'jsapi'], ['alipay', 'mp']] as const)('%s %s: login code -> openid -> createPayment -> paid', async (provider, pay_type) => {
+    const auth = { 'uni-id-token': (await post('/__dev/login', { uid: `km-login-${provider}-${pay_type}` })).token as string };
+    const { code } = await post('/sandbox/control/login-code', { provider, pay_type, user: `km-${pay_type}` });
+    const got = await post('/http/vk-pay-co/getOpenid', { provider, pay_type, code }, auth);
+    expect(got).toMatchObject({ code: 0, data: { openid: expect.any(String) } });
+    const created = await post('/http/vk-pay-co/createPayment', { provider, pay_type, type: 'recharge', amount: 321 }, auth);
+    expect(created).toMatchObject({ code: 0, data: { amount: 321 } });
+    const no = created.data.out_trade_no as string;
+    expect(await post('/sandbox/control/pay', { channel: provider, out_trade_no: no })).toMatchObject({ ok: true, order: { payer_id: got.data.openid } });
+    expect(await post('/http/vk-pay-co/queryPayment', { out_trade_no: no, await_notify: true }, auth)).toMatchObject({ code: 0, data: { status: 'paid' } });
+  }, 60_000);
+});

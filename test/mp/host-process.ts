@@ -27,14 +27,17 @@ export interface HostProcess {
   close(): Promise<void>;
 }
 
-/** Starts `local/main.ts` on 127.0.0.1:<port> with a fresh VKPAY_HOME; resolves once it prints `ready`. */
-export async function startHostProcess(port: number): Promise<HostProcess> {
+/**
+ * Starts `local/main.ts` on 127.0.0.1:<port> with a fresh VKPAY_HOME; resolves once it prints `ready`. `env` adds
+ * settings of `npm start` (VKPAY_KEY_MODES, say); nothing else of this process's VKPAY_* reaches the host.
+ */
+export async function startHostProcess(port: number, extraEnv: Record<string, string> = {}): Promise<HostProcess> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vkpay-mp-host-'));
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VITEST') && !k.startsWith('VKPAY_') && k !== 'NODE_ENV') env[k] = v;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'local', 'main.ts')], {
     cwd: ROOT,
-    env: { ...env, PORT: String(port), VKPAY_HOME: home, VKPAY_QUIET: '1' },
+    env: { ...env, ...extraEnv, PORT: String(port), VKPAY_HOME: home, VKPAY_QUIET: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // a test process that dies (or is stopped) takes its host with it

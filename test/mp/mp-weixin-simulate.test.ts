@@ -24,19 +24,24 @@ let host: HostProcess;
 let device: WxDevice;
 let mp: MiniProgram;
 let creds: any;
+let buildPort: number;
+let deviceOptions: Parameters<typeof createWxDevice>[0];
 
 beforeAll(async () => {
   const started = Date.now();
   const build = await ensureMpWeixinBuild();
   const built = Date.now();
+  buildPort = build.port;
   host = await startHostProcess(build.port);
   creds = host.credentials();
-  device = createWxDevice({
+  // kept as one object: the device reads it at each call, so a later test can hand it another host's keys
+  deviceOptions = {
     hostUrl: host.url,
     appId: creds.wxpay.apps.mp.appId,
     merchantPublicKeyPem: creds.wxpay.merchant.publicKeyPem,
     user: 'mp-payer',
-  });
+  };
+  device = createWxDevice(deviceOptions);
   // the app's user signed in earlier (uni-id keeps the token in device storage, where the page finds it)
   const login = (await host.post('/__dev/login', { uid: 'mp-user' })).json;
   device.storage.set('uni_id_token', login.token);
@@ -106,5 +111,29 @@ describe('<vk-pay> of the mp-weixin build in miniprogram-simulate', () => {
     expect(order.order).toMatchObject({ out_trade_no: no, status: 'closed', close_reason: 'cancelled' });
     // the button is back for another try
     expect(textOf(page, PAY_BUTTON)).toBe('支付 ¥0.01');
+  });
+
+  it('the same payment with the merchant in platform-certificate mode: the host verifies the sandbox by downloaded /v3/certificates', async () => {
+    // a host of its own on the port the build calls, with the sandbox signing answers and notifications by a
+    // platform certificate (VKPAY_KEY_MODES, as `npm start` takes it) and the local config following it; the
+    // mini program stays loaded (as on a phone), the device now holds the new sandbox's app and merchant
+    await host.close();
+    host = await startHostProcess(buildPort, { VKPAY_KEY_MODES: 'wxpay=platform-cert' });
+    creds = host.credentials();
+    expect((await host.post('/sandbox/control/key-mode', { channel: 'wxpay', mode: 'platform-cert' })).json).toMatchObject({ wxpay: 'platform-cert' });
+    Object.assign(deviceOptions, { appId: creds.wxpay.apps.mp.appId, merchantPublicKeyPem: creds.wxpay.merchant.publicKeyPem, user: 'mp-payer-cert' });
+    const login = (await host.post('/__dev/login', { uid: 'mp-user-cert' })).json;
+    device.storage.set('uni_id_token', login.token);
+    device.storage.set('uni_id_token_expired', login.tokenExpired);
+    device.nextSheet = 'pay';
+    const sheetsBefore = device.sheets.length;
+    const navigationsBefore = device.navigations.length;
+    const page = await checkout();
+    tap(page, PAY_BUTTON);
+    await expect.poll(() => device.navigations.length, WAIT).toBe(navigationsBefore + 1);
+    const no = lastOrderNo();
+    expect(device.sheets[sheetsBefore]).toMatchObject({ signatureValid: true, outcome: 'paid' });
+    const order = await host.order(no);
+    expect(order.order).toMatchObject({ out_trade_no: no, status: 'paid', pay_type: 'mp', user_id: 'mp-user-cert' });
   });
 });
