@@ -57,7 +57,8 @@ describe('wxpay platform certificate mode', () => {
     const ctx = { http: createFetchHttpClient(), budgetMs: 2000, timeoutMs: 1000 };
     gw.handle((req) => (requestVerifies(req) && req.url === '/sandbox/wxpay/v3/certificates' ? signedAnswer(200, body(API_V3_KEY), { serial, key: certKey.privateKeyPem }) : errorAnswer(401, 'SIGN_ERROR', 'bad')));
     const keys = await fetchWxpayPlatformCertificates(cfg, ctx);
-    expect(keys).toEqual([{ serial, publicKeyPem: pem }]);
+    // with the validity the list states (RFC 3339 with +08:00), which decides the certificate to encrypt with
+    expect(keys).toEqual([{ serial, publicKeyPem: pem, effectiveAt: Date.parse('2026-01-01T00:00:00+08:00'), expiresAt: Date.parse('2031-01-01T00:00:00+08:00') }]);
     // the downloaded certificate then verifies notifications, next to a public key
     const p = createWxpayProvider({ ...cfg, verifyKeys: [{ serial: PUB_KEY_ID, publicKeyPem: platform.publicKeyPem }, ...keys] }, ctx);
     await expect(p.verifyNotification(notification('TRANSACTION.SUCCESS', { out_trade_no: 'VK1000001', transaction_id: '1', trade_state: 'SUCCESS', amount: { total: 2 } }, { serial, key: certKey.privateKeyPem }))).resolves.toMatchObject({ amount: 2 });

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { SignatureError, VkPayError } from '../../../../../../../common/errors';
 import { loadPrivateKey, requireString } from '../keys';
 import { mapNetworkError, mapWxpayV3Error } from '../error-map';
-import { clockOf, joinUrl, retrying } from '../shared';
+import { clockOf, joinUrl, parseRfc3339, retrying } from '../shared';
 import type { ProviderContext } from '../types';
 import { WXPAY_DEFAULT_BASE_URL, type WxpayConfig, type WxpayVerifyKeyConfig } from './config';
 import { createNonce, decryptAeadAes256Gcm, pickWechatpayHeaders, signV3Request, verifyV3Signed } from './signing';
@@ -21,7 +21,16 @@ interface CertificateEntry {
   encrypt_certificate?: { algorithm?: string; nonce?: string; associated_data?: string; ciphertext?: string };
 }
 
-export async function fetchWxpayPlatformCertificates(config: Omit<WxpayConfig, 'verifyKeys'> & { verifyKeys?: WxpayVerifyKeyConfig[] }, ctx: ProviderContext): Promise<WxpayVerifyKeyConfig[]> {
+/**
+ * A downloaded certificate with the validity the list states: WeChat moves a certificate's listed expire_time
+ * forward when it announces its successor, so the list, not the certificate's own notAfter, says which to use.
+ */
+export interface DownloadedPlatformCert extends WxpayVerifyKeyConfig {
+  effectiveAt: number;
+  expiresAt: number;
+}
+
+export async function fetchWxpayPlatformCertificates(config: Omit<WxpayConfig, 'verifyKeys'> & { verifyKeys?: WxpayVerifyKeyConfig[] }, ctx: ProviderContext): Promise<DownloadedPlatformCert[]> {
   const now = clockOf(ctx);
   const merchantKey = loadPrivateKey(config.merchant?.privateKeyPem, 'wxpay.merchant.privateKeyPem');
   const mchid = requireString(config.mchId, 'wxpay.mchId');
@@ -45,7 +54,7 @@ export async function fetchWxpayPlatformCertificates(config: Omit<WxpayConfig, '
   } catch {
     throw new VkPayError(50000, 'wxpay /v3/certificates answered with a body that is not JSON');
   }
-  const downloaded: WxpayVerifyKeyConfig[] = entries.map((e) => {
+  const downloaded: DownloadedPlatformCert[] = entries.map((e) => {
     const c = e.encrypt_certificate ?? {};
     const pem = decryptAeadAes256Gcm(config.apiV3Key, c.nonce ?? '', c.associated_data ?? '', c.ciphertext ?? '');
     const serial = String(e.serial_no ?? '');
@@ -56,7 +65,9 @@ export async function fetchWxpayPlatformCertificates(config: Omit<WxpayConfig, '
       throw new SignatureError(`downloaded platform certificate ${serial} is not a certificate`);
     }
     if (cert.serialNumber.toUpperCase() !== serial.toUpperCase()) throw new SignatureError(`platform certificate serial mismatch (${serial})`);
-    return { serial, publicKeyPem: pem };
+    const effectiveAt = parseRfc3339(e.effective_time) ?? Date.parse(cert.validFrom);
+    const expiresAt = parseRfc3339(e.expire_time) ?? Date.parse(cert.validTo);
+    return { serial, publicKeyPem: pem, effectiveAt, expiresAt };
   });
   const known = [...(config.verifyKeys ?? []), ...downloaded];
   verifyV3Signed(pickWechatpayHeaders(res.headers), res.body, known.map((k) => ({ serial: k.serial, key: k.publicKeyPem })), now());

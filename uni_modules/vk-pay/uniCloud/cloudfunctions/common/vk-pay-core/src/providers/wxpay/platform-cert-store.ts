@@ -8,7 +8,7 @@
  * refused (40002) like any other. The downloaded set lives per merchant in this process, beside the provider
  * instances that come and go.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { loadPublicKey } from '../keys';
 import { clockOf } from '../shared';
 import type { ProviderContext } from '../types';
@@ -73,8 +73,8 @@ export function createPlatformCertStore(config: WxpayConfig, ctx: ProviderContex
         const listed = await fetchWxpayPlatformCertificates(config, ctx);
         // the list replaces what was held: retired certificates stop verifying once WeChat stops listing them
         h.keys = listed.map((c) => ({ serial: c.serial.toUpperCase(), key: loadPublicKey(c.publicKeyPem, `platform certificate ${c.serial}`) }));
-        const until = (pem: string) => Date.parse(new X509Certificate(pem).validTo);
-        const newest = [...listed].sort((a, b) => until(b.publicKeyPem) - until(a.publicKeyPem))[0];
+        // valid longest by the list's expire_time; of two ending together, the one that took effect later
+        const newest = [...listed].sort((a, b) => b.expiresAt - a.expiresAt || b.effectiveAt - a.effectiveAt)[0];
         h.newest = newest && h.keys.find((k) => k.serial === newest.serial.toUpperCase());
         h.fetchedAt = now();
       } finally {
