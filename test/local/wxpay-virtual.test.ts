@@ -26,8 +26,15 @@ describe('wxpay-virtual on the local host', () => {
     expect(await post('/sandbox/control/pay', { channel: 'wxpay-virtual', out_trade_no: no })).toMatchObject({ ok: true });
     const paid = await post('/http/vk-pay-co/queryPayment', { out_trade_no: no, await_notify: true }, auth);
     expect(paid).toMatchObject({ code: 0, data: { status: 'paid', amount: 990 } });
-    const res = await fetch(`${local.host.url}/sandbox/control/notifications?channel=wxpay-virtual`);
-    const { notifications } = await res.json() as { notifications: Array<{ state: string; attempts: Array<{ status: number }> }> };
+    // the order turns paid while the host is still answering the push, so the sandbox may mark the push
+    // delivered a moment after queryPayment saw it paid: wait for the sandbox's record (not for wall time)
+    let notifications: Array<{ state: string; attempts: Array<{ status: number }> }> = [];
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(`${local.host.url}/sandbox/control/notifications?channel=wxpay-virtual`);
+      notifications = ((await res.json()) as { notifications: typeof notifications }).notifications;
+      if (notifications.length > 0 && notifications.every((n) => n.state !== 'pending' && n.state !== 'sending')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(notifications).toMatchObject([{ state: 'delivered', attempts: [{ status: 200 }] }]);
   });
 });
