@@ -14,54 +14,27 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Request, type Response } from 'playwright-core';
 import { startHost, type Host, type StartHostOptions } from '../../local/host';
+import { builtAfterSources, freePort, ROOT, stampedPort } from '../support/local-debug-build';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 export type ClientKind = 'unicloud' | 'http';
 const BUILD_DIRS: Record<ClientKind, string> = {
   unicloud: path.join(ROOT, 'dist', 'browser-test', 'h5'),
   http: path.join(ROOT, 'dist', 'browser-test', 'h5-http'),
 };
-/** written by vite.config.ts into every local-debug build: `{address, servePort, space}` */
-const STAMP = 'unicloud-debug.json';
 const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'index.html', 'vite.config.ts', 'scripts/build-h5.mjs', 'pages', 'components', 'locale', 'uni_modules/vk-pay/components', 'uni_modules/vk-pay/common'];
 
-function newestMtime(p: string): number {
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const e of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, e)));
-  return newest;
-}
-
 function isFresh(dir: string): boolean {
-  const index = path.join(dir, 'index.html');
-  if (!fs.existsSync(index)) return false;
-  const sources = Math.max(...CLIENT_SOURCES.map((s) => path.join(ROOT, s)).filter((p) => fs.existsSync(p)).map(newestMtime));
-  return fs.statSync(index).mtimeMs > sources;
+  return builtAfterSources(path.join(dir, 'index.html'), CLIENT_SOURCES);
 }
 
 /** The port the local-debug test build calls, when it exists and is newer than the client's sources. */
 function freshBuildPort(): number | undefined {
   const dir = BUILD_DIRS.unicloud;
-  if (!isFresh(dir) || !fs.existsSync(path.join(dir, STAMP))) return undefined;
-  const port = (JSON.parse(fs.readFileSync(path.join(dir, STAMP), 'utf8')) as { servePort?: unknown }).servePort;
-  return typeof port === 'number' ? port : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return isFresh(dir) ? stampedPort(dir) : undefined;
 }
 
 /** The local-debug build for a host on 127.0.0.1:<port>, with the real uni-app toolchain. */

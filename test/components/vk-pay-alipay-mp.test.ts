@@ -18,7 +18,7 @@ import VkPay from '../../uni_modules/vk-pay/components/vk-pay/vk-pay.vue';
 import { PLATFORM_KEY, tradePayOutcome, uniPlatform, type PlatformBridge } from '../../uni_modules/vk-pay/components/vk-pay/platform';
 import { resetPaymentStore, usePaymentStore } from '../../uni_modules/vk-pay/components/vk-pay/store';
 import { startHostProcess, type HostProcess } from '../mp/host-process';
-import { freePort } from '../mp/mp-build';
+import { freePort } from '../support/local-debug-build';
 
 // In a process of its own: the host's cloud code would otherwise make its provider calls with happy-dom's fetch.
 let host: HostProcess;

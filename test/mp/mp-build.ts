@@ -10,51 +10,18 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { builtAfterSources, DEBUG_STAMP, freePort, portIsFree, ROOT, stampedPort } from '../support/local-debug-build';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 export const MP_WEIXIN_DIR = path.join(ROOT, 'dist', 'mp-test', 'mp-weixin');
-const STAMP = 'unicloud-debug.json';
 /** what the mini program is compiled from (the cloud code runs on the host, from its own sources) */
 const CLIENT_SOURCES = ['main.ts', 'App.vue', 'pages.json', 'manifest.json', 'vite.config.ts', 'scripts/build-h5.mjs', 'pages', 'components', 'locale', 'uni_modules/vk-pay/components', 'uni_modules/vk-pay/common', 'package-lock.json'];
 
-function newestMtime(p: string): number {
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const e of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, e)));
-  return newest;
-}
-
 /** The port a build in `dir` calls, when it is complete and newer than every client source. */
 export function freshBuildPort(dir = MP_WEIXIN_DIR): number | undefined {
-  const stamp = path.join(dir, STAMP);
-  if (!fs.existsSync(path.join(dir, 'app.js')) || !fs.existsSync(stamp)) return undefined;
-  const sources = Math.max(...CLIENT_SOURCES.map((s) => path.join(ROOT, s)).filter((p) => fs.existsSync(p)).map(newestMtime));
-  if (fs.statSync(stamp).mtimeMs <= sources) return undefined;
-  const port = (JSON.parse(fs.readFileSync(stamp, 'utf8')) as { servePort?: unknown }).servePort;
-  return typeof port === 'number' ? port : undefined;
-}
-
-export function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  if (!fs.existsSync(path.join(dir, 'app.js')) || !builtAfterSources(path.join(dir, DEBUG_STAMP), CLIENT_SOURCES)) return undefined;
+  return stampedPort(dir);
 }
 
 /** `uni build -p mp-weixin` of the demo for a host on 127.0.0.1:<port>. */
