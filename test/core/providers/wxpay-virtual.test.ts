@@ -1,32 +1,14 @@
-import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ParamError, SignatureError } from '../../../uni_modules/vk-pay/common/errors';
 import { createFetchHttpClient } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/platform/http-fetch';
 import { createWxpayVirtualProvider, type WxpayVirtualConfig } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers';
-import { aesKeyOf, encryptPush, pushSignature } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-virtual/message-crypto';
-import { clearAccessTokenCache } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay-virtual/token';
-import { startFixture, type Fixture, type SeenRequest } from './gateway-fixture';
+import type { SeenRequest } from './gateway-fixture';
+import { APPID, hmac, NOW, PROD_KEY, SANDBOX_KEY, SESSION_KEY, signedPush, useVirtualGateway, virtualConfig } from './wxpay-virtual-fixture';
 
-const APPID = 'wx1111111111111111';
-const PROD_KEY = 'prodAppKey0123456789';
-const SANDBOX_KEY = 'sandboxAppKey0123456789';
-const TOKEN = 'pushToken01';
-const AES = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
-const SESSION_KEY = 'HyVFkGl5F5OQWJZZaNzBBg==';
-const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
-const hmac = (k: string, m: string) => createHmac('sha256', k).update(m).digest('hex');
-
-let gw: Fixture;
-beforeAll(async () => { gw = await startFixture(); });
-afterAll(async () => { await gw.close(); });
-beforeEach(() => { gw.seen.length = 0; clearAccessTokenCache(); });
-
+const gw = useVirtualGateway();
 const http = createFetchHttpClient();
 let clock = NOW;
-const config = (over: Partial<WxpayVirtualConfig> = {}): WxpayVirtualConfig => ({
-  appId: APPID, appSecret: 'secret', offerId: '1450000001', env: 1, appKey: PROD_KEY, sandboxAppKey: SANDBOX_KEY,
-  token: TOKEN, encodingAESKey: AES, coinPrice: 10, wxapiBaseUrl: `${gw.origin}/sandbox/wxapi/`, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...over,
-});
+const config = (over: Partial<WxpayVirtualConfig> = {}): WxpayVirtualConfig => virtualConfig(gw(), over);
 const provider = (over: Partial<WxpayVirtualConfig> = {}) => createWxpayVirtualProvider(config(over), { http, budgetMs: 3000, timeoutMs: 1000, now: () => clock });
 const order = (extra: object = {}) => ({
   out_trade_no: 'VK2026120200000001', amount: 990, subject: 'episode 1', pay_type: 'mp', openid: 'oUser000001',
@@ -43,7 +25,7 @@ describe('createOrder', () => {
     expect(payment.paySig).toBe(hmac(SANDBOX_KEY, `requestVirtualPayment&${payment.signData}`));
     expect(payment.signature).toBe(hmac(SESSION_KEY, payment.signData));
     expect(JSON.stringify(payment)).not.toContain(SESSION_KEY);
-    expect(gw.seen).toHaveLength(0); // no gateway call: the client opens the payment
+    expect(gw().seen).toHaveLength(0); // no gateway call: the client opens the payment
   });
   it('env 0 signs with the production AppKey only', async () => {
     const { payment } = await provider({ env: 0 }).createOrder(order());
@@ -89,74 +71,64 @@ function wechat(orderDoc: Record<string, unknown> | null, opts: { tokens?: strin
 describe('queryOrder and the access_token', () => {
   const paid = { order_id: 'VK2026120200000001', status: 2, order_fee: 990, paid_fee: 990, paid_time: 1764676800, wx_order_id: 'wxo1', wxpay_order_id: '4200001' };
   it('maps a paid order, signing pay_sig over the exact body with the env AppKey', async () => {
-    gw.handle(wechat(paid));
+    gw().handle(wechat(paid));
     const q = await provider().queryOrder('VK2026120200000001', { openid: 'oUser000001' });
     expect(q).toMatchObject({ state: 'paid', amount: 990, transaction_id: '4200001', paid_at: 1764676800_000 });
-    const call = gw.seen.find((r) => r.url.includes('/xpay/query_order'))!;
+    const call = gw().seen.find((r) => r.url.includes('/xpay/query_order'))!;
     expect(JSON.parse(call.body)).toEqual({ openid: 'oUser000001', env: 1, order_id: 'VK2026120200000001' });
   });
   it('an unpaid order is pending, an unknown one not_found', async () => {
-    gw.handle(wechat({ ...paid, status: 1, paid_fee: 0, paid_time: 0 }));
+    gw().handle(wechat({ ...paid, status: 1, paid_fee: 0, paid_time: 0 }));
     expect((await provider().queryOrder('VK2026120200000001', { openid: 'o1' })).state).toBe('pending');
-    gw.handle(wechat(null));
+    gw().handle(wechat(null));
     expect((await provider().queryOrder('VK2026120200000001', { openid: 'o1' })).state).toBe('not_found');
   });
   it('caches the token, and fetches a new one once when WeChat says it expired', async () => {
-    gw.handle(wechat(paid, { tokens: ['T1', 'T2'] }));
+    gw().handle(wechat(paid, { tokens: ['T1', 'T2'] }));
     const p = provider();
     await p.queryOrder('VK2026120200000001', { openid: 'o1' });
     await p.queryOrder('VK2026120200000001', { openid: 'o1' });
-    expect(gw.seen.filter((r) => r.url.includes('stable_token'))).toHaveLength(1);
+    expect(gw().seen.filter((r) => r.url.includes('stable_token'))).toHaveLength(1);
     // WeChat no longer takes T1 (it was replaced): the call is refused, the token fetched again, the call made once more
-    gw.seen.length = 0;
-    gw.handle(wechat(paid, { tokens: ['T2'], current: 'T2' }));
+    gw().seen.length = 0;
+    gw().handle(wechat(paid, { tokens: ['T2'], current: 'T2' }));
     expect((await p.queryOrder('VK2026120200000001', { openid: 'o1' })).state).toBe('paid');
-    expect(gw.seen.map((r) => new URL(r.url, 'http://x').pathname.split('/').pop())).toEqual(['query_order', 'stable_token', 'query_order']);
+    expect(gw().seen.map((r) => new URL(r.url, 'http://x').pathname.split('/').pop())).toEqual(['query_order', 'stable_token', 'query_order']);
     // a token refused twice is an error, not a loop
-    gw.seen.length = 0;
-    gw.handle(wechat(paid, { tokens: ['T3'], refuseTokens: true }));
+    gw().seen.length = 0;
+    gw().handle(wechat(paid, { tokens: ['T3'], refuseTokens: true }));
     await expect(p.queryOrder('VK2026120200000001', { openid: 'o1' })).rejects.toMatchObject({ code: 40003 });
-    expect(gw.seen).toHaveLength(3);
+    expect(gw().seen).toHaveLength(3);
   });
   it('renews the token shortly before it expires', async () => {
-    gw.handle(wechat(paid, { tokens: ['A', 'B'] }));
+    gw().handle(wechat(paid, { tokens: ['A', 'B'] }));
     const p = provider();
     await p.queryOrder('VK2026120200000001', { openid: 'o1' });
     clock = NOW + 7200_000 - 60_000;
     await p.queryOrder('VK2026120200000001', { openid: 'o1' });
     clock = NOW;
-    expect(gw.seen.filter((r) => r.url.includes('stable_token'))).toHaveLength(2);
+    expect(gw().seen.filter((r) => r.url.includes('stable_token'))).toHaveLength(2);
   });
   it('a query without the payer is refused before any call', async () => {
     await expect(provider().queryOrder('VK2026120200000001')).rejects.toThrow(ParamError);
-    expect(gw.seen).toHaveLength(0);
+    expect(gw().seen).toHaveLength(0);
   });
   it('close: nothing to close at WeChat unless it is paid', async () => {
-    gw.handle(wechat({ ...paid, paid_fee: 0, paid_time: 0 }));
+    gw().handle(wechat({ ...paid, paid_fee: 0, paid_time: 0 }));
     await expect(provider().closeOrder('VK2026120200000001', { openid: 'o1' })).resolves.toBeUndefined();
-    gw.handle(wechat(paid));
+    gw().handle(wechat(paid));
     await expect(provider().closeOrder('VK2026120200000001', { openid: 'o1' })).rejects.toMatchObject({ code: 40006 });
   });
 });
 
 describe('verifyNotification', () => {
-  const key = aesKeyOf(AES);
   const goods = (over: Record<string, unknown> = {}) => JSON.stringify({
     ToUserName: 'gh_000000000001', FromUserName: 'o_wechat', CreateTime: NOW / 1000, MsgType: 'event', Event: 'xpay_goods_deliver_notify',
     OpenId: 'oUser000001', OutTradeNo: 'VK2026120200000001', Env: 1,
     WeChatPayInfo: { MchOrderNo: 'M1', TransactionId: '4200001', PaidTime: NOW / 1000 },
     GoodsInfo: { ProductId: 'ep01', Quantity: 1, OrigPrice: 990, ActualPrice: 990, Attach: 'VK2026120200000001' }, ...over,
   });
-  const push = (message: string, o: { appId?: string; ts?: number; token?: string } = {}) => {
-    const Encrypt = encryptPush(key, message, o.appId ?? APPID);
-    const timestamp = String(Math.floor((o.ts ?? NOW) / 1000));
-    const nonce = '98765';
-    const t = o.token ?? TOKEN;
-    return {
-      headers: { 'content-type': 'application/json' }, rawBody: JSON.stringify({ ToUserName: 'gh_000000000001', Encrypt }),
-      query: { signature: pushSignature([t, timestamp, nonce]), timestamp, nonce, encrypt_type: 'aes', msg_signature: pushSignature([t, timestamp, nonce, Encrypt]) },
-    };
-  };
+  const push = signedPush;
   it('a genuine goods delivery is paid with the actual price', async () => {
     const o = await provider().verifyNotification(push(goods()));
     expect(o).toMatchObject({ kind: 'paid', out_trade_no: 'VK2026120200000001', transaction_id: '4200001', amount: 990, event_id: 'xpay_goods_deliver_notify:VK2026120200000001', merchant: { app_id: APPID } });
