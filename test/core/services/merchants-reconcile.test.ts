@@ -53,8 +53,9 @@ describe('daily reconciliation over every merchant of the channel', () => {
     await paid({ type: 'recharge', amount: 100 });
     await paid({ type: 'vip', goods_id: 'month' });
     expect(await h.sandbox.control.settled()).toBe(true);
-    // the day is over, but only a little: shop2's and sub's "no statement" could still mean "not yet"
-    offset = DAY / 2 + 3600_000;
+    // the day is over, but only a little (2 h past its midnight, UTC+8, whatever the hour the test runs at):
+    // shop2's and sub's "no statement" could still mean "not yet"
+    offset = Date.parse(`${date}T00:00:00+08:00`) + DAY + 2 * 3600_000 - Date.now();
     const report = await reconcileDay(h.core.ctx, { channel: 'wxpay', date, source: 'admin' });
     expect(report.status).toBe('pending');
     expect(report.reason).toMatch(/sub: /);
