@@ -7,7 +7,10 @@
  *               server that only verifies and decrypts (bench/notify/bare.ts), in the same run - in rounds
  *               (VKPAY_BENCH_NOTIFY_ROUNDS, default 5), each slice to the bare server and then to the host, so
  *               that both see the same moment of a shared machine; medians of the per-round ratios. Target:
- *               host at least 0.5 of the bare rate.
+ *               host at least 0.5 of the bare rate. Two floor servers run in the same rounds (bench/notify/floor.ts):
+ *               the same verification, then only the records an exactly-once first delivery must write (the
+ *               order's conditional move, its log row, the raw notification), on the local database and straight
+ *               on lmdb - what those records alone cost, whatever the core does above them.
  *   duplicates  each slice delivered again to the host. Target: at least 0.9 of the first-delivery rate.
  *   latency     VKPAY_BENCH_NOTIFY_LATENCY_N (default 2,000) v3 notifications at concurrency 4, in rounds: p50
  *               and p99 of the host against the bare server. Target: host p99 within 5x the bare p99.
@@ -30,6 +33,7 @@ import { parseConfig } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/commo
 import { createCoreServices } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/core-services';
 import { createBaseDao } from '../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/dao';
 import { createBareVerifier, startBareServer } from './notify/bare';
+import { startDatabaseFloor, startLmdbFloor, type FloorServer } from './notify/floor';
 import { benchOrders, paidNotification, pendingOrderDoc, type BenchChannel, type PaidFacts } from './notify/genuine';
 import { startLoadgen, type RunResult } from './notify/loadgen';
 import { machine, writeResults } from './notify/results';
@@ -78,15 +82,24 @@ const ROUNDS = Number(process.env.VKPAY_BENCH_NOTIFY_ROUNDS ?? 5);
  * every round sends one slice of the N to the bare server, the same slice to the host as first deliveries and
  * then again as duplicates. Each round yields its ratios; the figures are the medians over the rounds.
  */
-interface Round { bare: RunResult; host: RunResult; duplicates: RunResult }
+interface Round { bare: RunResult; floor_db: RunResult; floor_lmdb: RunResult; host: RunResult; duplicates: RunResult }
 
-interface ChannelFigures { rounds: Round[]; ratio: number; duplicate_ratio: number; sign_ms: number; bare_rate: number; host_rate: number; duplicate_rate: number }
+interface ChannelFigures {
+  rounds: Round[]; ratio: number; duplicate_ratio: number; sign_ms: number; bare_rate: number; host_rate: number; duplicate_rate: number;
+  floor_db_rate: number; floor_lmdb_rate: number; floor_db_ratio: number; floor_lmdb_ratio: number; host_of_floor: number;
+}
+
+/** The floor servers (notify/floor.ts), beside the bare server: what the records alone cost. */
+interface Floors { db: FloorServer; lmdb: FloorServer }
 
 const med = (xs: number[]) => +median(xs).toFixed(3);
 
-async function throughput(host: Host, bareUrl: string, credsFile: string, channel: BenchChannel, type = 'recharge'): Promise<ChannelFigures> {
+async function throughput(host: Host, bareUrl: string, floors: Floors, credsFile: string, channel: BenchChannel, type = 'recharge'): Promise<ChannelFigures> {
   const orders = benchOrders(channel === 'alipay' ? 'BA' : type === 'recharge' ? 'BW' : 'BG', N, channel);
   await storeOrders(host.db, orders, Math.max(1, Math.round(N / 10)), type);
+  const floorDocs = orders.map((o, i) => pendingOrderDoc({ channel: o.channel, out_trade_no: o.out_trade_no, amount: o.amount, user_id: `bench-u${i % Math.max(1, Math.round(N / 10))}`, type }));
+  await floors.db.addOrders(floorDocs);
+  await floors.lmdb.addOrders(floorDocs);
   const pointsBefore = await pointsTotal(host.db);
   const gen = await startLoadgen({ credsFile, channel, orders });
   try {
@@ -95,9 +108,11 @@ async function throughput(host: Host, bareUrl: string, credsFile: string, channe
     const rounds: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const bare = await gen.run(`${bareUrl}/bare/${channel}`, CONCURRENCY, `bare ${r}`, slice, r * slice);
+      const floorDb = await gen.run(`${floors.db.url}/floor/${channel}`, CONCURRENCY, `floor db ${r}`, slice, r * slice);
+      const floorLmdb = await gen.run(`${floors.lmdb.url}/floor/${channel}`, CONCURRENCY, `floor lmdb ${r}`, slice, r * slice);
       const first = await gen.run(notifyUrl, CONCURRENCY, `host ${r}`, slice, r * slice);
       const duplicates = await gen.run(notifyUrl, CONCURRENCY, `host duplicates ${r}`, slice, r * slice);
-      rounds.push({ bare, host: first, duplicates });
+      rounds.push({ bare, floor_db: floorDb, floor_lmdb: floorLmdb, host: first, duplicates });
     }
     const problems = await checkPaid(host.db, orders);
     const credited = (await pointsTotal(host.db)) - pointsBefore;
@@ -105,10 +120,14 @@ async function throughput(host: Host, bareUrl: string, credsFile: string, channe
     if (problems.length) throw new Error(`${channel}: ${problems.length} orders not paid exactly once, e.g. ${problems.slice(0, 3).join('; ')}`);
     if (credited !== expected) throw new Error(`${channel}: hooks credited ${credited} points, expected ${expected}`);
     if (rounds.some((x) => x.host.accepted !== x.host.n || x.duplicates.accepted !== x.duplicates.n)) throw new Error(`${channel}: a genuine notification was not acknowledged`);
+    if (rounds.some((x) => x.floor_db.accepted !== x.floor_db.n || x.floor_lmdb.accepted !== x.floor_lmdb.n)) throw new Error(`${channel}: a floor server did not store every notification`);
     return {
       rounds, sign_ms: gen.signMs,
       ratio: med(rounds.map((x) => x.host.rate / x.bare.rate)), duplicate_ratio: med(rounds.map((x) => x.duplicates.rate / x.host.rate)),
       bare_rate: med(rounds.map((x) => x.bare.rate)), host_rate: med(rounds.map((x) => x.host.rate)), duplicate_rate: med(rounds.map((x) => x.duplicates.rate)),
+      floor_db_rate: med(rounds.map((x) => x.floor_db.rate)), floor_lmdb_rate: med(rounds.map((x) => x.floor_lmdb.rate)),
+      floor_db_ratio: med(rounds.map((x) => x.floor_db.rate / x.bare.rate)), floor_lmdb_ratio: med(rounds.map((x) => x.floor_lmdb.rate / x.bare.rate)),
+      host_of_floor: med(rounds.map((x) => x.host.rate / x.floor_db.rate)),
     };
   } finally {
     await gen.close();
@@ -196,6 +215,7 @@ export default async function run(): Promise<void> {
   const credsFile = path.join(home, 'sandbox', 'credentials.json');
   const creds = JSON.parse(await readFile(credsFile, 'utf8')) as SandboxCredentials;
   const bare = await startBareServer(creds);
+  const floors: Floors = { db: await startDatabaseFloor(creds, path.join(home, 'floor-db')), lmdb: await startLmdbFloor(creds, path.join(home, 'floor-lmdb')) };
   const started = Date.now();
   try {
     console.log(`machine: ${JSON.stringify(machine())}`);
@@ -203,15 +223,19 @@ export default async function run(): Promise<void> {
     // The demo's order type `recharge` runs its business hook inline (points credited before the reply); the
     // last run is the notify path alone, for an order type without a hook.
     for (const [channel, type] of [['wxpay', 'recharge'], ['alipay', 'recharge'], ['wxpay', 'goods']] as const) {
-      const f = await throughput(host, bare.url, credsFile, channel, type);
+      const f = await throughput(host, bare.url, floors, credsFile, channel, type);
       console.log(`\n${channel}, order type ${type}${type === 'recharge' ? ' (its hook credits points inline)' : ' (no business hook)'}: ${N} genuine notifications signed in ${(f.sign_ms / 1000).toFixed(1)} s before timing; concurrency ${CONCURRENCY}; ${ROUNDS} rounds of ${Math.ceil(N / ROUNDS)}, medians`);
       printRow('  bare verify+decrypt server', f.bare_rate, 'notif/s');
+      printRow('  floor: the records alone, local database', f.floor_db_rate, 'notif/s', { label: 'bare', value: f.bare_rate });
+      printRow('  floor: the records alone, lmdb directly', f.floor_lmdb_rate, 'notif/s', { label: 'bare', value: f.bare_rate });
       printRow('  local host, first deliveries', f.host_rate, 'notif/s', { label: 'bare', value: f.bare_rate });
       printRow('  local host, the same again (duplicates)', f.duplicate_rate, 'notif/s', { label: 'bare', value: f.bare_rate });
       console.log(`  per round host/bare ${f.rounds.map((x) => (x.host.rate / x.bare.rate).toFixed(2)).join(' ')}: median ${f.ratio} (target >= 0.5); duplicates/first median ${f.duplicate_ratio} (target >= 0.9)`);
+      console.log(`  per round floor/bare, database ${f.rounds.map((x) => (x.floor_db.rate / x.bare.rate).toFixed(2)).join(' ')}: median ${f.floor_db_ratio}; lmdb ${f.rounds.map((x) => (x.floor_lmdb.rate / x.bare.rate).toFixed(2)).join(' ')}: median ${f.floor_lmdb_ratio}; host/database floor median ${f.host_of_floor}`);
       figures[type === 'recharge' ? channel : `${channel}_no_hook`] = {
         bare_rate: f.bare_rate, host_rate: f.host_rate, duplicate_rate: f.duplicate_rate, ratio: f.ratio, target_ratio: 0.5, duplicate_ratio: f.duplicate_ratio, target_duplicate_ratio: 0.9,
-        rounds: f.rounds.map((x) => ({ bare: x.bare.rate, host: x.host.rate, duplicates: x.duplicates.rate, host_p50_ms: x.host.p50_ms, host_p99_ms: x.host.p99_ms })),
+        floor_db_rate: f.floor_db_rate, floor_db_ratio: f.floor_db_ratio, floor_lmdb_rate: f.floor_lmdb_rate, floor_lmdb_ratio: f.floor_lmdb_ratio, host_of_floor: f.host_of_floor,
+        rounds: f.rounds.map((x) => ({ bare: x.bare.rate, floor_db: x.floor_db.rate, floor_lmdb: x.floor_lmdb.rate, host: x.host.rate, duplicates: x.duplicates.rate, host_p50_ms: x.host.p50_ms, host_p99_ms: x.host.p99_ms })),
       };
     }
     const lat = await latency(host, bare.url, credsFile);
@@ -237,6 +261,8 @@ export default async function run(): Promise<void> {
     await writeResults('notify', figures);
   } finally {
     await bare.close();
+    await floors.db.close();
+    await floors.lmdb.close();
     await host.close();
     await rm(home, { recursive: true, force: true });
   }

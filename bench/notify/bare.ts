@@ -10,9 +10,14 @@ import http from 'node:http';
 import type { SandboxCredentials } from '../../sandbox/credentials';
 import type { BenchChannel } from './genuine';
 
+/** What a verified "paid" notification says, read as cheaply as the verification allows. */
+export interface PaidRead { out_trade_no: string; transaction_id: string; amount: number; event_id: string; raw: Record<string, unknown> }
+
 export interface BareVerifier {
   /** true when the notification verifies (and, for v3, decrypts to a JSON object) */
   verify(channel: BenchChannel, headers: Record<string, string>, body: string): boolean;
+  /** the paid facts of a notification that verifies; null otherwise (the floor servers of floor.ts store them) */
+  read(channel: BenchChannel, headers: Record<string, string>, body: string): PaidRead | null;
 }
 
 export function createBareVerifier(creds: SandboxCredentials): BareVerifier {
@@ -20,44 +25,54 @@ export function createBareVerifier(creds: SandboxCredentials): BareVerifier {
   const aliKey: KeyObject = createPublicKey(creds.alipay.alipay.publicKeyPem);
   const v3Key = Buffer.from(creds.wxpay.apiV3Key, 'utf8');
 
-  const v3 = (headers: Record<string, string>, body: string): boolean => {
+  const v3 = (headers: Record<string, string>, body: string): PaidRead | null => {
     const ts = headers['wechatpay-timestamp'];
     const nonce = headers['wechatpay-nonce'];
     const sig = headers['wechatpay-signature'];
-    if (!ts || !nonce || !sig || Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
+    if (!ts || !nonce || !sig || Math.abs(Date.now() / 1000 - Number(ts)) > 300) return null;
     const ok = createVerify('RSA-SHA256').update(`${ts}\n${nonce}\n${body}\n`).verify(wxKey, sig, 'base64');
-    if (!ok) return false;
-    const r = (JSON.parse(body) as { resource: { ciphertext: string; nonce: string; associated_data: string } }).resource;
+    if (!ok) return null;
+    const n = JSON.parse(body) as { id: string; resource: { ciphertext: string; nonce: string; associated_data: string } };
+    const r = n.resource;
     const data = Buffer.from(r.ciphertext, 'base64');
     const d = createDecipheriv('aes-256-gcm', v3Key, Buffer.from(r.nonce, 'utf8'));
     d.setAAD(Buffer.from(r.associated_data, 'utf8'));
     d.setAuthTag(data.subarray(data.length - 16));
     const plain = Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString('utf8');
-    return typeof JSON.parse(plain) === 'object';
+    const t = JSON.parse(plain) as { out_trade_no: string; transaction_id: string; amount: { total: number } };
+    if (typeof t !== 'object' || t === null) return null;
+    return { out_trade_no: t.out_trade_no, transaction_id: t.transaction_id, amount: t.amount?.total, event_id: n.id, raw: t };
   };
 
-  const alipay = (body: string): boolean => {
+  const alipay = (body: string): URLSearchParams | null => {
     const params = new URLSearchParams(body);
     const sign = params.get('sign');
-    if (!sign) return false;
+    if (!sign) return null;
     const content = [...params.entries()]
       .filter(([k, v]) => k !== 'sign' && k !== 'sign_type' && v !== '')
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
-    return createVerify('RSA-SHA256').update(content).verify(aliKey, sign, 'base64');
+    return createVerify('RSA-SHA256').update(content).verify(aliKey, sign, 'base64') ? params : null;
   };
 
+  const safely = <T>(fn: () => T | null): T | null => {
+    try {
+      return fn();
+    } catch {
+      return null;
+    }
+  };
   return {
-    verify(channel, headers, body) {
-      try {
-        if (channel === 'wxpay') return v3(headers, body);
-        if (channel === 'alipay') return alipay(body);
-        return false;
-      } catch {
-        return false;
-      }
-    },
+    // The baseline does no more than verify (and decrypt): the fields are read only by read().
+    verify: (channel, headers, body) => safely(() => (channel === 'wxpay' ? v3(headers, body) : channel === 'alipay' ? alipay(body) : null)) !== null,
+    read: (channel, headers, body) => safely(() => {
+      if (channel === 'wxpay') return v3(headers, body);
+      const params = channel === 'alipay' ? alipay(body) : null;
+      if (!params) return null;
+      const raw = Object.fromEntries(params);
+      return { out_trade_no: raw.out_trade_no, transaction_id: raw.trade_no, amount: Math.round(Number(raw.total_amount) * 100), event_id: raw.notify_id, raw };
+    }),
   };
 }
 
@@ -67,17 +82,35 @@ const REPLIES: Record<string, { ok: [number, string]; fail: [number, string] }> 
 };
 
 /** The bare server on 127.0.0.1: POST /<anything>/<channel> -> verify -> the channel's reply. */
-export async function startBareServer(creds: SandboxCredentials): Promise<{ url: string; close(): Promise<void> }> {
+export function startBareServer(creds: SandboxCredentials): Promise<NotifyServer> {
   const verifier = createBareVerifier(creds);
+  return serveNotifications((channel, headers, body) => verifier.verify(channel, headers, body));
+}
+
+export interface NotifyServer { url: string; close(): Promise<void> }
+
+/**
+ * A loopback server that hands each POSTed notification to `accept` and answers the channel's success reply when
+ * it says true, the retry reply otherwise: the HTTP part the bare server and the floor servers (floor.ts) share,
+ * so that they differ only in what `accept` does.
+ */
+export async function serveNotifications(accept: (channel: BenchChannel, headers: Record<string, string>, body: string) => boolean | Promise<boolean>): Promise<NotifyServer> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const channel = (req.url ?? '').split('/').filter(Boolean).pop() as BenchChannel;
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
       const reply = REPLIES[channel] ?? REPLIES.alipay;
-      const [status, body] = verifier.verify(channel, headers, Buffer.concat(chunks).toString('utf8')) ? reply.ok : reply.fail;
+      let ok: boolean;
+      try {
+        const r = accept(channel, headers, Buffer.concat(chunks).toString('utf8'));
+        ok = typeof r === 'boolean' ? r : await r;
+      } catch {
+        ok = false;
+      }
+      const [status, body] = ok ? reply.ok : reply.fail;
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
