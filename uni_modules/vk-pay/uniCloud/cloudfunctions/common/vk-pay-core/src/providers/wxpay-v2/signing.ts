@@ -25,10 +25,13 @@ export function signV2(params: V2Params, key: string, signType: V2SignType = 'MD
   return createHash('md5').update(data, 'utf8').digest('hex').toUpperCase();
 }
 
-/** Constant-time comparison of two hex signatures (case-insensitive, like the gateway). */
+/**
+ * Constant-time comparison of two signatures, exactly as given: v2 signatures are uppercase hex, and a sign with
+ * any character changed (its case included) is not the one WeChat made, so it is refused like any other.
+ */
 export function safeEqualHex(a: string, b: string): boolean {
-  const x = Buffer.from(String(a).toUpperCase(), 'utf8');
-  const y = Buffer.from(String(b).toUpperCase(), 'utf8');
+  const x = Buffer.from(String(a), 'utf8');
+  const y = Buffer.from(String(b), 'utf8');
   if (x.length !== y.length) return false;
   return timingSafeEqual(x, y);
 }
