@@ -9,17 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../core/support/db';
 import { startHarness, type Harness } from '../core/support/harness';
 import { DAY, nextDayAt, testClock, utc8Date } from '../support/utc8-clock';
+import { waitFor } from '../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
 const clock = testClock();
-
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
 
 const CASES = [['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['alipay', 'alipay', 'qr']] as const;
 

@@ -11,6 +11,7 @@ import { DAY, utc8Date } from '../../support/utc8-clock';
 import { reconcileDay, dayBounds, yesterdayUtc8 } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/daily-reconcile';
 import type { CoreContext } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/context';
 import { StatementFormatError, type StatementAnswer, type StatementRow } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/types';
+import { waitFor } from '../../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
@@ -22,11 +23,6 @@ function dayLater(answer: () => Promise<StatementAnswer>): CoreContext {
   return { ...ctx, now: () => Date.now() + DAY, provider: (ch) => ({ ...ctx.provider(ch), downloadStatement: answer }) };
 }
 
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
 const orderOf = async (no: string) => (await all(h.t.db, 'payment_orders')).find((o) => o.out_trade_no === no)!;
 
 async function paidOrder(uid: string, amount: number, notify = true): Promise<{ no: string; tx: string }> {

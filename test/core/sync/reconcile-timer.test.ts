@@ -8,17 +8,12 @@ import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { nextDayAt, testClock, utc8Date } from '../../support/utc8-clock';
 import { createSyncTimer } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/timer';
+import { waitFor } from '../../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
 const clock = testClock();
-
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
 
 describe('timer: daily reconciliation', () => {
   it('reconciles yesterday once per channel after 10:00 UTC+8, retries a pending statement when due, alerts on a mismatch', async () => {
