@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Request } from 'playwright-core';
 import { DESKTOP, PHONE, VIEWPORTS, callAs, cloudCallOf, devToken, expectNoSidewaysScroll, sandboxControl, startHarness, type Harness } from './harness';
+import { DAY, utc8Date } from '../support/utc8-clock';
 
 let h: Harness;
 const shots: string[] = [];
@@ -268,8 +269,8 @@ describe('admin reconciliation', () => {
       ],
     });
     // two days back: long past publication time at any hour, so "no statement" reads as a day without trades
-    const dayBefore = new Date(Date.now() + 8 * 3600_000 - 2 * 86_400_000).toISOString().slice(0, 10);
-    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const dayBefore = utc8Date(Date.now() - 2 * DAY);
+    const today = utc8Date();
     for (const vp of VIEWPORTS) {
       const page = await signedIn(vp);
       const runs = countCalls(page, 'reconcile');

@@ -8,25 +8,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../core/support/db';
 import { startHarness, type Harness } from '../core/support/harness';
+import { DAY, nextDayAt, testClock, utc8Date } from '../support/utc8-clock';
+import { waitFor } from '../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
-const DAY = 86_400_000;
-let offset = 0;
-const now = () => Date.now() + offset;
-const chinaDate = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
-
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
+const clock = testClock();
 
 const CASES = [['wxpay', 'wxpay', 'native'], ['wxpay', 'wxpay-v2', 'native'], ['alipay', 'alipay', 'qr']] as const;
 
 describe.each(CASES)('%s statements via %s', (provider, channel, pay_type) => {
-  const start = () => startHarness({ now, wxpayChannel: channel === 'wxpay-v2' ? 'wxpay-v2' : 'wxpay' });
+  const start = () => startHarness({ now: clock.now, wxpayChannel: channel === 'wxpay-v2' ? 'wxpay-v2' : 'wxpay' });
   const orderOf = async (no: string) => (await all(h.t.db, 'payment_orders')).find((o) => o.out_trade_no === no)!;
   async function paid(uid: string, amount: number, notify = true): Promise<string> {
     const { out_trade_no } = await h.call('createPayment', { provider, pay_type, type: 'recharge', amount }, { uid });
@@ -38,7 +31,7 @@ describe.each(CASES)('%s statements via %s', (provider, channel, pay_type) => {
   const reconcile = (date: string) => h.call('reconcile', { channel, date }, { admin: true });
 
   it('finds each kind of discrepancy; repairs the lost payment once; a rerun replaces the report', async () => {
-    offset = 0;
+    clock.reset();
     h = await start();
     const a = await paid('ua', 1000);
     const b = await paid('ub', 2000, false);
@@ -47,9 +40,9 @@ describe.each(CASES)('%s statements via %s', (provider, channel, pay_type) => {
     const e = await paid('ue', 5000);
     const platform = h.sandbox.control.platformRefund(channel, e, 500);
     expect(platform.ok).toBe(true);
-    const date = chinaDate(now());
+    const date = utc8Date(clock.now());
     h.sandbox.control.setFaults(channel, { statement: { drop: [c], amount: { [d]: 4100 } } });
-    offset = DAY;
+    clock.ahead(DAY);
 
     const report = await reconcile(date);
     expect(report).toMatchObject({ channel, date, status: 'done', provider_count: 4, local_count: 4, matched: 2 });
@@ -75,13 +68,12 @@ describe.each(CASES)('%s statements via %s', (provider, channel, pay_type) => {
   });
 
   it('a statement not yet published is pending and retried; a damaged one fails with an alert and repairs nothing', async () => {
-    offset = 0;
+    clock.reset();
     h = await start();
     const b = await paid('ub', 2000, false);
-    const date = chinaDate(now());
+    const date = utc8Date(clock.now());
     await expect(reconcile(date)).rejects.toMatchObject({ code: 40001 }); // the day is not over yet
-    const dayEnd = Date.parse(`${date}T00:00:00+08:00`) + DAY;
-    offset = dayEnd + 10.5 * 3600_000 - Date.now(); // 10:30 the next morning, UTC+8
+    clock.setTo(nextDayAt(date, 10.5)); // 10:30 the next morning, UTC+8
     h.sandbox.control.setFaults(channel, { statement: { pending: true } });
     expect(await reconcile(date)).toMatchObject({ status: 'pending', attempts: 1 });
     h.sandbox.control.setFaults(channel, { statement: { corrupt: true } });
@@ -94,13 +86,13 @@ describe.each(CASES)('%s statements via %s', (provider, channel, pay_type) => {
   });
 
   it('"no statement" long after publication time is a day without trades: our payments are missing at the provider', async () => {
-    offset = 0;
+    clock.reset();
     h = await start();
     const a = await paid('ua', 1000);
     await waitFor(async () => (await all(h.t.db, 'vk_pay_points')).length === 1); // its hook is done before time moves
-    const date = chinaDate(now());
+    const date = utc8Date(clock.now());
     h.sandbox.control.setFaults(channel, { statement: { pending: true } });
-    offset = Date.parse(`${date}T00:00:00+08:00`) + DAY + 15 * 3600_000 - Date.now(); // 15:00 the next day
+    clock.setTo(nextDayAt(date, 15)); // 15:00 the next day
     const report = await reconcile(date);
     expect(report).toMatchObject({ status: 'done', provider_count: 0, local_count: 1, discrepancies: [{ kind: 'missing_at_provider', out_trade_no: a }] });
   });

@@ -7,20 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useRunningHost } from '../local/running-host';
+import { waitFor } from '../support/wait';
 
 const local = useRunningHost('vkpay-e2e-transfers-');
 const { post, find } = local;
 
 const admin = () => ({ authorization: `Bearer ${local.host.adminToken}` });
 const transfersAt = async (channel: string) => (await post('/sandbox/control/transfers', { channel })).json.transfers as any[];
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('payouts through the local host', () => {
   it('WeChat: waiting for the payee -> confirmed -> duplicated notification applied once -> one payout', async () => {
@@ -30,8 +23,8 @@ describe('payouts through the local host', () => {
 
     const confirmed = await post('/sandbox/control/transfer-confirm', { out_bill_no: 'E2EPAYOUT1' });
     expect(confirmed.status).toBe(200);
-    await until(async () => (await find('payment_transfers', { out_bill_no: 'E2EPAYOUT1' }))[0]?.status === 'succeeded');
-    await until(async () => (await find('payment_logs', { type: 'notify' })).filter((l) => l.detail?.out_bill_no === 'E2EPAYOUT1').length === 3);
+    await waitFor(async () => (await find('payment_transfers', { out_bill_no: 'E2EPAYOUT1' }))[0]?.status === 'succeeded');
+    await waitFor(async () => (await find('payment_logs', { type: 'notify' })).filter((l) => l.detail?.out_bill_no === 'E2EPAYOUT1').length === 3);
     const [t] = await find('payment_transfers', { out_bill_no: 'E2EPAYOUT1' });
     expect(t.history.filter((e: any) => e.to === 'succeeded')).toHaveLength(1);
     expect((await transfersAt('wxpay')).filter((x) => x.out_bill_no === 'E2EPAYOUT1' && x.paid)).toHaveLength(1);

@@ -44,6 +44,7 @@ describe('listOrders', () => {
     const page2 = await h.call('listOrders', { pageIndex: 2, pageSize: 3 }, { admin: true });
     expect(page2).toMatchObject({ total: 4, page: 2, pageIndex: 2, hasMore: false });
     expect(page2.rows).toHaveLength(1);
+    await expect(h.call('listOrders', { page: 1, pageIndex: 2 }, { admin: true })).rejects.toMatchObject({ code: 40001, message: expect.stringContaining('pageIndex') });
   });
 
   it('bad search input is 40001 and reads nothing; a non-admin is 40009', async () => {

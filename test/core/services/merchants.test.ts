@@ -15,6 +15,7 @@ import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } 
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../support/wait';
 
 let h: Harness | undefined;
 const others: RunningSandbox[] = [];
@@ -125,11 +126,3 @@ describe('several merchants per channel', () => {
     expect(() => parseConfig(cfg({ merchants: { shop2: merchantOf(shop2) }, merchantFor: { vip: 'shop2' } }))).not.toThrow();
   });
 });
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

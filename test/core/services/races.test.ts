@@ -7,6 +7,7 @@ import { all } from '../support/db';
 import { startHarness, timerNow, type Harness } from '../support/harness';
 import { countingHooks, type CountingHooks } from '../support/hooks';
 import { paidSandboxOrder, signedNotification } from '../support/notifications';
+import { waitFor } from '../../support/wait';
 
 let h: Harness;
 let hooks: CountingHooks;
@@ -18,12 +19,6 @@ afterAll(async () => { await h.close(); });
 
 /** A timer run that treats every pending order as stale (the real one waits until they are 2 minutes old). */
 const timerLater = () => timerNow(h);
-
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
 
 async function orderOf(out_trade_no: string) {
   return (await all(h.t.db, 'payment_orders')).find((o) => o.out_trade_no === out_trade_no)!;

@@ -11,17 +11,10 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../../../uni_modules
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
 import { countingHooks } from '../support/hooks';
+import { waitFor } from '../../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) { if (await check()) return true; await sleep(20); }
-  return false;
-}
 
 async function paidOrder(provider: 'wxpay' | 'alipay', amount: number, uid: string) {
   const { out_trade_no } = await h.call('createPayment', { provider, pay_type: provider === 'wxpay' ? 'native' : 'qr', type: 'recharge', amount }, { uid });
@@ -55,7 +48,7 @@ describe('Alipay refund notifications carry the cumulative refund_fee', () => {
     const second = `${out_trade_no}RB`;
     let statusWhileHeld: string | undefined;
     holdRefundAnswer = async () => {
-      expect(await waitFor(() => refundNotices(second).length > 0)).toBe(true);
+      await waitFor(() => refundNotices(second).length > 0);
       statusWhileHeld = (await all(h.t.db, 'refund_records')).find((r) => r.out_refund_no === second)?.status;
     };
     const view = await h.call('refund', { out_trade_no, amount: 200, out_refund_no: second }, { admin: true });
@@ -95,7 +88,7 @@ describe('a refund made only at the provider, after an earlier partial refund', 
     // The merchant refunds 200 more in the provider's console: a direct gateway call vk-pay never saw.
     const consoleNo = `CONSOLE${Date.now()}`;
     await h.core.ctx.provider(provider).refund({ out_trade_no, out_refund_no: consoleNo, refund_amount: 200, total_amount: 1000, notify_url: `${h.base}/http/vk-pay-notify/${provider}` });
-    expect(await waitFor(async () => (await all(h.t.db, 'refund_records')).some((r) => r.out_refund_no === consoleNo && r.status === 'success'))).toBe(true);
+    await waitFor(async () => (await all(h.t.db, 'refund_records')).some((r) => r.out_refund_no === consoleNo && r.status === 'success'));
     expect(await h.sandbox.control.settled(10_000)).toBe(true);
 
     const adopted = (await all(h.t.db, 'refund_records')).find((r) => r.out_refund_no === consoleNo)!;

@@ -7,15 +7,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
+import { DAY, utc8Date } from '../../support/utc8-clock';
 import { reconcileDay, dayBounds, yesterdayUtc8 } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/daily-reconcile';
 import type { CoreContext } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/services/context';
 import { StatementFormatError, type StatementAnswer, type StatementRow } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/statements/types';
+import { waitFor } from '../../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
-const DAY = 86_400_000;
-const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 /** The core's context one day later (so today's UTC+8 day is over), whose wxpay provider answers `statement`. */
 function dayLater(answer: () => Promise<StatementAnswer>): CoreContext {
@@ -23,11 +23,6 @@ function dayLater(answer: () => Promise<StatementAnswer>): CoreContext {
   return { ...ctx, now: () => Date.now() + DAY, provider: (ch) => ({ ...ctx.provider(ch), downloadStatement: answer }) };
 }
 
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
 const orderOf = async (no: string) => (await all(h.t.db, 'payment_orders')).find((o) => o.out_trade_no === no)!;
 
 async function paidOrder(uid: string, amount: number, notify = true): Promise<{ no: string; tx: string }> {
@@ -54,7 +49,7 @@ describe('reconcileDay', () => {
       { kind: 'refund', out_trade_no: a.no, transaction_id: a.tx, out_refund_no: 'PLATFORM-RF1', refund_id: '503', amount: 30, fee: 0, time: 'x' },
     ];
     const ctx = dayLater(async () => ({ state: 'ready', statement: { rows, summary: { count: 5, amount: 900, refunds: 30, fees: 99 } } }));
-    const first = await reconcileDay(ctx, { channel: 'wxpay', date: today(), source: 'admin' });
+    const first = await reconcileDay(ctx, { channel: 'wxpay', date: utc8Date(), source: 'admin' });
     expect(first).toMatchObject({ status: 'done', provider_count: 5, local_count: 3, matched: 1, attempts: 1 });
     expect(first.repaired).toEqual([{ out_trade_no: b.no, transaction_id: b.tx, amount: 200 }]);
     const kinds = first.discrepancies!.map((x) => `${x.kind}:${x.out_trade_no ?? ''}`).sort();
@@ -71,7 +66,7 @@ describe('reconcileDay', () => {
     const alerts = (await all(h.t.db, 'vk_pay_alerts')).map((x) => x.kind);
     expect(alerts).toEqual(expect.arrayContaining(['status_mismatch', 'statement_mismatch']));
 
-    const second = await reconcileDay(ctx, { channel: 'wxpay', date: today(), source: 'admin' });
+    const second = await reconcileDay(ctx, { channel: 'wxpay', date: utc8Date(), source: 'admin' });
     expect(second).toMatchObject({ status: 'done', local_count: 4, matched: 2, attempts: 2, repaired: first.repaired });
     expect(second.discrepancies!.map((x) => x.kind)).not.toContain('repaired');
     expect((await orderOf(b.no)).history.filter((e: { event: string }) => e.event === 'pay')).toHaveLength(1);
@@ -83,20 +78,20 @@ describe('reconcileDay', () => {
   it('a statement not published yet is a pending report; an unreadable one a failed report and an alert, nothing repaired; each run replaces the report', async () => {
     h = await startHarness();
     const b = await paidOrder('ub', 200, false);
-    const pending = await reconcileDay(dayLater(async () => ({ state: 'pending', reason: 'NO_STATEMENT_EXIST' })), { channel: 'wxpay', date: today(), source: 'timer' });
+    const pending = await reconcileDay(dayLater(async () => ({ state: 'pending', reason: 'NO_STATEMENT_EXIST' })), { channel: 'wxpay', date: utc8Date(), source: 'timer' });
     expect(pending).toMatchObject({ status: 'pending', reason: 'NO_STATEMENT_EXIST', attempts: 1 });
     expect(pending.next_attempt_at).toBeGreaterThan(Date.now());
-    const failed = await reconcileDay(dayLater(async () => { throw new StatementFormatError('hash mismatch'); }), { channel: 'wxpay', date: today(), source: 'timer' });
+    const failed = await reconcileDay(dayLater(async () => { throw new StatementFormatError('hash mismatch'); }), { channel: 'wxpay', date: utc8Date(), source: 'timer' });
     expect(failed).toMatchObject({ status: 'failed', reason: 'hash mismatch', attempts: 2 });
     expect((await orderOf(b.no)).status).toBe('pending'); // an unreadable statement repairs nothing
-    const done = await reconcileDay(dayLater(async () => ({ state: 'ready', statement: { rows: [payment(b.no, b.tx, 200)], summary: null } })), { channel: 'wxpay', date: today(), source: 'admin' });
+    const done = await reconcileDay(dayLater(async () => ({ state: 'ready', statement: { rows: [payment(b.no, b.tx, 200)], summary: null } })), { channel: 'wxpay', date: utc8Date(), source: 'admin' });
     expect(done).toMatchObject({ status: 'done', attempts: 3, repaired: [{ out_trade_no: b.no }] });
     // the stored report was replaced: nothing of the failed one is left on it
     const [stored] = await all(h.t.db, 'payment_reconciliations');
     expect(stored.reason).toBeUndefined();
     expect(stored.next_attempt_at).toBeUndefined();
     expect(stored).toMatchObject({ status: 'done', matched: 0, repaired: [{ out_trade_no: b.no }] });
-    await reconcileDay(dayLater(async () => ({ state: 'pending', reason: 'STATEMENT_CREATING' })), { channel: 'wxpay', date: today(), source: 'admin' });
+    await reconcileDay(dayLater(async () => ({ state: 'pending', reason: 'STATEMENT_CREATING' })), { channel: 'wxpay', date: utc8Date(), source: 'admin' });
     const [again] = await all(h.t.db, 'payment_reconciliations');
     expect(again).toMatchObject({ status: 'pending', repaired: [{ out_trade_no: b.no }] });
     expect(again.matched).toBeUndefined();
@@ -113,7 +108,7 @@ describe('reconcileDay', () => {
     h = await startHarness();
     await expect(reconcileDay(h.core.ctx, { channel: 'paypal', date: '2026-12-01', source: 'admin' })).rejects.toMatchObject({ code: 40001 });
     // the admin method: bad dates are 40001, logged to payment_errors, and store nothing
-    for (const date of ['yesterday', today(), '2026-13-01']) await expect(h.call('reconcile', { channel: 'wxpay', date }, { admin: true })).rejects.toMatchObject({ code: 40001 });
+    for (const date of ['yesterday', utc8Date(), '2026-13-01']) await expect(h.call('reconcile', { channel: 'wxpay', date }, { admin: true })).rejects.toMatchObject({ code: 40001 });
     await expect(h.call('reconcile', { channel: 'wxpay', date: '2026-12-01', extra: 1 }, { admin: true })).rejects.toMatchObject({ code: 40001 });
     expect((await all(h.t.db, 'payment_errors')).filter((e) => e.action === 'reconcile')).toHaveLength(4);
     expect(await all(h.t.db, 'payment_reconciliations')).toHaveLength(0);

@@ -6,28 +6,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
 import { startHarness, type Harness } from '../support/harness';
+import { nextDayAt, testClock, utc8Date } from '../../support/utc8-clock';
 import { createSyncTimer } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/sync/timer';
+import { waitFor } from '../../support/wait';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
-const DAY = 86_400_000;
-let offset = 0;
-const now = () => Date.now() + offset;
-const chinaDate = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
-/** moves both clocks to hh:mm (UTC+8) of the day after `date` */
-const nextDayAt = (date: string, hours: number) => { offset = Date.parse(`${date}T00:00:00+08:00`) + DAY + hours * 3600_000 - Date.now(); };
-
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error('timed out');
-}
+const clock = testClock();
 
 describe('timer: daily reconciliation', () => {
   it('reconciles yesterday once per channel after 10:00 UTC+8, retries a pending statement when due, alerts on a mismatch', async () => {
-    offset = 0;
-    h = await startHarness({ now });
+    clock.reset();
+    h = await startHarness({ now: clock.now });
     const timer = createSyncTimer({ ctx: h.core.ctx });
     const paid = async (provider: string, channel: 'wxpay' | 'alipay', pay_type: string, amount: number) => {
       const { out_trade_no } = await h.call('createPayment', { provider, pay_type, type: 'recharge', amount }, { uid: `u-${channel}` });
@@ -39,14 +30,14 @@ describe('timer: daily reconciliation', () => {
     await paid('alipay', 'alipay', 'qr', 150);
     const dropped = await paid('alipay', 'alipay', 'qr', 200);
     await waitFor(async () => (await all(h.t.db, 'vk_pay_points')).reduce((n, p) => n + p.points, 0) === 450);
-    const date = chinaDate(now());
+    const date = utc8Date(clock.now());
     h.sandbox.control.setFaults('alipay', { statement: { pending: true } });
 
-    nextDayAt(date, 9.5);
+    clock.setTo(nextDayAt(date, 9.5));
     await timer.runSync();
     expect(await all(h.t.db, 'payment_reconciliations')).toHaveLength(0);
 
-    nextDayAt(date, 10.1);
+    clock.setTo(nextDayAt(date, 10.1));
     const first = await timer.runSync();
     expect(first.statements_reconciled).toBe(1);
     const reports = async () => Object.fromEntries((await all(h.t.db, 'payment_reconciliations')).map((r) => [r.channel, r]));
@@ -58,7 +49,7 @@ describe('timer: daily reconciliation', () => {
     expect(await reports()).toMatchObject({ wxpay: { attempts: 1 }, alipay: { attempts: 1 } });
 
     h.sandbox.control.setFaults('alipay', { statement: { drop: [dropped] } });
-    nextDayAt(date, 10.7); // past the pending report's retry time
+    clock.setTo(nextDayAt(date, 10.7)); // past the pending report's retry time
     const third = await timer.runSync();
     expect(third.statements_reconciled).toBe(1);
     expect(await reports()).toMatchObject({ wxpay: { attempts: 1 }, alipay: { status: 'done', attempts: 2, matched: 1, discrepancy_count: 1, discrepancies: [{ kind: 'missing_at_provider', out_trade_no: dropped }] } });

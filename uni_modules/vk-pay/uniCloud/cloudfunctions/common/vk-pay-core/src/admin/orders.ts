@@ -5,7 +5,7 @@
  * notifications received, its business-hook runs, alerts and log rows, and what is still refundable.
  */
 import { z } from 'zod';
-import { OrderNotFoundError, ParamError } from '../../../../../../common/errors';
+import { OrderNotFoundError } from '../../../../../../common/errors';
 import { ORDER_STATUSES } from '../../../../../../common/status';
 import { closeReasonOf } from '../services/close-reason';
 import type { CoreContext } from '../services/context';
@@ -14,17 +14,9 @@ import { COLLECTIONS } from '../state/collections';
 import type { CarriedHook } from '../state/hook-status';
 import type { OrderDoc } from '../state/order';
 import { findOrder } from '../state/refund-ledger';
-import { type Page } from './lists';
+import { withPageIndex, type Page } from './lists';
 
-/** Accepts VK's `pageIndex` for `page` (as listLogs does). */
-function pageIndexToPage(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('pageIndex' in raw)) return raw;
-  const { pageIndex, ...rest } = raw as Record<string, unknown>;
-  if ('page' in rest && rest.page !== pageIndex) throw new ParamError('page and pageIndex name different pages: send one of them');
-  return { ...rest, page: pageIndex };
-}
-
-export const listOrdersParams = z.preprocess(pageIndexToPage, z.object({
+export const listOrdersParams = withPageIndex(z.object({
   out_trade_no: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'out_trade_no: letters, digits, _ and - only').optional(),
   user_id: z.string().trim().min(1).max(64).optional(),
   status: z.enum(ORDER_STATUSES).optional(),

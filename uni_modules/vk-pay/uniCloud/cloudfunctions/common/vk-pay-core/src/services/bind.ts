@@ -4,12 +4,13 @@
  * channel's order binding: the exact amount in integer fen (docs/RELIABILITY.md section 1: zero tolerance) or the
  * product. Mismatches change nothing.
  */
-import { ParamError, SignatureError } from '../../../../../../common/errors';
+import { ParamError, SignatureError, toVkPayError } from '../../../../../../common/errors';
 import type { VkPayConfig } from '../config/schema';
-import type { Channel, MerchantBinding } from '../providers/types';
+import type { Channel, MerchantBinding, PaymentProvider } from '../providers/types';
 import { definitionOf } from '../providers/registry';
 import type { OrderDoc } from '../state/order';
-import { DEFAULT_MERCHANT, merchantOf, merchantSection } from '../config/merchants';
+import { DEFAULT_MERCHANT, merchantNames, merchantOf, merchantSection } from '../config/merchants';
+import type { CoreContext } from './context';
 
 /**
  * A message verified with one merchant's keys is only about that merchant's orders: an order (or refund) of another
@@ -74,4 +75,43 @@ export function checkOrderBinding(order: OrderDoc, p: { channel: Channel; amount
   }
   if (p.amount === undefined || !Number.isSafeInteger(p.amount)) throw new ParamError('message carries no integer amount');
   if (p.amount !== order.amount) throw new ParamError(`amount ${p.amount} fen does not match the order's ${order.amount} fen`);
+}
+
+/** A verified message, the merchant whose keys verified it, and the bind error when it names none that did. */
+export interface VerifiedFor<T> { message: T; merchant: string; refused?: unknown }
+
+/**
+ * Verifies a notification with each configured merchant's keys in turn (config/merchants.ts) and binds it to the
+ * first merchant whose keys verify it AND whose ids it names: Alipay signs every app's notifications with its one
+ * key, so the signature alone does not say whose they are. Verified but naming none of them -> the first merchant
+ * that verified it, with its bind error as `refused` (the caller refuses the message with an error row, as for a
+ * single merchant); nothing verifies -> the first refusal (40002). Any other error is thrown at once. `verify`
+ * answers undefined for a merchant whose provider does not receive this kind of message: it is passed over.
+ * Payment and payout notifications are bound by this one rule (services/notify.ts, services/transfer/notify.ts).
+ */
+export async function verifyForMerchant<T extends { merchant?: MerchantBinding }>(
+  ctx: CoreContext, channel: Channel, verify: (provider: PaymentProvider) => Promise<T> | undefined,
+): Promise<VerifiedFor<T>> {
+  let firstError: unknown;
+  let firstVerified: VerifiedFor<T> | undefined;
+  for (const merchant of merchantNames(ctx.config, channel)) {
+    let message: T | undefined;
+    try {
+      message = await verify(ctx.provider(channel, merchant));
+    } catch (err) {
+      if (toVkPayError(err).code !== 40002) throw err;
+      firstError ??= err;
+      continue;
+    }
+    if (message === undefined) continue;
+    try {
+      checkMerchant(ctx.config, channel, message.merchant, merchant);
+      return { message, merchant };
+    } catch (err) {
+      // verified, but not this merchant's: try the next
+      firstVerified ??= { message, merchant, refused: err };
+    }
+  }
+  if (firstVerified) return firstVerified;
+  throw firstError;
 }

@@ -26,8 +26,7 @@ import { closeFieldsFromAnswer } from './close-reason';
 import { applyPaid, providerOf, recordNotification, recordUnappliedTransaction } from './apply-payment';
 import { adoptProviderRefund, applyRefundFact, findRefund, type RefundRecord } from './apply-refund';
 import { findDefinition } from '../providers/registry';
-import { checkMerchant, checkOrderMerchant } from './bind';
-import { merchantNames } from '../config/merchants';
+import { checkOrderMerchant, verifyForMerchant } from './bind';
 import type { CallerMeta, CoreContext } from './context';
 import { isChannelConfigured } from './context';
 import { MAX_NOTIFY_BODY_CHARS, outOfBounds } from './notification-bounds';
@@ -74,7 +73,9 @@ export async function handleNotification(ctx: CoreContext, channel: Channel, req
   let outcome: NotificationOutcome;
   let binding: Binding;
   try {
-    ({ outcome, binding } = await verifyForMerchant(ctx, channel, request));
+    const verified = await verifyForMerchant(ctx, channel, (p) => p.verifyNotification(request));
+    outcome = verified.message;
+    binding = { merchant: verified.merchant, refused: verified.refused };
   } catch (err) {
     if (toVkPayError(err).code === 40002) {
       await countRejection(ctx, { source: channel, reason: 'signature', error: err, req: request, ip: meta.ip });
@@ -141,37 +142,6 @@ interface Binding { merchant: string; refused?: unknown }
 function boundMerchant(binding: Binding): string {
   if (binding.refused !== undefined) throw binding.refused;
   return binding.merchant;
-}
-
-/**
- * Verifies with each configured merchant's keys in turn (config/merchants.ts) and answers the first merchant whose
- * keys verify the message AND whose ids it names: Alipay signs every app's notifications with its one key, so the
- * signature alone does not say whose they are. Verified but naming none of them -> the first merchant that
- * verified it, with its bind error (applyOutcome refuses the message with an error row, as for a single
- * merchant); nothing verifies -> the first refusal (40002).
- */
-async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: IncomingNotification): Promise<{ outcome: NotificationOutcome; binding: Binding }> {
-  let firstError: unknown;
-  let firstVerified: { outcome: NotificationOutcome; binding: Binding } | undefined;
-  for (const merchant of merchantNames(ctx.config, channel)) {
-    let outcome: NotificationOutcome;
-    try {
-      outcome = await ctx.provider(channel, merchant).verifyNotification(request);
-    } catch (err) {
-      if (toVkPayError(err).code !== 40002) throw err;
-      firstError ??= err;
-      continue;
-    }
-    try {
-      checkMerchant(ctx.config, channel, outcome.merchant, merchant);
-      return { outcome, binding: { merchant } };
-    } catch (err) {
-      // verified, but not this merchant's: try the next
-      firstVerified ??= { outcome, binding: { merchant, refused: err } };
-    }
-  }
-  if (firstVerified) return firstVerified;
-  throw firstError;
 }
 
 async function applyOutcome(ctx: CoreContext, outcome: NotificationOutcome, batch: WriteBatch, binding: Binding): Promise<Applied> {

@@ -12,45 +12,16 @@ import { raiseAlert } from '../../outbox/alerts';
 import { findDefinition } from '../../providers/registry';
 import type { Channel, IncomingNotification, NotifyReply, TransferNotification } from '../../providers/types';
 import { recordNotification } from '../apply-payment';
-import { checkMerchant } from '../bind';
+import { checkMerchant, verifyForMerchant } from '../bind';
 import { isChannelConfigured, type CallerMeta, type CoreContext } from '../context';
 import { MAX_NOTIFY_BODY_CHARS } from '../notification-bounds';
 import { applyTransferFact } from './apply';
 import { findTransfer } from './record';
-import { merchantNames, merchantOf } from '../../config/merchants';
+import { merchantOf } from '../../config/merchants';
 
 export interface TransferNotifyHandling { reply: NotifyReply; ok: boolean; result: string }
 
 const notFound: NotifyReply = { statusCode: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'unknown channel' };
-
-/**
- * Verified with each configured merchant's keys in turn (config/merchants.ts), bound to the first whose keys verify
- * it and whose ids it names (else the first that verified it: the bind check then refuses it); nothing verifies ->
- * the first refusal (40002). Payment notifications are handled the same way (services/notify.ts).
- */
-async function verifyForMerchant(ctx: CoreContext, channel: Channel, request: IncomingNotification): Promise<{ n: TransferNotification; merchant: string }> {
-  let firstError: unknown;
-  let firstVerified: { n: TransferNotification; merchant: string } | undefined;
-  for (const merchant of merchantNames(ctx.config, channel)) {
-    const provider = ctx.provider(channel, merchant);
-    if (!provider.verifyTransferNotification) continue;
-    let n: TransferNotification;
-    try {
-      n = await provider.verifyTransferNotification(request);
-    } catch (err) {
-      if (toVkPayError(err).code !== 40002) throw err;
-      firstError ??= err;
-      continue;
-    }
-    firstVerified ??= { n, merchant };
-    try {
-      checkMerchant(ctx.config, channel, n.merchant, merchant);
-      return { n, merchant };
-    } catch { /* verified, but names another merchant: try the next */ }
-  }
-  if (firstVerified) return firstVerified;
-  throw firstError;
-}
 
 export async function handleTransferNotification(ctx: CoreContext, channel: Channel, req: IncomingNotification, meta: CallerMeta = {}): Promise<TransferNotifyHandling> {
   const started = ctx.now();
@@ -69,7 +40,8 @@ export async function handleTransferNotification(ctx: CoreContext, channel: Chan
   let n: TransferNotification;
   let verifiedBy: string;
   try {
-    ({ n, merchant: verifiedBy } = await verifyForMerchant(ctx, channel, request));
+    // a message naming none of the merchants that verified it is refused by checkMerchant below, with an error row
+    ({ message: n, merchant: verifiedBy } = await verifyForMerchant(ctx, channel, (p) => p.verifyTransferNotification?.(request)));
   } catch (err) {
     if (toVkPayError(err).code === 40002) {
       await countRejection(ctx, { source, reason: 'signature', error: err, req: request, ip: meta.ip });
