@@ -144,6 +144,35 @@ describe('a forged Alipay certificate', () => {
     expect(asked).toHaveLength(2);
   }, 60_000);
 
+  it('an answer claiming a paid order under a forged certificate: queryPayment refuses it (40002) with an error row, the order stays pending', async () => {
+    const forged = selfSigned();
+    const sn = alipayCertSn(forged.pem, 'forged');
+    const real = createFetchHttpClient();
+    const signed = (key: string, inner: string) => ({ status: 200, headers: {}, body: `{"${key}":${inner},"alipay_cert_sn":"${sn}","sign":"${createSign('RSA-SHA256').update(inner).sign(forged.key, 'base64')}"}` });
+    let downloads = 0;
+    // the fake gateway answers the query itself ("paid") and the download, both under the forged certificate
+    const http: HttpClient = async (req) => {
+      const method = new URL(req.url).searchParams.get('method');
+      if (method === DOWNLOAD) {
+        downloads += 1;
+        return signed('alipay_open_app_alipaycert_download_response', JSON.stringify({ code: '10000', msg: 'Success', alipay_cert_content: Buffer.from(forged.pem).toString('base64') }));
+      }
+      if (method !== 'alipay.trade.query') return real(req);
+      const no = JSON.parse(new URLSearchParams(req.body ?? '').get('biz_content') ?? '{}').out_trade_no;
+      return signed('alipay_trade_query_response', JSON.stringify({ code: '10000', msg: 'Success', out_trade_no: no, trade_no: '2026120222001400000000000001', trade_status: 'TRADE_SUCCESS', total_amount: '1.00', send_pay_date: '2026-12-02 12:00:00' }));
+    };
+    h = await startHarness({ keyModes: { alipay: 'cert' }, deps: { http } });
+    const no = await order(h, 'a1');
+    await expect(h.call('queryPayment', { out_trade_no: no }, { uid: 'a1' })).rejects.toMatchObject({ code: 40002 });
+    await expect(h.call('queryPayment', { out_trade_no: no }, { uid: 'a1' })).rejects.toMatchObject({ code: 40002 });
+    expect(downloads).toBe(1);
+    expect((await all(h.t.db, 'payment_orders'))[0].status).toBe('pending');
+    expect(await all(h.t.db, 'payment_transactions')).toEqual([]);
+    const errors = JSON.stringify(await all(h.t.db, 'payment_errors'));
+    expect(errors).toContain('40002');
+    expect(errors).toContain('does not chain to the configured alipayRootCertPem');
+  }, 60_000);
+
   it('made-up SNs on the public notify URL cost a few downloads a minute in all, not one per SN', async () => {
     const asked: string[] = [];
     const real = createFetchHttpClient();
