@@ -1,5 +1,6 @@
 /**
- * The Alipay provider (OpenAPI gateway.do, RSA2, public-key mode): mp (trade.create), app (signed order string),
+ * The Alipay provider (OpenAPI gateway.do, RSA2; public-key mode, or certificate mode following Alipay's change of
+ * certificate through cert-store.ts): mp (trade.create), app (signed order string),
  * wap and page (signed GET URLs), qr (trade.precreate); trade.query, trade.close, trade.refund with
  * out_request_no = our out_refund_no (stable across retries), fastpay.refund.query; notifications.
  */
