@@ -10,6 +10,7 @@ import { type GatewayContext, type GatewayRequest } from './context';
 import type { SandboxCredentials } from './credentials';
 import { dateTimeChina, redirect, send } from './http-io';
 import { alipaySignContent, rsaSign } from './protocol/crypto';
+import { alipaySigner } from './alipay/certs';
 import { isSandboxChannel, type SandboxOrder } from './state';
 import { DEFAULT_FAIL_REASON } from './control';
 import { cashierLocale, cashierText, type CashierKey, type CashierLocale } from './cashier-i18n';
@@ -64,7 +65,7 @@ function alipayReturnParams(creds: SandboxCredentials, order: SandboxOrder, now:
     out_trade_no: order.out_trade_no, seller_id: order.merchant_id, timestamp: dateTimeChina(now),
     total_amount: fenToYuan(order.amount), trade_no: order.transaction_id, version: '1.0',
   };
-  const sign = rsaSign(alipaySignContent(fields, ['sign', 'sign_type']), creds.alipay.alipay.privateKeyPem);
+  const sign = rsaSign(alipaySignContent(fields, ['sign', 'sign_type']), alipaySigner(creds).privateKeyPem);
   return new URLSearchParams({ ...fields, sign, sign_type: 'RSA2' }).toString();
 }
 

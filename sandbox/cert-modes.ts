@@ -3,17 +3,17 @@
  * mode (`PUB_KEY_ID_...`, the default) or platform-certificate mode (wxpay/platform-certs.ts); Alipay public-key
  * mode (the default) or certificate mode (alipay/certs.ts). Set per sandbox (`createSandbox({ keyModes })`) and
  * switchable at run time by `POST /sandbox/control/key-mode`; `POST /sandbox/control/rotate-platform-cert` walks
- * WeChat's change of platform certificate. Certificates are made the first time a mode needs them, so a sandbox
+ * WeChat's change of platform certificate, `POST /sandbox/control/rotate-alipay-cert` Alipay's change of its own. Certificates are made the first time a mode needs them, so a sandbox
  * that never leaves public-key mode makes no keys for them.
  */
 import { ParamError } from '../uni_modules/vk-pay/common/errors';
-import { AlipayCerts, attachAlipayCerts, type AlipayKeyMode } from './alipay/certs';
+import { AlipayCerts, attachAlipayCerts, type AlipayKeyMode, type AlipayRotationStep } from './alipay/certs';
 import type { GatewayRequest } from './context';
 import type { SandboxCredentials } from './credentials';
 import { sendJson } from './http-io';
 import { attachPlatformCerts, PlatformCerts, type RotationStep, type WxpayKeyMode } from './wxpay/platform-certs';
 
-export type { AlipayKeyMode } from './alipay/certs';
+export type { AlipayKeyMode, AlipayRotationStep } from './alipay/certs';
 export type { RotationStep, WxpayKeyMode } from './wxpay/platform-certs';
 
 export interface KeyModes {
@@ -36,7 +36,7 @@ export function parseKeyModes(text: string | undefined): KeyModes {
   return out;
 }
 
-export const CERT_CONTROL_ACTIONS = new Set(['key-mode', 'rotate-platform-cert']);
+export const CERT_CONTROL_ACTIONS = new Set(['key-mode', 'rotate-platform-cert', 'rotate-alipay-cert']);
 
 export class CertModes {
   private platform?: PlatformCerts;
@@ -90,11 +90,21 @@ export class CertModes {
     if (this.platform?.mode !== 'platform-cert') throw new ParamError('the wxpay merchant is not in platform-cert mode (control/key-mode first)');
     return this.platform.rotate(step);
   }
+
+  /** One step of Alipay's change of its certificate (certificate mode only). */
+  async rotateAlipay(step: AlipayRotationStep): Promise<{ certificates: string[]; signing: string }> {
+    if (this.alipayCerts?.mode !== 'cert') throw new ParamError('the alipay app is not in cert mode (control/key-mode first)');
+    return this.alipayCerts.rotate(step, this.creds.alipay, this.now());
+  }
 }
 
 const STEPS: readonly RotationStep[] = ['add', 'switch', 'retire', 'all'];
+const ALIPAY_STEPS: readonly AlipayRotationStep[] = ['add', 'switch', 'all'];
 
-/** `POST /sandbox/control/key-mode {channel, mode}` and `POST /sandbox/control/rotate-platform-cert {channel: "wxpay", step?}`. */
+/**
+ * `POST /sandbox/control/key-mode {channel, mode}`, `POST /sandbox/control/rotate-platform-cert {channel: "wxpay", step?}`
+ * and `POST /sandbox/control/rotate-alipay-cert {step?}`.
+ */
 export async function handleCertControl(cm: CertModes, r: GatewayRequest): Promise<void> {
   try {
     if (r.method !== 'POST') return sendJson(r.res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'use POST' });
@@ -106,7 +116,12 @@ export async function handleCertControl(cm: CertModes, r: GatewayRequest): Promi
       await cm.setMode(body.channel, String(body.mode ?? ''));
       return sendJson(r.res, 200, { ok: true, ...cm.modes(), ...(await material(cm, body.channel)) });
     }
-    if (body.channel !== 'wxpay') throw new ParamError('channel must be wxpay (Alipay certificates are not rotated here)');
+    if (action === 'rotate-alipay-cert') {
+      const step = body.step ?? 'all';
+      if (!ALIPAY_STEPS.includes(step)) throw new ParamError('step must be add, switch or all');
+      return sendJson(r.res, 200, { ok: true, step, ...(await cm.rotateAlipay(step)) });
+    }
+    if (body.channel !== 'wxpay') throw new ParamError('channel must be wxpay (Alipay\'s certificate: control/rotate-alipay-cert)');
     const step = body.step ?? 'all';
     if (!STEPS.includes(step)) throw new ParamError('step must be add, switch, retire or all');
     return sendJson(r.res, 200, { ok: true, step, ...(await cm.rotate(step)) });

@@ -9,10 +9,15 @@
  * the serial chosen), not by parsing them back as the client does: md5 of the issuer DN written with its RDNs
  * last-to-first as `type=value` joined by ',', followed by the serial in decimal; the root SN joins the SNs of
  * the RSA-signed roots with '_'. A client that parses its certificates differently gets the gateway's refusal.
+ *
+ * Alipay's change of certificate (`rotate`): the intermediate issues Alipay a new certificate over a new key
+ * (`add`: downloadable by its SN through alipay.open.app.alipaycert.download), then Alipay signs answers and
+ * notifications with that key and names its SN (`switch`); `all` does both, as a merchant that never looked sees it.
  */
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { buildCertificate, derToPem, type DistinguishedName } from '../appleiap/pki';
 import { randomAlnum, type SandboxCredentials } from '../credentials';
 
@@ -32,13 +37,38 @@ export interface AlipayCertsFile {
   /** the public keys the certificates were made for (a changed credentials file makes new certificates) */
   appPublicKeyPem: string;
   alipayPublicKeyPem: string;
+  /** the intermediate that issues Alipay's certificates (its key issues the new ones of a change) */
+  issuer: { certPem: string; privateKeyPem: string };
+  /** Alipay's certificates issued since, oldest first, each with the key Alipay signs with under it */
+  rotated: AlipayCert[];
+  /** the SN Alipay signs under now (absent: the first certificate's) */
+  signing?: string;
 }
+
+export interface AlipayCert {
+  sn: string;
+  /** alipayCertPublicKey_RSA2.crt as downloaded: Alipay's certificate, then the intermediate */
+  certPem: string;
+  privateKeyPem: string;
+}
+
+export type AlipayRotationStep = 'add' | 'switch' | 'all';
 
 const ORG: DistinguishedName = [['C', 'CN'], ['O', 'Ant Financial'], ['OU', 'Certification Authority']];
 const ROOT_LEGACY: DistinguishedName = [...ORG, ['CN', 'Ant Financial Certification Authority']];
 const ROOT_R1: DistinguishedName = [...ORG, ['CN', 'Ant Financial Certification Authority R1']];
 const ROOT_E1: DistinguishedName = [...ORG, ['CN', 'Ant Financial Certification Authority E1']];
 const CLASS1: DistinguishedName = [...ORG, ['CN', 'Ant Financial Certification Authority Class 1 R1']];
+
+const ALIPAY_LEAF_NAME: DistinguishedName = [['C', 'CN'], ['O', 'vk-pay sandbox'], ['OU', 'Alipay.com'], ['CN', '支付宝(中国)网络技术有限公司']];
+
+/** A certificate the intermediate issues: the app's or Alipay's, over `publicKey`. */
+function issueLeaf(name: DistinguishedName, publicKey: KeyObject, signingKey: KeyObject, serial: Buffer, now: number): string {
+  return derToPem(buildCertificate({
+    subject: '', issuer: '', subjectName: name, issuerName: CLASS1, serial, signature: 'rsa-sha256',
+    publicKey, signingKey, notBefore: now - 60_000, notAfter: now + 5 * YEAR, ca: false,
+  }));
+}
 
 /** md5(issuer DN, last RDN first, + decimal serial), 32 hex digits. */
 export function snOf(issuer: DistinguishedName, serial: Buffer): string {
@@ -72,17 +102,13 @@ export function generateAlipayCerts(creds: SandboxCredentials['alipay'], now: nu
     subject: '', issuer: '', subjectName: CLASS1, issuerName: ROOT_R1, serial: serialBytes(16), signature: 'rsa-sha256',
     publicKey: class1.publicKey, signingKey: r1.privateKey, notBefore: now - 2 * YEAR, notAfter: now + 10 * YEAR, ca: true,
   }));
-  const leaf = (cn: string, ou: string, publicKeyPem: string, serial: Buffer) => derToPem(buildCertificate({
-    subject: '', issuer: '', subjectName: [['C', 'CN'], ['O', 'vk-pay sandbox'], ['OU', ou], ['CN', cn]], issuerName: CLASS1, serial,
-    signature: 'rsa-sha256', publicKey: createPublicKey(publicKeyPem), signingKey: class1.privateKey, notBefore: now - 60_000, notAfter: now + 5 * YEAR, ca: false,
-  }));
   const appSerial = serialBytes(16);
   const alipaySerial = serialBytes(16);
   return {
     rootBundlePem: bundle.join(''),
-    appCertPem: leaf(creds.appId, 'Alipay.com', creds.app.publicKeyPem, appSerial),
+    appCertPem: issueLeaf([['C', 'CN'], ['O', 'vk-pay sandbox'], ['OU', 'Alipay.com'], ['CN', creds.appId]], createPublicKey(creds.app.publicKeyPem), class1.privateKey, appSerial, now),
     // Alipay's file carries its certificate and the intermediate that issued it
-    alipayCertPem: leaf('支付宝(中国)网络技术有限公司', 'Alipay.com', creds.alipay.publicKeyPem, alipaySerial) + class1Pem,
+    alipayCertPem: issueLeaf(ALIPAY_LEAF_NAME, createPublicKey(creds.alipay.publicKeyPem), class1.privateKey, alipaySerial, now) + class1Pem,
     sn: {
       app_cert_sn: snOf(CLASS1, appSerial),
       alipay_cert_sn: snOf(CLASS1, alipaySerial),
@@ -91,33 +117,71 @@ export function generateAlipayCerts(creds: SandboxCredentials['alipay'], now: nu
     },
     appPublicKeyPem: creds.app.publicKeyPem,
     alipayPublicKeyPem: creds.alipay.publicKeyPem,
+    issuer: { certPem: class1Pem, privateKeyPem: class1.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
+    rotated: [],
   };
 }
 
 function isFile(v: any, creds: SandboxCredentials['alipay']): v is AlipayCertsFile {
   return !!v && typeof v.rootBundlePem === 'string' && typeof v.appCertPem === 'string' && typeof v.alipayCertPem === 'string'
     && !!v.sn && typeof v.sn.app_cert_sn === 'string' && typeof v.sn.alipay_root_cert_sn === 'string' && typeof v.sn.alipay_cert_sn === 'string'
-    && v.appPublicKeyPem === creds.app.publicKeyPem && v.alipayPublicKeyPem === creds.alipay.publicKeyPem;
+    && v.appPublicKeyPem === creds.app.publicKeyPem && v.alipayPublicKeyPem === creds.alipay.publicKeyPem
+    // files made before Alipay's certificate could change lack the intermediate's key: made again
+    && !!v.issuer && typeof v.issuer.privateKeyPem === 'string' && Array.isArray(v.rotated);
 }
 
+const generateKeyPair = promisify(generateKeyPairCb);
+
 export class AlipayCerts {
-  private constructor(readonly files: AlipayCertsFile, public mode: AlipayKeyMode) {}
+  private constructor(readonly files: AlipayCertsFile, public mode: AlipayKeyMode, private readonly file: string) {}
+
+  /** how many times alipay.open.app.alipaycert.download was asked (a client's download policy shows here) */
+  downloads = 0;
 
   /** Loads `${home}/sandbox/alipay-certs.json`, or makes it (damaged, or made for other keys: made again). */
   static async open(home: string, creds: SandboxCredentials['alipay'], mode: AlipayKeyMode, now: number): Promise<AlipayCerts> {
     const file = path.join(home, 'sandbox', 'alipay-certs.json');
     try {
       const parsed = JSON.parse(await fs.readFile(file, 'utf8'));
-      if (isFile(parsed, creds)) return new AlipayCerts(parsed, mode);
+      if (isFile(parsed, creds)) return new AlipayCerts(parsed, mode, file);
     } catch (err) {
       if (!(err instanceof SyntaxError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const files = generateAlipayCerts(creds, now);
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.${randomAlnum(6)}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(files, null, 2) + '\n', { mode: 0o600 });
-    await fs.rename(tmp, file);
-    return new AlipayCerts(files, mode);
+    const certs = new AlipayCerts(generateAlipayCerts(creds, now), mode, file);
+    await certs.save();
+    return certs;
+  }
+
+  private async save(): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.${randomAlnum(6)}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(this.files, null, 2) + '\n', { mode: 0o600 });
+    await fs.rename(tmp, this.file);
+  }
+
+  /** Every certificate Alipay has had, oldest first (the first one's key is the credentials' Alipay key). */
+  certificates(creds: SandboxCredentials['alipay']): AlipayCert[] {
+    return [{ sn: this.files.sn.alipay_cert_sn, certPem: this.files.alipayCertPem, privateKeyPem: creds.alipay.privateKeyPem }, ...this.files.rotated];
+  }
+
+  signingSn(): string {
+    return this.files.signing ?? this.files.sn.alipay_cert_sn;
+  }
+
+  /** One step of Alipay's change of certificate; answers the certificates and the one signing afterwards. */
+  async rotate(step: AlipayRotationStep, creds: SandboxCredentials['alipay'], now: number): Promise<{ certificates: string[]; signing: string }> {
+    if (step === 'add' || step === 'all') {
+      const { publicKey, privateKey } = await generateKeyPair('rsa', { modulusLength: 2048 });
+      const serial = serialBytes(16);
+      const leafPem = issueLeaf(ALIPAY_LEAF_NAME, publicKey, createPrivateKey(this.files.issuer.privateKeyPem), serial, now);
+      this.files.rotated.push({ sn: snOf(CLASS1, serial), certPem: leafPem + this.files.issuer.certPem, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string });
+    }
+    if (step === 'switch' || step === 'all') {
+      const newest = this.files.rotated[this.files.rotated.length - 1];
+      if (newest) this.files.signing = newest.sn;
+    }
+    await this.save();
+    return { certificates: this.certificates(creds).map((c) => c.sn), signing: this.signingSn() };
   }
 }
 
@@ -135,10 +199,29 @@ export function alipayCertsOf(creds: SandboxCredentials): AlipayCerts | undefine
   return byCreds.get(creds);
 }
 
-/** `alipay_cert_sn` printed beside `sign` in answers, in certificate mode only. */
-export function answerCertSn(creds: SandboxCredentials): string | undefined {
+/**
+ * Who signs answers, notifications and return parameters now: in certificate mode the key of the certificate
+ * Alipay signs under, whose SN goes beside `sign`; in public-key mode the credentials' Alipay key.
+ */
+export function alipaySigner(creds: SandboxCredentials): { privateKeyPem: string; certSn?: string } {
   const c = byCreds.get(creds);
-  return c?.mode === 'cert' ? c.files.sn.alipay_cert_sn : undefined;
+  if (c?.mode !== 'cert') return { privateKeyPem: creds.alipay.alipay.privateKeyPem };
+  const sn = c.signingSn();
+  return { privateKeyPem: c.certificates(creds.alipay).find((x) => x.sn === sn)!.privateKeyPem, certSn: sn };
+}
+
+/**
+ * alipay.open.app.alipaycert.download {alipay_cert_sn} (the request's signature and certificate SNs are checked
+ * by the gateway first, as for every method): the certificate's file, base64, as `alipay_cert_content`. Only a
+ * certificate-mode app has Alipay certificates; the refusals' wording is the sandbox's own.
+ */
+export function certDownload(creds: SandboxCredentials, biz: Record<string, any>): Reply {
+  const c = byCreds.get(creds);
+  if (c) c.downloads += 1;
+  if (typeof biz.alipay_cert_sn !== 'string' || biz.alipay_cert_sn === '') return missing('alipay-cert-sn', '缺少支付宝公钥证书序列号');
+  const cert = c?.mode === 'cert' ? c.certificates(creds.alipay).find((x) => x.sn === biz.alipay_cert_sn) : undefined;
+  if (!cert) return { code: '40004', msg: 'Business Failed', sub_code: 'isv.alipay-cert-not-exist', sub_msg: '支付宝公钥证书不存在' };
+  return { code: '10000', msg: 'Success', alipay_cert_content: Buffer.from(cert.certPem, 'utf8').toString('base64') };
 }
 
 /**

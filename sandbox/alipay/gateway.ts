@@ -13,10 +13,10 @@ import { fenToYuan, yuanToFen } from '../../uni_modules/vk-pay/common/money';
 import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects';
 import { FUND_METHODS, fundMethod } from './transfers';
 import { tradeCancel, tradePay } from './codepay';
-import { checkCertParams } from './certs';
+import { certDownload, checkCertParams } from './certs';
 import { alipayScope, inScope, sellerMismatch, type AlipayScope } from './app-auth';
 
-const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query', 'alipay.trade.pay', 'alipay.trade.cancel']);
+const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query', 'alipay.trade.pay', 'alipay.trade.cancel', 'alipay.open.app.alipaycert.download']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
 
 type Biz = Record<string, any>;
@@ -129,6 +129,7 @@ function oauthToken(ctx: GatewayContext, p: Record<string, string>): { ok: Reply
 
 function serverMethod(ctx: GatewayContext, method: string, p: Record<string, string>, biz: Biz, scope: AlipayScope): Reply {
   const { ledger } = ctx;
+  if (method === 'alipay.open.app.alipaycert.download') return certDownload(ctx.creds, biz);
   if (method === 'alipay.data.dataservice.bill.downloadurl.query') {
     if (biz.bill_type !== 'trade' && biz.bill_type !== 'signcustomer') return bizFail('isv.invalid-arguments', '参数无效: bill_type');
     const out = alipayBillUrl(ctx, String(biz.bill_date ?? ''), scope);

@@ -11,7 +11,7 @@ import { dateTimeChina } from '../http-io';
 import type { OutgoingNotification } from '../notifier';
 import { alipaySignContent, rsaSign } from '../protocol/crypto';
 import type { SandboxOrder, SandboxRefund } from '../state';
-import { answerCertSn } from './certs';
+import { alipaySigner } from './certs';
 
 export function responseKey(method: string): string {
   return `${method.replace(/\./g, '_')}_response`;
@@ -21,9 +21,10 @@ export function responseKey(method: string): string {
 export function alipayResponseText(creds: SandboxCredentials, key: string, obj: Record<string, unknown>, signed = true): string {
   const inner = JSON.stringify(obj).replace(/\//g, '\\/');
   if (!signed) return `{"${key}":${inner}}`;
-  const sign = rsaSign(inner, creds.alipay.alipay.privateKeyPem);
+  const signer = alipaySigner(creds);
+  const sign = rsaSign(inner, signer.privateKeyPem);
   // certificate mode: the SN of the certificate that verifies this answer, beside the sign (outside what it covers)
-  const certSn = answerCertSn(creds);
+  const certSn = signer.certSn;
   return certSn ? `{"${key}":${inner},"alipay_cert_sn":"${certSn}","sign":"${sign}"}` : `{"${key}":${inner},"sign":"${sign}"}`;
 }
 
@@ -89,10 +90,13 @@ export function buildAlipayNotification(
     });
     if (refunded >= order.amount) fields.gmt_close = fields.gmt_refund;
   }
-  let sign = rsaSign(alipaySignContent(fields, ['sign', 'sign_type']), creds.alipay.alipay.privateKeyPem);
+  const signer = alipaySigner(creds);
+  let sign = rsaSign(alipaySignContent(fields, ['sign', 'sign_type']), signer.privateKeyPem);
   if (tamper === 'signature') sign = corruptSignature(sign);
   if (tamper === 'amount') fields.total_amount = fenToYuan(order.amount + 1);
   if (tamper === 'timestamp') fields.notify_time = dateTimeChina(nowMs - 600_000);
-  const body = new URLSearchParams({ ...fields, sign_type: 'RSA2', sign }).toString();
+  // certificate mode: the signing certificate's SN beside sign, outside the signed text (docs/PROTOCOLS.md section 6)
+  const named: Record<string, string> = signer.certSn ? { alipay_cert_sn: signer.certSn } : {};
+  const body = new URLSearchParams({ ...fields, ...named, sign_type: 'RSA2', sign }).toString();
   return { headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body };
 }

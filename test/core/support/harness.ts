@@ -12,6 +12,7 @@ import path from 'node:path';
 import { appleiapSandboxSection } from '../../../sandbox/appleiap/config-section';
 import { certModeSections, createSandbox, tlsServerOptions, type KeyModes, type Sandbox, type SandboxTls } from '../../../sandbox/index';
 import { forgetPlatformCertificates } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/wxpay/platform-cert-store';
+import { forgetAlipayCertificates } from '../../../uni_modules/vk-pay/uniCloud/cloudfunctions/common/vk-pay-core/src/providers/alipay/cert-store';
 import https from 'node:https';
 import { ensureSandboxTls } from '../../../sandbox/tls';
 import { credentialsPath, generateSandboxCredentials, type SandboxCredentials } from '../../../sandbox/credentials';
@@ -141,6 +142,7 @@ export async function startHarness(opts: { config?: HarnessConfig; deps?: Partia
   sandbox = await createSandbox({ home, publicBaseUrl: base, timeFactor: 0.001, persist: false, requireClientCert, keyModes: opts.keyModes, ...(opts.now ? { now: opts.now } : {}) });
   // platform certificates are held per merchant in the process: a new sandbox may reuse an old one's address
   forgetPlatformCertificates();
+  forgetAlipayCertificates();
   let secure: SecureSandbox | undefined;
   let secureServer: https.Server | undefined;
   if (requireClientCert) {

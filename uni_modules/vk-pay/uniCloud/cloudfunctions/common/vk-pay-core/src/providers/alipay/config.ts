@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { KeyConfigError } from '../../../../../../../common/errors';
 import { loadPrivateKey, loadPublicKey, requireString } from '../keys';
 import { alipayCertSn, alipayRootCertSn } from './cert';
+import type { AlipayCertStore } from './cert-store';
 import type { RetryTuning } from '../shared';
 
 export const ALIPAY_DEFAULT_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -39,6 +40,8 @@ export interface ResolvedAlipayConfig {
   certSns?: { app_cert_sn: string; alipay_root_cert_sn: string };
   /** certificate mode: the SN of alipayCertPem, which answers name in alipay_cert_sn */
   alipayCertSn?: string;
+  /** certificate mode: the configured Alipay certificate and those downloaded since (set by the provider) */
+  certStore?: AlipayCertStore;
 }
 
 export function resolveAlipayConfig(config: AlipayConfig): ResolvedAlipayConfig {

@@ -3,6 +3,7 @@
  * again), verified with sign and sign_type excluded and empty values dropped, then mapped onto an outcome.
  * event_id = notify_id (Alipay keeps it across redeliveries).
  */
+import type { KeyObject } from 'node:crypto';
 import { ParamError, SignatureError } from '../../../../../../../common/errors';
 import type { IncomingNotification, NotificationOutcome, NotifyReply } from '../types';
 import { fenFromYuan } from './amounts';
@@ -26,12 +27,40 @@ export function parseAlipayForm(rawBody: string): Record<string, string> {
   return form;
 }
 
-export function verifyAlipayNotification(r: ResolvedAlipayConfig, req: IncomingNotification, nowMs: number): NotificationOutcome {
+/**
+ * The keys a notification may verify with. Certificate mode: one naming alipay_cert_sn verifies with that
+ * certificate only (downloaded first when Alipay changed it, cert-store.ts); one naming none with any held.
+ * A download is only worth asking for a notification addressed to this app.
+ */
+async function notificationKeys(r: ResolvedAlipayConfig, form: Record<string, string>): Promise<KeyObject[]> {
+  if (!r.certStore) return [r.alipayKey];
+  const sn = form.alipay_cert_sn;
+  if (!sn) return r.certStore.keys();
+  if (sn === r.alipayCertSn) return [r.alipayKey];
+  const ours = [r.config.appId, r.config.mpAppId, r.config.authAppId];
+  if (!ours.includes(form.app_id) && !ours.includes(form.auth_app_id)) throw new SignatureError(`alipay notification under alipay_cert_sn ${sn.slice(0, 40)} for app_id ${String(form.app_id).slice(0, 32)}, not this app`);
+  const got = await r.certStore.keyFor(sn);
+  if ('key' in got) return [got.key];
+  throw new SignatureError(`alipay notification signed under unknown alipay_cert_sn ${sn.slice(0, 40)}: ${got.problem}`);
+}
+
+/**
+ * alipay_cert_sn travels beside sign, outside the signed text as the SDKs that read it have it (docs/PROTOCOLS.md
+ * section 6); a signature over the text with it is accepted too - either way only Alipay's key made it.
+ */
+function notifySignVerifies(form: Record<string, string>, key: KeyObject): boolean {
+  if (form.alipay_cert_sn === undefined) return verifyAlipayNotify(form, key);
+  const { alipay_cert_sn: _sn, ...rest } = form;
+  return verifyAlipayNotify(rest, key) || verifyAlipayNotify(form, key);
+}
+
+export async function verifyAlipayNotification(r: ResolvedAlipayConfig, req: IncomingNotification, nowMs: number): Promise<NotificationOutcome> {
   const form = parseAlipayForm(req.rawBody ?? '');
   if (!form.sign) throw new SignatureError('alipay notification without sign');
   // sign_type is not itself signed: only the one the gateway sends is accepted, not whatever a body claims
   if (form.sign_type !== 'RSA2') throw new SignatureError(`alipay notification sign_type ${String(form.sign_type).slice(0, 16)} refused (RSA2 only)`);
-  if (!verifyAlipayNotify(form, r.alipayKey)) throw new SignatureError('alipay notification sign does not verify');
+  const keys = await notificationKeys(r, form);
+  if (!keys.some((k) => notifySignVerifies(form, k))) throw new SignatureError('alipay notification sign does not verify');
   const eventId = form.notify_id;
   if (!eventId) throw new ParamError('alipay notification without notify_id');
   const outTradeNo = form.out_trade_no;

@@ -1,5 +1,6 @@
 /**
- * The Alipay provider (OpenAPI gateway.do, RSA2, public-key mode): mp (trade.create), app (signed order string),
+ * The Alipay provider (OpenAPI gateway.do, RSA2; public-key mode, or certificate mode following Alipay's change of
+ * certificate through cert-store.ts): mp (trade.create), app (signed order string),
  * wap and page (signed GET URLs), qr (trade.precreate); trade.query, trade.close, trade.refund with
  * out_request_no = our out_refund_no (stable across retries), fastpay.refund.query; notifications.
  */
@@ -16,7 +17,8 @@ import { resolveAlipayConfig, type AlipayConfig } from './config';
 import { alipayNotifyReply, verifyAlipayNotification } from './notify';
 import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
 import { createAlipayStatementDownload } from './statement';
-import { createAlipayExec, encodeParams, signedParams } from './transport';
+import { createAlipayExec, downloadAlipayCert, encodeParams, signedParams } from './transport';
+import { createAlipayCertStore } from './cert-store';
 import { exchangeAlipayAuthCode } from './login';
 import { createAlipayTransfers } from './transfer';
 
@@ -45,8 +47,13 @@ function withQuery(url: string, param: string): string {
 
 export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext): PaymentProvider {
   const r = resolveAlipayConfig(config);
-  const exec = createAlipayExec(r, ctx);
   const now = clockOf(ctx);
+  if (r.certSns && r.alipayCertSn) {
+    // certificate mode: follow Alipay's change of certificate (cert-store.ts), held per merchant in the process
+    const merchant = [r.gatewayUrl, config.appId, r.certSns.alipay_root_cert_sn, r.alipayCertSn].join('|');
+    r.certStore = createAlipayCertStore(merchant, { sn: r.alipayCertSn, key: r.alipayKey }, config.alipayRootCertPem as string, (sn) => downloadAlipayCert(r, ctx, sn), now);
+  }
+  const exec = createAlipayExec(r, ctx);
 
   async function queryRefundInternal(outRefundNo: string, outTradeNo: string, fallbackAmount?: number): Promise<RefundResult> {
     const d = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: outRefundNo, query_options: ['gmt_refund_pay'] });
@@ -187,9 +194,8 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
       return queryRefundInternal(outRefundNo, outTradeNo);
     },
 
-    async verifyNotification(req) {
-      return verifyAlipayNotification(r, req, now());
-    },
+    // certificate mode may download Alipay's new certificate here: still before anything is written
+    verifyNotification: (req) => verifyAlipayNotification(r, req, now()),
 
     notifyReply: alipayNotifyReply,
 

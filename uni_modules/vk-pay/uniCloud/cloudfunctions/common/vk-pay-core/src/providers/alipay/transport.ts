@@ -3,6 +3,7 @@
  * the form body, as the official Node SDK sends them; every attempt is re-signed with a fresh timestamp over the
  * same biz_content. Answers are verified over the raw `*_response` text before they are read.
  */
+import type { KeyObject } from 'node:crypto';
 import { SignatureError, VkPayError } from '../../../../../../../common/errors';
 import { mapAlipayError, mapAlipayHttpError, mapNetworkError } from '../error-map';
 import { clockOf, retrying } from '../shared';
@@ -50,14 +51,29 @@ export function encodeParams(params: Record<string, string>): string {
   return Object.keys(params).map((k) => `${k}=${encodeURIComponent(params[k])}`).join('&');
 }
 
-function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse, codeless = false): Record<string, any> {
+function parseJson(method: string, res: HttpResponse): Record<string, any> {
   if (res.status !== 200) throw mapAlipayHttpError(res.status, res.body);
-  let doc: Record<string, any>;
   try {
-    doc = JSON.parse(res.body) as Record<string, any>;
+    return JSON.parse(res.body) as Record<string, any>;
   } catch {
     throw new VkPayError(50000, `alipay ${method}: answer is not JSON`);
   }
+}
+
+/**
+ * The key an answer verifies with. Certificate mode: the certificate its alipay_cert_sn names - the configured
+ * one, or one Alipay changed to, downloaded and checked against the root bundle (cert-store.ts); an SN that
+ * cannot be had is refused like a bad signature.
+ */
+async function answerKey(r: ResolvedAlipayConfig, method: string, doc: Record<string, any>): Promise<KeyObject> {
+  if (!r.certStore || typeof doc.alipay_cert_sn !== 'string' || doc.alipay_cert_sn === r.alipayCertSn) return r.alipayKey;
+  const got = await r.certStore.keyFor(doc.alipay_cert_sn);
+  if ('key' in got) return got.key;
+  throw new SignatureError(`alipay ${method}: answer signed under alipay_cert_sn ${doc.alipay_cert_sn.slice(0, 40)}, which is neither the configured alipayCertPem's (${r.alipayCertSn}) nor a certificate from Alipay that chains to alipayRootCertPem: ${got.problem}`);
+}
+
+async function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse, codeless = false): Promise<Record<string, any>> {
+  const doc = parseJson(method, res);
   const key = responseKeyOf(method);
   const data = doc[key] as Record<string, any> | undefined;
   const sign = typeof doc.sign === 'string' ? doc.sign : '';
@@ -72,13 +88,47 @@ function parseAnswer(r: ResolvedAlipayConfig, method: string, res: HttpResponse,
     if (success) throw new SignatureError(`alipay ${method}: success answer without sign`);
     throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg, false);
   }
-  // certificate mode: an answer under another Alipay certificate means Alipay changed it (download the new one)
-  if (r.alipayCertSn && typeof doc.alipay_cert_sn === 'string' && doc.alipay_cert_sn !== r.alipayCertSn) {
-    throw new SignatureError(`alipay ${method}: answer signed under alipay_cert_sn ${doc.alipay_cert_sn.slice(0, 40)}, not the configured alipayCertPem's ${r.alipayCertSn}`);
-  }
-  if (!verifyAlipayResponse(res.body, key, sign, r.alipayKey)) throw new SignatureError(`alipay ${method}: response sign does not verify`);
+  if (!verifyAlipayResponse(res.body, key, sign, await answerKey(r, method, doc))) throw new SignatureError(`alipay ${method}: response sign does not verify`);
   if (!success) throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg);
   return data;
+}
+
+/** One signed POST to gateway.do: common params in the URL query, the rest in the form body. */
+async function post(r: ResolvedAlipayConfig, ctx: ProviderContext, params: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
+  const url = new URL(r.gatewayUrl);
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (URL_PARAMS.has(k)) url.searchParams.set(k, v);
+    else form.set(k, v);
+  }
+  try {
+    return await ctx.http({
+      method: 'POST', url: url.toString(), timeoutMs, body: form.toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', Accept: 'application/json' },
+    });
+  } catch (err) {
+    throw mapNetworkError('alipay', err);
+  }
+}
+
+export const CERT_DOWNLOAD_METHOD = 'alipay.open.app.alipaycert.download';
+
+/**
+ * alipay.open.app.alipaycert.download {alipay_cert_sn}: answers the certificate's PEM text (alipay_cert_content is
+ * its base64). Nothing in the answer is trusted but the certificate, which the caller checks against the root
+ * bundle - the SDKs do not verify this answer's signature either (docs/PROTOCOLS.md section 4).
+ */
+export async function downloadAlipayCert(r: ResolvedAlipayConfig, ctx: ProviderContext, sn: string): Promise<string> {
+  const now = clockOf(ctx);
+  const bizContent = JSON.stringify({ alipay_cert_sn: sn });
+  return retrying(ctx, r.config.retry, async ({ timeoutMs }) => {
+    const doc = parseJson(CERT_DOWNLOAD_METHOD, await post(r, ctx, signedParams(r, CERT_DOWNLOAD_METHOD, bizContent, now()), timeoutMs));
+    const data = (doc[responseKeyOf(CERT_DOWNLOAD_METHOD)] ?? doc.error_response) as Record<string, any> | undefined;
+    if (!data || typeof data !== 'object') throw new VkPayError(50000, `alipay ${CERT_DOWNLOAD_METHOD}: answer has no ${responseKeyOf(CERT_DOWNLOAD_METHOD)}`);
+    if (data.code !== '10000') throw mapAlipayError(String(data.code ?? ''), String(data.msg ?? ''), data.sub_code, data.sub_msg, false);
+    if (typeof data.alipay_cert_content !== 'string' || data.alipay_cert_content === '') throw new VkPayError(50000, `alipay ${CERT_DOWNLOAD_METHOD}: answer without alipay_cert_content`);
+    return Buffer.from(data.alipay_cert_content, 'base64').toString('utf8');
+  });
 }
 
 export function createAlipayExec(r: ResolvedAlipayConfig, ctx: ProviderContext): AlipayExec {
@@ -86,22 +136,7 @@ export function createAlipayExec(r: ResolvedAlipayConfig, ctx: ProviderContext):
   return async (method, biz, extras) => {
     const bizContent = biz === null ? undefined : JSON.stringify(biz);
     return retrying(ctx, extras?.once ? { ...r.config.retry, maxAttempts: 1 } : r.config.retry, async ({ timeoutMs }) => {
-      const params = signedParams(r, method, bizContent, now(), extras);
-      const url = new URL(r.gatewayUrl);
-      const form = new URLSearchParams();
-      for (const [k, v] of Object.entries(params)) {
-        if (URL_PARAMS.has(k)) url.searchParams.set(k, v);
-        else form.set(k, v);
-      }
-      let res: HttpResponse;
-      try {
-        res = await ctx.http({
-          method: 'POST', url: url.toString(), timeoutMs, body: form.toString(),
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', Accept: 'application/json' },
-        });
-      } catch (err) {
-        throw mapNetworkError('alipay', err);
-      }
+      const res = await post(r, ctx, signedParams(r, method, bizContent, now(), extras), timeoutMs);
       return parseAnswer(r, method, res, extras?.codeless);
     });
   };
