@@ -23,7 +23,7 @@ export type Redeemed = { ok: true; openid: string; user: string } | { ok: false;
 
 /**
  * Every app the sandbox knows: WeChat's main appid and its own mini program and official account, the other
- * merchants' and sub-merchants' apps, Alipay's app.
+ * merchants' and sub-merchants' apps, Alipay's app and the apps of the merchants that authorised it.
  */
 export function sandboxApps(creds: SandboxCredentials): SandboxApp[] {
   return [
@@ -32,6 +32,9 @@ export function sandboxApps(creds: SandboxCredentials): SandboxApp[] {
     { provider: 'wxpay', appId: creds.wxpay.apps.jsapi.appId, secret: creds.wxpay.apps.jsapi.appSecret, payType: 'jsapi' },
     ...wechatMerchantApps(creds).map((a) => ({ provider: 'wxpay' as const, ...a })),
     { provider: 'alipay', appId: creds.alipay.appId, secret: creds.alipay.app.publicKeyPem },
+    // the mini programs of the merchants that authorised that app (third-party app mode): their codes are redeemed
+    // by the app with the merchant's app_auth_token (alipay/gateway.ts)
+    ...(creds.alipayAuthorizations ?? []).map((a) => ({ provider: 'alipay' as const, appId: a.authAppId, secret: a.appAuthToken })),
   ];
 }
 

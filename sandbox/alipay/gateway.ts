@@ -14,7 +14,7 @@ import { alipayResponseText, buyerOf, queryFields, responseKey } from './objects
 import { FUND_METHODS, fundMethod } from './transfers';
 import { tradeCancel, tradePay } from './codepay';
 import { certDownload, checkCertParams } from './certs';
-import { alipayScope, inScope, sellerMismatch, type AlipayScope } from './app-auth';
+import { alipayScope, inScope, miniProgramMismatch, sellerMismatch, type AlipayScope } from './app-auth';
 
 const SERVER_METHODS = new Set(['alipay.system.oauth.token', 'alipay.trade.create', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.close', 'alipay.trade.refund', 'alipay.trade.fastpay.refund.query', 'alipay.data.dataservice.bill.downloadurl.query', 'alipay.trade.pay', 'alipay.trade.cancel', 'alipay.open.app.alipaycert.download']);
 const PAGE_METHODS: Record<string, string> = { 'alipay.trade.wap.pay': 'wap', 'alipay.trade.page.pay': 'page', 'alipay.trade.app.pay': 'app' };
@@ -102,7 +102,7 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
   if (auth && 'error' in auth) return sendJson(key, auth.error);
   const scope = auth!.scope;
   if (method === 'alipay.system.oauth.token') {
-    const out = oauthToken(ctx, p);
+    const out = oauthToken(ctx, p, scope);
     return 'error' in out ? sendJson('error_response', out.error) : sendJson(key, out.ok);
   }
   if (!biz) return sendJson(key, bizFail('ACQ.INVALID_PARAMETER', 'biz_content格式错误'));
@@ -115,13 +115,16 @@ export async function handleAlipay(ctx: GatewayContext, r: GatewayRequest): Prom
 
 /**
  * alipay.system.oauth.token: grant_type and code are plain request parameters. A success carries no `code`
- * (open_id, access_token and their lifetimes); a bad code is an `error_response` with isv.code-invalid.
+ * (open_id, access_token and their lifetimes); a bad code is an `error_response` with isv.code-invalid. A code is
+ * redeemed for the app the call acts for: the calling app's own, or with an app_auth_token the authorising
+ * merchant's (a third-party app exchanging its merchant's mini-program code); a code of any other app - the
+ * merchant's without its token, or with another merchant's - is invalid, as at Alipay.
  */
-function oauthToken(ctx: GatewayContext, p: Record<string, string>): { ok: Reply } | { error: Reply } {
+function oauthToken(ctx: GatewayContext, p: Record<string, string>, scope: AlipayScope): { ok: Reply } | { error: Reply } {
   if (!p.grant_type) return { error: missing('grant-type', '缺少grant_type参数') };
   if (p.grant_type !== 'authorization_code') return { error: invalid('grant-type', '无效的grant_type参数') };
   if (!p.code) return { error: missing('code', '缺少code参数') };
-  const out = ctx.logins.redeem('alipay', p.app_id, p.code);
+  const out = ctx.logins.redeem('alipay', scope.auth_app_id ?? p.app_id, p.code);
   if (!out.ok) return { error: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.code-invalid', sub_msg: '授权码code无效' } };
   const token = () => `authusrB${randomBytes(16).toString('hex')}`;
   return { ok: { access_token: token(), auth_start: dateTimeChina(ctx.now()), expires_in: 1296000, re_expires_in: 2592000, refresh_token: token(), open_id: out.openid } };
@@ -200,8 +203,12 @@ function createOrder(ctx: GatewayContext, method: string, payType: string, p: Re
   const amount = yuan(biz.total_amount);
   if (amount === undefined || amount < 1 || amount > 100_000_000_00) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: total_amount');
   if (typeof biz.subject !== 'string' || biz.subject === '') return bizFail('ACQ.INVALID_PARAMETER', '参数无效: subject不能为空');
-  const payer = biz.buyer_open_id ?? biz.buyer_id;
+  const payer = biz.op_buyer_open_id ?? biz.buyer_open_id ?? biz.buyer_id;
   if (method === 'alipay.trade.create' && !payer) return bizFail('ACQ.INVALID_PARAMETER', '参数无效: buyer_id和buyer_open_id不能同时为空');
+  if (method === 'alipay.trade.create') {
+    const mp = miniProgramMismatch(biz, p.app_id, scope, (id) => ctx.logins.appOf(id));
+    if (mp) return mp;
+  }
   let expiresAt: number | undefined;
   if (biz.time_expire !== undefined) {
     expiresAt = parseDateTimeChina(biz.time_expire);

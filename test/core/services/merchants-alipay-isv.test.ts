@@ -4,6 +4,8 @@
  * merchant: created, paid (notification with app_id = the third-party app, auth_app_id = the merchant's app), queried
  * and refunded, every call carrying the token. A wrong token is refused by the sandbox and nothing is booked; a
  * notification for another merchant that authorised the same app, which the config does not name, changes nothing.
+ * Mini-program payers: the merchant's mini-program login code is exchanged with its token, and the mp order names
+ * that mini program (op_app_id) and its payer; a code or payer of any other app is refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { all } from '../support/db';
@@ -100,5 +102,43 @@ describe('Alipay third-party app mode', () => {
     const { app_auth_token: _t, ...noToken } = isvSection(creds);
     expect(() => parseConfig(cfg(noToken))).toThrow(/providers\.alipay\.merchants\.isv\.app_auth_token: required with auth_app_id/);
     expect(() => parseConfig(cfg(isvSection(creds)))).not.toThrow();
+  });
+});
+
+describe('Alipay third-party mini-program payments', () => {
+  const loginCode = (appid: string, user: string) => h!.sandbox.control.loginCode('alipay', { appid, user }).code;
+  const getOpenid = (code: string, uid: string, type?: string) =>
+    h!.call('getOpenid', { provider: 'alipay', pay_type: 'mp', code, ...(type ? { type, goods_id: 'month' } : {}) }, { uid });
+  const errorsOf = async (action: string) => (await all(h!.t.db, 'payment_errors')).filter((e) => e.action === action).map((e) => String(e.message));
+
+  it('login code of the merchant\'s mini program -> openid (exchanged with its token) -> mp order in that mini program -> paid', async () => {
+    h = await isvHarness();
+    const auth = h.creds.alipayAuthorizations[0];
+    const { openid } = await getOpenid(loginCode(auth.authAppId, 'fay'), 'i4', 'vip');
+    expect(await all(h.t.db, 'vk_pay_openids')).toMatchObject([{ user_id: 'i4', provider: 'alipay', app_id: auth.authAppId, openid }]);
+    const vip = await h.call('createPayment', { provider: 'alipay', pay_type: 'mp', type: 'vip', goods_id: 'month' }, { uid: 'i4' });
+    expect(vip.payment.kind).toBe('trade_no');
+    expect(h.sandbox.control.order('alipay', vip.out_trade_no)).toMatchObject({ auth_app_id: auth.authAppId, merchant_id: auth.sellerId, payer_id: openid, amount: 1500 });
+    expect(h.sandbox.control.pay('alipay', vip.out_trade_no)).toMatchObject({ ok: true });
+    expect(await h.sandbox.control.settled()).toBe(true);
+    expect(await order(vip.out_trade_no)).toMatchObject({ status: 'paid', merchant: 'isv' });
+    expect(await h.call('queryPayment', { out_trade_no: vip.out_trade_no }, { uid: 'i4' })).toMatchObject({ status: 'paid', amount: 1500 });
+    expect(await all(h.t.db, 'payment_errors')).toHaveLength(0);
+  });
+
+  it('a code of another app, or a payer of the app\'s own mini program, is refused for the merchant; nothing is booked', async () => {
+    h = await isvHarness();
+    const auth = h.creds.alipayAuthorizations[0];
+    // the app's own mini-program code, exchanged for the merchant (with its token); the merchant's code, exchanged
+    // for the app itself (without a token): each is a code of another app to Alipay
+    await expect(getOpenid(loginCode(h.creds.alipay.appId, 'gus'), 'i5', 'vip')).rejects.toMatchObject({ code: 40001 });
+    await expect(getOpenid(loginCode(auth.authAppId, 'gus'), 'i5')).rejects.toMatchObject({ code: 40001 });
+    expect(await errorsOf('getOpenid')).toEqual([expect.stringContaining('isv.code-invalid'), expect.stringContaining('isv.code-invalid')]);
+    expect(await all(h.t.db, 'vk_pay_openids')).toHaveLength(0);
+    // the person's id under the app's own mini program, named for the merchant's order: the gateway refuses it
+    const own = await getOpenid(loginCode(h.creds.alipay.appId, 'gus'), 'i5');
+    await expect(h.call('createPayment', { provider: 'alipay', pay_type: 'mp', type: 'vip', goods_id: 'month', openid: own.openid }, { uid: 'i5' }))
+      .rejects.toMatchObject({ code: 40001, message: expect.stringContaining('op_buyer_open_id与op_app_id不匹配') });
+    for (const o of await all(h.t.db, 'payment_orders')) expect(h.sandbox.control.order('alipay', o.out_trade_no)).toBeUndefined();
   });
 });

@@ -61,6 +61,9 @@ const ALIPAY_SUB_CODES: Record<string, Code> = {
   'isv.code-invalid': 40001, 'isv.invalid-auth-code': 40001,
   'isv.invalid-signature': 40002, 'isv.invalid-signature-type': 40002,
   'isv.invalid-app-id': 40003, 'isv.app-unbind-partner': 40003, 'isv.invalid-cert': 40003,
+  // alipay.trade.create for a mini program names an app that is none (third-party app mode without the merchant's
+  // mini program): the config, not the payer, must change (docs/PROTOCOLS.md section 4)
+  'ACQ.OPEN_ID_NOT_TINY_APP': 40003,
   // certificate mode: the SNs sent do not name this app's certificate or Alipay's root (docs/PROTOCOLS.md section 4)
   'isv.app-cert-not-exist': 40003, 'isv.invalid-alipay-root-cert-sn': 40003, 'isv.missing-app-cert-sn': 40003,
   'isv.missing-alipay-root-cert-sn': 40003, 'isv.app-cert-expired': 40003, 'isv.alipay-cert-not-exist': 40003,

@@ -22,7 +22,7 @@ export interface AlipayConfig {
   alipayRootCertPem?: string;
   /** default https://openapi.alipay.com/gateway.do; e.g. http://127.0.0.1:8787/sandbox/alipay/gateway.do */
   gatewayUrl?: string;
-  /** op_app_id for alipay.trade.create when the mini program differs from appId */
+  /** op_app_id for alipay.trade.create when the mini program differs from appId (third-party app mode: authAppId by default) */
   mpAppId?: string;
   /** third-party app mode: the merchant's authorisation, sent as `app_auth_token` with every call */
   appAuthToken?: string;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ParamError } from '../../../../../../../common/errors';
 import { defineProvider } from '../definition';
 import { nonEmpty, pem } from '../config-fields';
+import { alipayPayerAppId } from './login';
 import { createAlipayProvider } from './provider';
 
 export const alipaySchema = z.object({
@@ -22,6 +23,11 @@ export const alipaySchema = z.object({
    */
   app_auth_token: nonEmpty.optional(),
   auth_app_id: nonEmpty.optional(),
+  /**
+   * The mini program mp orders are paid in when it is not the app that signs (alipay.trade.create's op_app_id). In
+   * third-party app mode it defaults to auth_app_id: the merchant's own mini program (docs/PROTOCOLS.md section 4).
+   */
+  mpAppId: nonEmpty.optional(),
 }).passthrough().superRefine((s, tctx) => {
   if (s.app_auth_token !== undefined && s.auth_app_id === undefined) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['auth_app_id'], message: 'required with app_auth_token (the authorising merchant\'s app, which its notifications name)' });
   if (s.auth_app_id !== undefined && s.app_auth_token === undefined) tctx.addIssue({ code: z.ZodIssueCode.custom, path: ['app_auth_token'], message: 'required with auth_app_id (third-party app mode)' });
@@ -62,8 +68,9 @@ export const alipayDefinition = defineProvider<AlipaySection>({
   },
   orderBinding: 'amount',
   refunds: 'merchant',
-  // auth codes are exchanged by the app the gateway calls are signed for (providers/alipay/login.ts)
-  payerAppId: (s) => s.appId,
+  // a payer's id belongs to the app its auth code came from: the signing app, or in third-party app mode the
+  // merchant's mini program, whose code the exchange redeems with the merchant's app_auth_token (alipay/login.ts)
+  payerAppId: (s) => alipayPayerAppId({ appId: s.appId, authAppId: s.auth_app_id, mpAppId: s.mpAppId }),
   checkCreate: (i) => {
     if (i.pay_type === 'codepay' && !ALIPAY_AUTH_CODE.test(i.auth_code ?? '')) throw new ParamError('auth_code: not an Alipay payment code (16-24 digits starting 25-30)');
   },

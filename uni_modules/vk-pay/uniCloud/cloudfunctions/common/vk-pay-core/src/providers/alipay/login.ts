@@ -5,10 +5,23 @@
  * sub_code `isv.code-invalid` for an unknown, expired, reused or foreign code. Apps in open-id mode get
  * `open_id`, older apps `user_id` (2088...): either is the buyer id alipay.trade.create takes.
  * The code is single-use, so there is one attempt only.
+ *
+ * Third-party app mode (docs/PROTOCOLS.md section 4, third-party mini programs): the code comes from the merchant's
+ * mini program, and the exchange carries that merchant's app_auth_token (transport.ts sends it with every call), so
+ * the open_id answered is the payer's under that mini program, not under the app that signs.
  */
 import { ParamError, VkPayError } from '../../../../../../../common/errors';
 import type { LoginCodeInput, PayerLogin } from '../types';
 import type { AlipayExec } from './transport';
+
+/**
+ * The app an Alipay mp payer's id belongs to, and so the mini program the cashier opens in: the signing app itself,
+ * or in third-party app mode the merchant's mini program (`mpAppId` when it names another one than the authorising
+ * app, else `auth_app_id`), which alipay.trade.create then names as op_app_id.
+ */
+export function alipayPayerAppId(c: { appId: string; authAppId?: string; mpAppId?: string }): string {
+  return c.authAppId === undefined ? c.appId : c.mpAppId ?? c.authAppId;
+}
 
 export async function exchangeAlipayAuthCode(exec: AlipayExec, appId: string, input: LoginCodeInput): Promise<PayerLogin> {
   if (input.pay_type !== 'mp') throw new ParamError(`alipay has no login code for pay_type ${input.pay_type}`);

@@ -19,7 +19,7 @@ import { formatAlipayTimestamp, parseAlipayTimestamp } from './signing';
 import { createAlipayStatementDownload } from './statement';
 import { createAlipayExec, downloadAlipayCert, encodeParams, signedParams } from './transport';
 import { createAlipayCertStore } from './cert-store';
-import { exchangeAlipayAuthCode } from './login';
+import { alipayPayerAppId, exchangeAlipayAuthCode } from './login';
 import { createAlipayTransfers } from './transfer';
 
 const TRADE_STATES: Record<string, TradeState> = {
@@ -101,9 +101,15 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
       };
       if (payType === 'mp') {
         if (!input.openid) throw new ParamError('openid (buyer_id 2088... or buyer_open_id) is required for alipay mp');
+        // op_app_id: the mini program the cashier opens in, when it is not the signing app (third-party app mode:
+        // the merchant's). An open_id is per app: one of that mini program travels as op_buyer_open_id, one of the
+        // signing app as buyer_open_id; a 2088 user_id is the same under every app (docs/PROTOCOLS.md section 4).
+        const payerApp = alipayPayerAppId(config);
+        const opAppId = config.mpAppId ?? (payerApp !== config.appId ? payerApp : undefined);
+        if (opAppId) biz.op_app_id = opAppId;
         if (/^2088\d{12}$/.test(input.openid)) biz.buyer_id = input.openid;
+        else if (payerApp !== config.appId) biz.op_buyer_open_id = input.openid;
         else biz.buyer_open_id = input.openid;
-        if (config.mpAppId) biz.op_app_id = config.mpAppId;
         const d = await exec('alipay.trade.create', biz, { notify_url: input.notify_url });
         if (!d.trade_no) throw new VkPayError(50000, 'alipay.trade.create answered without trade_no');
         return { payment: { kind: 'trade_no', trade_no: String(d.trade_no) }, provider_order_id: String(d.trade_no) };
@@ -199,7 +205,7 @@ export function createAlipayProvider(config: AlipayConfig, ctx: ProviderContext)
 
     notifyReply: alipayNotifyReply,
 
-    exchangeLoginCode: (input) => exchangeAlipayAuthCode(exec, config.appId, input),
+    exchangeLoginCode: (input) => exchangeAlipayAuthCode(exec, alipayPayerAppId(config), input),
     downloadStatement: createAlipayStatementDownload(r, ctx, exec),
     // payouts (transfer.ts)
     ...createAlipayTransfers(exec, now),
