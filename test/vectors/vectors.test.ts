@@ -68,7 +68,8 @@ describe('WeChat Pay v2 vectors', () => {
     expect(signV2(v.params, v.key, 'MD5')).toBe(v.MD5);
     expect(signV2(v.params, v.key, 'HMAC-SHA256')).toBe(v['HMAC-SHA256']);
     expect(verifyV2({ ...v.params, sign: v.MD5 }, v.key, 'MD5')).toBe(true);
-    expect(verifyV2({ ...v.params, sign: v.MD5.toLowerCase() }, v.key, 'MD5')).toBe(true);
+    // WeChat signs in uppercase hex; the same digits in lowercase are not its sign (docs/PROTOCOLS.md 3).
+    expect(verifyV2({ ...v.params, sign: v.MD5.toLowerCase() }, v.key, 'MD5')).toBe(false);
     expect(verifyV2({ ...v.params, body: 'test2', sign: v.MD5 }, v.key, 'MD5')).toBe(false);
   });
 
