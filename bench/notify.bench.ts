@@ -222,7 +222,8 @@ export default async function run(): Promise<void> {
     const figures: Record<string, unknown> = { n: N, concurrency: CONCURRENCY };
     // The demo's order type `recharge` runs its business hook inline (points credited before the reply); the
     // last run is the notify path alone, for an order type without a hook.
-    for (const [channel, type] of [['wxpay', 'recharge'], ['alipay', 'recharge'], ['wxpay', 'goods']] as const) {
+    // VKPAY_BENCH_NOTIFY_N=0 leaves the throughput rows out (latency and in-process figures only).
+    for (const [channel, type] of N > 0 ? [['wxpay', 'recharge'], ['alipay', 'recharge'], ['wxpay', 'goods']] as const : []) {
       const f = await throughput(host, bare.url, floors, credsFile, channel, type);
       console.log(`\n${channel}, order type ${type}${type === 'recharge' ? ' (its hook credits points inline)' : ' (no business hook)'}: ${N} genuine notifications signed in ${(f.sign_ms / 1000).toFixed(1)} s before timing; concurrency ${CONCURRENCY}; ${ROUNDS} rounds of ${Math.ceil(N / ROUNDS)}, medians`);
       printRow('  bare verify+decrypt server', f.bare_rate, 'notif/s');

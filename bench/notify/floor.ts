@@ -14,11 +14,11 @@
  * If these floors stay far under the bare server, no work inside the core can bring the host closer than they
  * are: the gap is the price of the records themselves on this machine.
  */
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { open, type Key, type RootDatabase } from 'lmdb';
 import { openLocalDatabase, type LocalDatabase } from '../../local/db/index';
 import { indexKeysOf, loadIndexSpecs, type IndexSpec } from '../../local/db/index-spec';
+import { newObjectId } from '../../local/db/object-id';
 import type { SandboxCredentials } from '../../sandbox/credentials';
 import { createBareVerifier, serveNotifications, type NotifyServer, type PaidRead } from './bare';
 import type { BenchChannel } from './genuine';
@@ -93,7 +93,9 @@ export async function startLmdbFloor(creds: SandboxCredentials, dir: string): Pr
   const entries = (coll: string, doc: Doc): Key[] => (specs.get(coll) ?? []).flatMap((spec) => indexKeysOf(spec, doc).map((t) => keyOf(coll, spec, t, doc._id)));
   const same = (a: unknown[][], b: unknown[][]) => a.length === b.length && a.every((t, i) => t.length === b[i].length && t.every((v, j) => v === b[i][j]));
   const insert = (coll: string, row: Record<string, unknown>): void => {
-    const doc = { ...row, _id: randomUUID() } as Doc;
+    // _ids as the store makes them (ObjectIds, later ones sorting after earlier ones): random ids would scatter
+    // every insert over the B-tree and charge this floor for page copies the store does not make.
+    const doc = { ...row, _id: newObjectId() } as Doc;
     docs.putSync([coll, doc._id], doc);
     for (const k of entries(coll, doc)) idx.putSync(k, doc._id);
   };
